@@ -1,0 +1,105 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/**
+ * Table types for Kysely. Each migration that adds a table adds its interface here.
+ * Conventions (ingestion.md §1.1): ids are bigint read as JS numbers, money is
+ * numeric read as decimal strings, dates are 'YYYY-MM-DD' strings, timestamps Dates.
+ */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T extends object> = JSONColumnType<T, string | undefined, string>;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface PayrixaMigrationsTable {
+  name: string;
+  checksum: string;
+  applied_at: Timestamp;
+}
+
+export interface CustomersTable {
+  id: Generated<number>;
+  name: string;
+  is_active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  email: ColumnType<string, string | undefined, string>;
+  first_name: ColumnType<string, string | undefined, string>;
+  last_name: ColumnType<string, string | undefined, string>;
+  /** argon2id PHC string; null means "no usable password" (invited, not yet set). */
+  password_hash: string | null;
+  is_active: ColumnType<boolean, boolean | undefined, boolean>;
+  is_staff: ColumnType<boolean, boolean | undefined, boolean>;
+  is_superuser: ColumnType<boolean, boolean | undefined, boolean>;
+  last_login: NullableTimestamp;
+  date_joined: Timestamp;
+  /** JWTs and sessions issued before this instant are void. */
+  tokens_valid_after: NullableTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  customer_id: number | null;
+  user_id: number | null;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  request_id: string | null;
+  ip: string | null;
+  metadata: Json<JsonObject>;
+  created_at: Timestamp;
+}
+
+export interface SystemEventsTable {
+  customer_id: number;
+  id: Generated<number>;
+  event_type: string;
+  payload: Json<JsonObject>;
+  request_id: string | null;
+  related_upload_id: number | null;
+  created_at: Timestamp;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface JobsTable {
+  id: Generated<number>;
+  customer_id: number | null;
+  queue: string;
+  kind: string;
+  /** Permanent de-duplication key: a second enqueue with the same key is a no-op forever. */
+  unique_key: string | null;
+  /** De-duplication among queued jobs only (debounced work): a second enqueue reschedules. */
+  singleton_key: string | null;
+  payload: Json<JsonObject>;
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  backoff_ms: ColumnType<number, number | undefined, number>;
+  run_at: Timestamp;
+  locked_by: string | null;
+  locked_until: NullableTimestamp;
+  progress_done: number | null;
+  progress_total: number | null;
+  result: ColumnType<JsonObject | null, string | null | undefined, string | null>;
+  error: string | null;
+  request_id: string | null;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface DB {
+  payrixa_migrations: PayrixaMigrationsTable;
+  customers: CustomersTable;
+  users: UsersTable;
+  audit_events: AuditEventsTable;
+  system_events: SystemEventsTable;
+  jobs: JobsTable;
+}

@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { TrustProxy } from '../config/env.ts';
+import type { Services } from '../services.ts';
+import { Renderer } from '../web/render.ts';
+import { RoutePatterns, registerErrorHandling } from './errors.ts';
+import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import './types.ts';
+
+export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'static');
+
+export interface AppOptions {
+  /** Extra routes (tests); registered after the product's own. */
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+function trustProxyOption(trust: TrustProxy): boolean | string[] {
+  switch (trust.kind) {
+    case 'none':
+      return false;
+    case 'all':
+      return true;
+    case 'loopback':
+      return ['loopback'];
+    case 'cidrs':
+      return trust.cidrs;
+  }
+}
+
+/**
+ * Builds the Fastify application: request pipeline of web-api-ops §1.1 (health
+ * short-circuit, request id and timer, host check, security headers, static files),
+ * consistent error responses, then the product's routes.
+ */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = services;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: services.logger.child({ logger: 'http' }) as FastifyBaseLogger,
+    // Our own request log (web-api-ops §5.1) replaces Fastify's.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (request) => requestIdFor(request),
+    trustProxy: trustProxyOption(config.trustProxy),
+    bodyLimit: 1024 * 1024,
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.decorate('renderer', new Renderer({ cache: config.env !== 'development' }));
+
+  const routes = new RoutePatterns();
+  app.addHook('onRoute', (route) => routes.add(route.url));
+
+  registerRequestContext(app, config);
+  registerSecurityHeaders(app, config);
+  registerErrorHandling(app, config, routes);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyStatic, {
+    root: STATIC_DIR,
+    prefix: '/static/',
+    // Fingerprint-free names for now: a short cache, nginx serves them in production.
+    maxAge: config.isProduction ? '1d' : 0,
+  });
+
+  registerHealthRoutes(app, services);
+  app.get('/', async (_request, reply) => reply.redirect('/portal/', 302));
+  app.get('/portal/', async (_request, reply) => {
+    // The portal pages arrive with accounts (issue 3); until then a plain landing page.
+    return reply.type('text/html; charset=utf-8').send(
+      app.renderer.render('landing', {
+        title: 'Payrixa',
+        version: config.version,
+        database: services.database.kind,
+      }),
+    );
+  });
+
+  if (options.extraRoutes) await options.extraRoutes(app);
+  return app;
+}

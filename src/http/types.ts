@@ -1,0 +1,20 @@
+import type { Renderer } from '../web/render.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Bare infrastructure routes (root health): no request id, timing or security headers. */
+    bare?: boolean;
+  }
+  interface FastifyRequest {
+    /** process.hrtime.bigint() at receipt, for X-Request-Duration-Ms. */
+    startedAt: bigint;
+  }
+  interface FastifyInstance {
+    renderer: Renderer;
+  }
+}
+
+/** True for paths answered with problem JSON rather than HTML pages. */
+export function isApiPath(url: string): boolean {
+  return url.startsWith('/api/');
+}

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { describeError } from '../config/errors.ts';
+import {
+  extendLease,
+  type JobRecord,
+  markAttemptFailed,
+  markSucceeded,
+  recordProgress,
+} from '../db/repositories/jobs.repository.ts';
+import type { DB, JsonObject } from '../db/schema.ts';
+import type { JobRegistry } from './registry.ts';
+import { PermanentJobError } from './types.ts';
+
+export const LEASE_MS = 60_000;
+const PROGRESS_WRITE_INTERVAL_MS = 250;
+
+export interface ExecutionOutcome {
+  status: 'succeeded' | 'queued' | 'failed';
+  runAt: Date | null;
+}
+
+/**
+ * Runs one claimed job: calls its handler with a progress reporter, keeps the lease
+ * alive while it runs, and records success, a retry with backoff, or final failure.
+ * Shared by both queue adapters so retries behave the same everywhere.
+ */
+export async function executeJob(
+  db: Kysely<DB>,
+  registry: JobRegistry,
+  job: JobRecord,
+  workerId: string,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<ExecutionOutcome> {
+  const jobLogger = logger.child({
+    job_id: job.id,
+    job_kind: job.kind,
+    request_id: job.request_id ?? undefined,
+  });
+  const definition = registry.get(job.kind);
+  if (!definition) {
+    const outcome = await markAttemptFailed(db, job, `unknown job kind ${job.kind}`, false);
+    jobLogger.error('job has an unknown kind; marked failed');
+    return outcome;
+  }
+
+  const heartbeat = setInterval(() => {
+    extendLease(db, job.id, workerId, LEASE_MS).catch((error) =>
+      jobLogger.warn({ err: describeError(error) }, 'could not extend job lease'),
+    );
+  }, LEASE_MS / 3);
+  heartbeat.unref();
+
+  let lastProgressWrite = 0;
+  const progress = async (done: number, total: number | null): Promise<void> => {
+    const now = Date.now();
+    if (now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS && done !== total) return;
+    lastProgressWrite = now;
+    await recordProgress(db, job.id, done, total);
+  };
+
+  const started = performance.now();
+  try {
+    const result = await definition.handler({
+      job,
+      payload: job.payload,
+      attempt: job.attempts,
+      progress,
+      signal,
+      logger: jobLogger,
+    });
+    await markSucceeded(db, job.id, (result ?? null) as JsonObject | null);
+    jobLogger.info({ duration_ms: Math.round(performance.now() - started) }, 'job succeeded');
+    return { status: 'succeeded', runAt: null };
+  } catch (error) {
+    const message = describeError(error);
+    const retryable = !(error instanceof PermanentJobError);
+    const outcome = await markAttemptFailed(db, job, message, retryable);
+    if (outcome.status === 'queued') {
+      jobLogger.warn(
+        { err: message, attempt: job.attempts, retry_at: outcome.runAt },
+        'job failed; will retry',
+      );
+    } else {
+      jobLogger.error({ err: message, attempt: job.attempts }, 'job failed');
+    }
+    return outcome;
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
