@@ -1,0 +1,429 @@
+/**
+ * DriftWatch (analytics §5): has a payer's denial rate, decision time or underpayment for a CPT
+ * group drifted from its normal level? Pure function over daily rollup rows.
+ */
+import { histogramMedian } from '../stats/histogram.ts';
+import { mannWhitneyUFromHistograms } from '../stats/mann-whitney.ts';
+import { reaches, toScore } from '../stats/numeric.ts';
+import { twoProportionZTest } from '../stats/two-proportion.ts';
+import { summaryFromSums, welchTTestUpper } from '../stats/welch-t.ts';
+import { type DateWindow, windowBefore } from './dates.ts';
+import {
+  countBy,
+  countNewFingerprints,
+  type DriftSignal,
+  deltaPercent,
+  type FindingDraft,
+  findingFingerprint,
+  type GatedTest,
+  gateTests,
+  type JsonObject,
+  LIKELY_CAUSES,
+  type Sensitivity,
+  TESTS_DETAIL_CAP,
+  type TestCandidate,
+  type TestDetail,
+  type TestName,
+} from './findings.ts';
+import { confidenceLabel, severityLabel } from './labels.ts';
+import { divRoundHalfAwayFromZero, formatCentsDecimal, multiplyCents, parseCents } from './money.ts';
+import {
+  accumulateHistogram,
+  compareText,
+  type DailyRollupRow,
+  histogramRecord,
+  rowsInWindow,
+} from './rollups.ts';
+import { decisionTimeSentence, denialRateSentence, underpaymentSentence } from './summaries.ts';
+
+/** Fixed parameters of §5.1 (copied into the run's `parameters`). */
+export const DRIFTWATCH_DEFAULTS = {
+  baseline_days: 90,
+  current_days: 14,
+  min_volume: 30,
+  fdr_q: 0.05,
+  denial_rate_abs_threshold: 0.05,
+  decision_days_abs_threshold: 3,
+  relative_threshold: 0.5,
+  underpayment_threshold: 0.05,
+} as const;
+
+/** Run options. */
+export interface DriftWatchOptions {
+  readonly customerId: string | number;
+  /** Run date `YYYY-MM-DD`; windows end here (exclusive). */
+  readonly asOf: string;
+  /** Customer `drift_sensitivity`; default `strict`. */
+  readonly sensitivity?: Sensitivity;
+  /** Fingerprints already stored for the customer, to count `new_fingerprints`; default none. */
+  readonly existingFingerprints?: ReadonlySet<string>;
+}
+
+/** DriftWatch windows of §5.1: baseline `[T−104, T−14)`, current `[T−14, T)`. */
+export function driftWatchWindows(asOf: string): { baseline: DateWindow; current: DateWindow } {
+  const { baseline_days: b, current_days: c } = DRIFTWATCH_DEFAULTS;
+  return { baseline: windowBefore(asOf, b + c, c), current: windowBefore(asOf, c, 0) };
+}
+
+/** Aggregates of one group in one window (PAID + DENIED population). */
+export interface DriftWindowStats {
+  volume: number;
+  denied: number;
+  decisionHist: Map<number, number>;
+  /** allowed over PAID + DENIED claims having an amount (DENIAL_RATE impact). */
+  allowedCents: bigint;
+  allowedCount: number;
+  /** allowed over PAID claims having an amount (PAYMENT_AMOUNT impact). */
+  paidAllowedCents: bigint;
+  paidAllowedCount: number;
+  underpayN: number;
+  underpaySum: number;
+  underpaySumsq: number;
+}
+
+function emptyStats(): DriftWindowStats {
+  return {
+    volume: 0,
+    denied: 0,
+    decisionHist: new Map(),
+    allowedCents: 0n,
+    allowedCount: 0,
+    paidAllowedCents: 0n,
+    paidAllowedCount: 0,
+    underpayN: 0,
+    underpaySum: 0,
+    underpaySumsq: 0,
+  };
+}
+
+/** Per-group aggregates of both windows. */
+export interface DriftGroup {
+  readonly payer: string;
+  readonly cptGroup: string;
+  readonly baseline: DriftWindowStats;
+  readonly current: DriftWindowStats;
+}
+
+/**
+ * Sums rollup rows into `(payer, cpt_group)` groups for both windows. OTHER outcomes are ignored
+ * (population PAID + DENIED, §5.1); groups are sorted by payer, then group.
+ */
+export function aggregateDriftGroups(rows: readonly DailyRollupRow[], asOf: string): DriftGroup[] {
+  const windows = driftWatchWindows(asOf);
+  const groups = new Map<string, DriftGroup>();
+  const add = (row: DailyRollupRow, which: 'baseline' | 'current'): void => {
+    if (row.outcome === 'OTHER') return;
+    const key = JSON.stringify([row.payer, row.cpt_group]);
+    let g = groups.get(key);
+    if (!g) {
+      g = { payer: row.payer, cptGroup: row.cpt_group, baseline: emptyStats(), current: emptyStats() };
+      groups.set(key, g);
+    }
+    const s = g[which];
+    s.volume += row.claim_count;
+    if (row.outcome === 'DENIED') s.denied += row.claim_count;
+    accumulateHistogram(s.decisionHist, row.decision_days_hist);
+    const allowed = parseCents(row.allowed_sum);
+    s.allowedCents += allowed;
+    s.allowedCount += row.allowed_count;
+    if (row.outcome === 'PAID') {
+      s.paidAllowedCents += allowed;
+      s.paidAllowedCount += row.allowed_count;
+      s.underpayN += row.underpay_n;
+      s.underpaySum += row.underpay_sum;
+      s.underpaySumsq += row.underpay_sumsq;
+    }
+  };
+  for (const row of rowsInWindow(rows, windows.baseline)) add(row, 'baseline');
+  for (const row of rowsInWindow(rows, windows.current)) add(row, 'current');
+  return [...groups.values()]
+    .filter((g) => g.baseline.volume > 0 || g.current.volume > 0)
+    .sort((a, b) => compareText(a.payer, b.payer) || compareText(a.cptGroup, b.cptGroup));
+}
+
+/** `S(d, t)`: 0.5·d/t up to t, then 0.5 + 0.25·min((d − t)/t, 2) (§5.4). */
+export function underpaymentSeverity(d: number, t: number): number {
+  return d <= t ? (0.5 * d) / t : 0.5 + 0.25 * Math.min((d - t) / t, 2);
+}
+
+interface DriftCandidate {
+  readonly group: DriftGroup;
+  readonly signal: DriftSignal;
+  readonly test: TestName;
+  readonly baselineValue: number;
+  readonly currentValue: number;
+  readonly delta: number;
+  readonly baselineCount: number;
+  readonly currentCount: number;
+  readonly severity: number;
+  readonly confidence: number;
+  readonly impactCents: bigint | null;
+  readonly statistics: JsonObject;
+}
+
+/** DriftWatch run summary (`summary_json`) of §5.6. */
+export interface DriftWatchSummary extends JsonObject {
+  readonly baseline_start: string;
+  readonly baseline_end: string;
+  readonly current_start: string;
+  readonly current_end: string;
+  readonly groups_considered: number;
+  readonly groups_evaluated: number;
+  readonly tests: number;
+  readonly held_back: number;
+  readonly findings: number;
+  readonly findings_by_signal: Readonly<Record<string, number>>;
+  readonly findings_by_direction: Readonly<Record<string, number>>;
+  readonly findings_by_severity_label: Readonly<Record<string, number>>;
+  readonly new_fingerprints: number;
+  readonly tests_detail: readonly TestDetail[];
+}
+
+/** Result of a DriftWatch run. */
+export interface DriftWatchResult {
+  readonly parameters: JsonObject;
+  readonly summary: DriftWatchSummary;
+  readonly findings: FindingDraft[];
+}
+
+function denialRateTest(g: DriftGroup): TestCandidate<DriftCandidate> {
+  const P = DRIFTWATCH_DEFAULTS;
+  const b = g.baseline;
+  const c = g.current;
+  const rateB = b.denied / b.volume;
+  const rateC = c.denied / c.volume;
+  const delta = rateC - rateB;
+  const abs = Math.abs(delta);
+  // Relative rule only when the baseline rate is positive (A4: a 0 baseline uses the 5-point rule).
+  const thresholdMet =
+    reaches(abs, P.denial_rate_abs_threshold) || (rateB > 0 && reaches(abs / rateB, P.relative_threshold));
+  const z = twoProportionZTest(b.denied, b.volume, c.denied, c.volume, 'two-sided');
+  // Impact = Δ × (volume_c·7/14) × allowed_sum/allowed_count, evaluated as one exact rational:
+  // Δ = (x_c·n_b − x_b·n_c)/(n_b·n_c).
+  const impactCents =
+    c.allowedCount > 0
+      ? divRoundHalfAwayFromZero(
+          BigInt(c.denied * b.volume - b.denied * c.volume) * BigInt(c.volume) * 7n * c.allowedCents,
+          BigInt(b.volume) * BigInt(c.volume) * 14n * BigInt(c.allowedCount),
+        )
+      : null;
+  return {
+    pValue: z.pValue,
+    thresholdMet,
+    payload: {
+      group: g,
+      signal: 'DENIAL_RATE',
+      test: 'z_two_proportion',
+      baselineValue: rateB,
+      currentValue: rateC,
+      delta,
+      baselineCount: b.volume,
+      currentCount: c.volume,
+      severity: toScore(Math.min(abs * 2, 1)),
+      confidence: toScore(Math.min((b.volume + c.volume) / (P.min_volume * 4), 1)),
+      impactCents,
+      statistics: {
+        z: z.z,
+        pooled_rate: z.pooled,
+        baseline_denied: b.denied,
+        current_denied: c.denied,
+      },
+    },
+  };
+}
+
+function decisionTimeTest(g: DriftGroup): TestCandidate<DriftCandidate> {
+  const P = DRIFTWATCH_DEFAULTS;
+  const histB = histogramRecord(g.baseline.decisionHist);
+  const histC = histogramRecord(g.current.decisionHist);
+  // Volumes >= 30 guarantee non-empty histograms (every decided claim has decision days).
+  const medianB = histogramMedian(histB) ?? 0;
+  const medianC = histogramMedian(histC) ?? 0;
+  const delta = medianC - medianB;
+  const abs = Math.abs(delta);
+  const thresholdMet =
+    reaches(abs, P.decision_days_abs_threshold) ||
+    (medianB > 0 && reaches(abs / medianB, P.relative_threshold));
+  const mw = mannWhitneyUFromHistograms(histB, histC);
+  return {
+    pValue: mw.pValue,
+    thresholdMet,
+    payload: {
+      group: g,
+      signal: 'DECISION_TIME',
+      test: 'mann_whitney_u',
+      baselineValue: medianB,
+      currentValue: medianC,
+      delta,
+      baselineCount: g.baseline.volume,
+      currentCount: g.current.volume,
+      severity: toScore(Math.min(abs / 10, 1)),
+      confidence: toScore(Math.min((g.baseline.volume + g.current.volume) / (P.min_volume * 4), 1)),
+      impactCents: null,
+      statistics: { u: mw.uCurrent, z: mw.z, rank_sum_current: mw.rankSumCurrent },
+    },
+  };
+}
+
+function underpaymentTest(g: DriftGroup): TestCandidate<DriftCandidate> {
+  const P = DRIFTWATCH_DEFAULTS;
+  const b = summaryFromSums(g.baseline.underpayN, g.baseline.underpaySum, g.baseline.underpaySumsq);
+  const c = summaryFromSums(g.current.underpayN, g.current.underpaySum, g.current.underpaySumsq);
+  const delta = c.mean - b.mean;
+  const welch = welchTTestUpper(b, c);
+  // The rollup has no allowed sum restricted to the underpayment population; PAID claims with an
+  // allowed amount are the closest superset (see DECISIONS-analytics.md).
+  const cur = g.current;
+  const impactCents =
+    cur.paidAllowedCount > 0
+      ? multiplyCents(cur.paidAllowedCents, (delta * ((c.n * 7) / 14)) / cur.paidAllowedCount)
+      : null;
+  return {
+    pValue: welch.pValue,
+    // Degrading side only (one-sided test): Δ >= 5 points of allowed.
+    thresholdMet: reaches(delta, P.underpayment_threshold),
+    payload: {
+      group: g,
+      signal: 'PAYMENT_AMOUNT',
+      test: 'welch_t',
+      baselineValue: b.mean,
+      currentValue: c.mean,
+      delta,
+      baselineCount: b.n,
+      currentCount: c.n,
+      severity: toScore(underpaymentSeverity(delta, P.underpayment_threshold)),
+      confidence: toScore(Math.min((b.n + c.n) / (P.min_volume * 4), 1)),
+      impactCents,
+      statistics: {
+        t: welch.t,
+        df: Number.isFinite(welch.df) ? welch.df : null,
+        baseline_variance: b.variance,
+        current_variance: c.variance,
+      },
+    },
+  };
+}
+
+function toFinding(
+  t: GatedTest<DriftCandidate>,
+  customerId: string,
+  windows: { baseline: DateWindow; current: DateWindow },
+): FindingDraft {
+  const c = t.payload;
+  const { payer, cptGroup } = c.group;
+  const severity = c.severity;
+  const summary =
+    c.signal === 'DENIAL_RATE'
+      ? denialRateSentence(payer, cptGroup, c.baselineValue, c.currentValue)
+      : c.signal === 'DECISION_TIME'
+        ? decisionTimeSentence(payer, cptGroup, c.baselineValue, c.currentValue)
+        : underpaymentSentence(payer, cptGroup, c.baselineValue, c.currentValue);
+  return {
+    customer_id: customerId,
+    product: 'driftwatch',
+    signal_type: c.signal,
+    fingerprint: findingFingerprint(
+      customerId,
+      'driftwatch',
+      c.signal,
+      payer,
+      cptGroup,
+      windows.current.start,
+      windows.current.end,
+    ),
+    payer,
+    cpt_group: cptGroup,
+    denial_reason: null,
+    baseline_start: windows.baseline.start,
+    baseline_end: windows.baseline.end,
+    current_start: windows.current.start,
+    current_end: windows.current.end,
+    baseline_value: c.baselineValue,
+    current_value: c.currentValue,
+    delta_value: c.delta,
+    unit: c.signal === 'DECISION_TIME' ? 'days' : 'rate',
+    delta_percent: deltaPercent(c.delta, c.baselineValue),
+    baseline_count: c.baselineCount,
+    current_count: c.currentCount,
+    direction: c.delta > 0 ? 'degrading' : 'improving',
+    severity,
+    severity_label: severityLabel(severity),
+    confidence: c.confidence,
+    confidence_label: confidenceLabel(c.confidence),
+    test: c.test,
+    p_value: t.pValue,
+    q_value: t.qValue,
+    estimated_impact: c.impactCents === null ? null : formatCentsDecimal(c.impactCents),
+    impact_kind: 'weekly_revenue',
+    summary_text: summary,
+    details: {
+      likely_causes: LIKELY_CAUSES[c.signal],
+      statistics: c.statistics,
+    },
+  };
+}
+
+/**
+ * Runs DriftWatch for one customer at `asOf` over its rollup rows (rows outside the windows are
+ * ignored). Every eligible group contributes one DENIAL_RATE and one DECISION_TIME test plus a
+ * PAYMENT_AMOUNT test when both windows have >= 30 underpayment ratios; BH runs over all of them.
+ */
+export function runDriftWatch(rows: readonly DailyRollupRow[], options: DriftWatchOptions): DriftWatchResult {
+  const P = DRIFTWATCH_DEFAULTS;
+  const customerId = String(options.customerId);
+  const sensitivity = options.sensitivity ?? 'strict';
+  const windows = driftWatchWindows(options.asOf);
+  const groups = aggregateDriftGroups(rows, options.asOf);
+  const eligible = groups.filter(
+    (g) => g.baseline.volume >= P.min_volume && g.current.volume >= P.min_volume,
+  );
+
+  const tests: TestCandidate<DriftCandidate>[] = [];
+  for (const g of eligible) {
+    tests.push(denialRateTest(g), decisionTimeTest(g));
+    if (g.baseline.underpayN >= P.min_volume && g.current.underpayN >= P.min_volume)
+      tests.push(underpaymentTest(g));
+  }
+  const gated = gateTests(tests, sensitivity, P.fdr_q);
+  const findings = gated.filter((t) => t.accepted).map((t) => toFinding(t, customerId, windows));
+  const testsDetail: TestDetail[] = gated
+    .filter((t) => !t.accepted)
+    .slice(0, TESTS_DETAIL_CAP)
+    .map((t) => ({
+      signal_type: t.payload.signal,
+      payer: t.payload.group.payer,
+      subkey: t.payload.group.cptGroup,
+      test: t.payload.test,
+      p_value: t.pValue,
+      q_value: t.qValue,
+      threshold_met: t.thresholdMet,
+      held_back: t.heldBack,
+    }));
+
+  return {
+    parameters: {
+      baseline_days: P.baseline_days,
+      current_days: P.current_days,
+      min_volume: P.min_volume,
+      sensitivity,
+      fdr_q: P.fdr_q,
+    },
+    summary: {
+      baseline_start: windows.baseline.start,
+      baseline_end: windows.baseline.end,
+      current_start: windows.current.start,
+      current_end: windows.current.end,
+      groups_considered: groups.length,
+      groups_evaluated: eligible.length,
+      tests: gated.length,
+      held_back: gated.filter((t) => t.heldBack).length,
+      findings: findings.length,
+      findings_by_signal: countBy(findings, (f) => f.signal_type),
+      findings_by_direction: countBy(findings, (f) => f.direction),
+      findings_by_severity_label: countBy(findings, (f) => f.severity_label),
+      new_fingerprints: countNewFingerprints(findings, options.existingFingerprints ?? new Set()),
+      tests_detail: testsDetail,
+    },
+    findings,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Reference construction of daily rollup rows from claim lines, following the ingestion rollup
+ * rule (day = submitted_date; reason key; pay days; underpayment ratio). Used by the analytics
+ * tests to state the spec's acceptance examples claim by claim and to check the invariant
+ * "every analytic result from rollups equals the same computation over raw claims".
+ * Not used in production (ingestion maintains the rollups in SQL).
+ */
+import { daysBetween } from './dates.ts';
+import { formatCentsDecimal, parseCents } from './money.ts';
+import type { DailyRollupRow, Outcome } from './rollups.ts';
+
+/** A claim line with the fields analytics read. */
+export interface ClaimLine {
+  readonly payer: string;
+  readonly cpt_group?: string;
+  readonly submitted_date: string;
+  readonly decided_date: string;
+  readonly outcome: Outcome;
+  readonly allowed_amount?: string | null;
+  readonly billed_amount?: string | null;
+  readonly paid_amount?: string | null;
+  readonly payment_date?: string | null;
+  readonly denial_reason_code?: string | null;
+  readonly denial_reason_text?: string | null;
+  readonly authorization_required?: boolean | null;
+  readonly authorization_obtained?: boolean | null;
+}
+
+/** DenialScope reason key of a claim (analytics §2). */
+export function denialReasonKey(claim: ClaimLine): string {
+  if (claim.outcome !== 'DENIED') return '';
+  if (claim.denial_reason_code) return claim.denial_reason_code;
+  if (claim.denial_reason_text) return claim.denial_reason_text.slice(0, 100);
+  return 'UNSPECIFIED';
+}
+
+interface MutableRow {
+  day: string;
+  payer: string;
+  cpt_group: string;
+  outcome: Outcome;
+  denial_reason: string;
+  claim_count: number;
+  allowed: bigint;
+  billed: bigint;
+  paid: bigint;
+  allowed_count: number;
+  billed_count: number;
+  paid_count: number;
+  decision: Record<string, number>;
+  payment: Record<string, number>;
+  payment_date_count: number;
+  underpay_n: number;
+  underpay_sum: number;
+  underpay_sumsq: number;
+  auth_required_count: number;
+  auth_missing_count: number;
+}
+
+function bump(hist: Record<string, number>, days: number): void {
+  const key = String(days);
+  hist[key] = (hist[key] ?? 0) + 1;
+}
+
+/** Rollup rows of a set of claims (one customer, no reversed claims). */
+export function rollupsFromClaims(claims: readonly ClaimLine[]): DailyRollupRow[] {
+  const rows = new Map<string, MutableRow>();
+  for (const claim of claims) {
+    const reason = denialReasonKey(claim);
+    const group = claim.cpt_group ?? 'OTHER';
+    const key = JSON.stringify([claim.submitted_date, claim.payer, group, claim.outcome, reason]);
+    let row = rows.get(key);
+    if (!row) {
+      row = {
+        day: claim.submitted_date,
+        payer: claim.payer,
+        cpt_group: group,
+        outcome: claim.outcome,
+        denial_reason: reason,
+        claim_count: 0,
+        allowed: 0n,
+        billed: 0n,
+        paid: 0n,
+        allowed_count: 0,
+        billed_count: 0,
+        paid_count: 0,
+        decision: {},
+        payment: {},
+        payment_date_count: 0,
+        underpay_n: 0,
+        underpay_sum: 0,
+        underpay_sumsq: 0,
+        auth_required_count: 0,
+        auth_missing_count: 0,
+      };
+      rows.set(key, row);
+    }
+    row.claim_count += 1;
+    const allowed = claim.allowed_amount == null ? null : parseCents(claim.allowed_amount);
+    const paid = claim.paid_amount == null ? null : parseCents(claim.paid_amount);
+    if (allowed !== null) {
+      row.allowed += allowed;
+      row.allowed_count += 1;
+    }
+    if (claim.billed_amount != null) {
+      row.billed += parseCents(claim.billed_amount);
+      row.billed_count += 1;
+    }
+    if (paid !== null) {
+      row.paid += paid;
+      row.paid_count += 1;
+    }
+    const decisionDays = daysBetween(claim.submitted_date, claim.decided_date);
+    bump(row.decision, decisionDays);
+    if (claim.payment_date) {
+      bump(row.payment, daysBetween(claim.submitted_date, claim.payment_date));
+      row.payment_date_count += 1;
+    } else {
+      bump(row.payment, decisionDays);
+    }
+    if (claim.outcome === 'PAID' && allowed !== null && allowed > 0n && paid !== null) {
+      const r = Number(allowed - paid) / Number(allowed);
+      row.underpay_n += 1;
+      row.underpay_sum += r;
+      row.underpay_sumsq += r * r;
+    }
+    if (claim.authorization_required === true) {
+      row.auth_required_count += 1;
+      if (claim.authorization_obtained === false) row.auth_missing_count += 1;
+    }
+  }
+  return [...rows.values()].map((r) => ({
+    day: r.day,
+    payer: r.payer,
+    cpt_group: r.cpt_group,
+    outcome: r.outcome,
+    denial_reason: r.denial_reason,
+    claim_count: r.claim_count,
+    allowed_sum: formatCentsDecimal(r.allowed),
+    billed_sum: formatCentsDecimal(r.billed),
+    paid_sum: formatCentsDecimal(r.paid),
+    allowed_count: r.allowed_count,
+    billed_count: r.billed_count,
+    paid_count: r.paid_count,
+    decision_days_hist: r.decision,
+    payment_days_hist: r.payment,
+    payment_date_count: r.payment_date_count,
+    underpay_n: r.underpay_n,
+    underpay_sum: r.underpay_sum,
+    underpay_sumsq: r.underpay_sumsq,
+    auth_required_count: r.auth_required_count,
+    auth_missing_count: r.auth_missing_count,
+  }));
+}
