@@ -3,7 +3,8 @@ import type { Config } from '../config/env.ts';
 import { describeError } from '../config/errors.ts';
 import { migrations } from '../db/migrations/index.ts';
 import { migrate } from '../db/migrator.ts';
-import { buildApp } from '../http/app.ts';
+import { type AppOptions, buildApp } from '../http/app.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
 import type { Logger } from '../obs/logger.ts';
 import { createServices, type Services } from '../services.ts';
 
@@ -23,14 +24,24 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   logger: Logger,
-  options: { runJobs?: boolean; autoMigrate?: boolean } = {},
+  options: {
+    runJobs?: boolean;
+    autoMigrate?: boolean;
+    /** Extra routes and job kinds (tests). */
+    appOptions?: AppOptions;
+    registerJobs?: (registry: JobRegistry) => void;
+  } = {},
 ): Promise<RunningServer> {
-  const services = await createServices(config, { logger, statementTimeout: true });
+  const services = await createServices(config, {
+    logger,
+    statementTimeout: true,
+    ...(options.registerJobs && { registerJobs: options.registerJobs }),
+  });
   try {
     if (options.autoMigrate ?? !config.isProduction) {
       await migrate(services.database, migrations, { log: (line) => logger.info(line) });
     }
-    const app = await buildApp(services);
+    const app = await buildApp(services, options.appOptions);
     const bind = config.bind;
     const url =
       bind.kind === 'unix'

@@ -53,7 +53,11 @@ describe('production start-up checks', () => {
       STATIC_ROOT: path.join(dir, 'missing-static'),
       BACKUP_DIR: dir,
     });
-    const lines = runChecks(config, { database: { reachable: true, serverVersionNum: 160_000 } }, { migrations: true });
+    const lines = runChecks(
+      config,
+      { database: { reachable: true, serverVersionNum: 160_000 } },
+      { migrations: true },
+    );
     const errors = lines.filter((line) => line.level === 'error').map(formatCheckLine);
     expect(errors).toEqual([
       '✗ SECRET_KEY: too short (9 characters; at least 50 random characters)',
@@ -78,11 +82,18 @@ describe('production start-up checks', () => {
   it('refuses the development default key, a key of few distinct characters, and DEBUG', () => {
     const base = secureEnv();
     const defaults = runChecks(loadConfig({ ...base, SECRET_KEY: '' }), healthyProbes);
-    expect(defaults.map(formatCheckLine)).toContain('✗ SECRET_KEY: not set (the insecure development default is in use)');
+    expect(defaults.map(formatCheckLine)).toContain(
+      '✗ SECRET_KEY: not set (the insecure development default is in use)',
+    );
     const repetitive = runChecks(loadConfig({ ...base, SECRET_KEY: 'abab'.repeat(20) }), healthyProbes);
     expect(repetitive.map(formatCheckLine)).toContain('✗ SECRET_KEY: has fewer than 5 distinct characters');
-    const insecurePrefix = runChecks(loadConfig({ ...base, SECRET_KEY: `payrixa-insecure-${GOOD_SECRET}` }), healthyProbes);
-    expect(insecurePrefix.map(formatCheckLine)).toContain('✗ SECRET_KEY: is the insecure development default');
+    const insecurePrefix = runChecks(
+      loadConfig({ ...base, SECRET_KEY: `payrixa-insecure-${GOOD_SECRET}` }),
+      healthyProbes,
+    );
+    expect(insecurePrefix.map(formatCheckLine)).toContain(
+      '✗ SECRET_KEY: is the insecure development default',
+    );
     process.env['DEBUG'] = 'true';
     try {
       const debug = runChecks(loadConfig(base), healthyProbes);
@@ -112,7 +123,9 @@ describe('production start-up checks', () => {
       database: { reachable: true, serverVersionNum: 170_000 },
     });
     expect(hasErrors(lines)).toBe(false);
-    expect(lines.map(formatCheckLine)).toContain('! SECRET_KEY: not set (the insecure development default is in use)');
+    expect(lines.map(formatCheckLine)).toContain(
+      '! SECRET_KEY: not set (the insecure development default is in use)',
+    );
   });
 
   it('--deploy applies the production rules in development mode', () => {

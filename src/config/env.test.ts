@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './errors.ts';
 import { DEV_SECRET_KEY, loadConfig, parseBind, parseRate } from './env.ts';
+import { ConfigError } from './errors.ts';
 
 describe('loadConfig', () => {
   it('gives a runnable development configuration with no variables at all', () => {
@@ -32,7 +32,11 @@ describe('loadConfig', () => {
 
   it('binds 127.0.0.1:<PORT> when only PORT is set, and BIND wins over PORT', () => {
     expect(loadConfig({ PORT: '9100' }).bind).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 9100 });
-    expect(loadConfig({ PORT: '9100', BIND: '0.0.0.0:80' }).bind).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 80 });
+    expect(loadConfig({ PORT: '9100', BIND: '0.0.0.0:80' }).bind).toEqual({
+      kind: 'tcp',
+      host: '0.0.0.0',
+      port: 80,
+    });
     expect(loadConfig({ BIND: 'unix:/run/payrixa/payrixa.sock' }).bind).toEqual({
       kind: 'unix',
       path: '/run/payrixa/payrixa.sock',

@@ -364,7 +364,8 @@ export function parseBind(text: string): BindAddress | null {
   }
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d+)$/.exec(text);
   if (!match) return null;
-  const port = parsePort(match[2] as string);
+  // Port 0 (an ephemeral port chosen by the system) is allowed here for tests and tools.
+  const port = match[2] === '0' ? 0 : parsePort(match[2] as string);
   if (port === null) return null;
   const host = (match[1] as string).replace(/^\[(.*)\]$/, '$1');
   return { kind: 'tcp', host, port };

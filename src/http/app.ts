@@ -52,6 +52,17 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   app.decorate('renderer', new Renderer({ cache: config.env !== 'development' }));
 
+  // While closing, responses ask clients to drop keep-alive connections so a graceful
+  // stop is not held up by idle sockets of requests that just finished.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
+    return payload;
+  });
+
   const routes = new RoutePatterns();
   app.addHook('onRoute', (route) => routes.add(route.url));
 

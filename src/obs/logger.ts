@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import pino, { type Logger, type StreamEntry } from 'pino';
 import type { Config } from '../config/env.ts';
+import { PHI_KEYS, sanitizeString } from '../domain/claims/sanitize.ts';
 
 export type { Logger } from 'pino';
 
@@ -11,13 +12,8 @@ export type { Logger } from 'pino';
 const SECRET_KEY_PATTERN =
   /^(password|passwd|secret|token|authorization|cookie|set-cookie|csrf|refresh|access|api_key|dsn|smtp_password)$|password|secret|token|authorization|cookie|csrf|api_key|dsn/i;
 
-/** Text sanitizer applied to every logged string (PHI patterns); replaced by ingestion's `sanitize`. */
-let textSanitizer: (text: string) => string = (text) => text;
-
-/** Installs the PHI text sanitizer used for every string written to the log. */
-export function setLogSanitizer(sanitizer: (text: string) => string): void {
-  textSanitizer = sanitizer;
-}
+/** Every logged string goes through ingestion's PHI sanitizer (SSN, email, MRN, phone, dates). */
+const textSanitizer = sanitizeString;
 
 /** Deep copy of `value` with secret-named keys redacted and strings sanitized. */
 export function redactForLog(value: unknown, depth = 0): unknown {
@@ -34,7 +30,8 @@ export function redactForLog(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      out[key] = SECRET_KEY_PATTERN.test(key) ? '[REDACTED]' : redactForLog(inner, depth + 1);
+      const redact = SECRET_KEY_PATTERN.test(key) || PHI_KEYS.has(key.toLowerCase());
+      out[key] = redact ? '[REDACTED]' : redactForLog(inner, depth + 1);
     }
     return out;
   }
