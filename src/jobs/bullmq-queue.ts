@@ -6,14 +6,9 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { describeError } from '../config/errors.ts';
 import { withTimeout } from '../db/database.ts';
-import {
-  claimJobById,
-  findJob,
-  insertJob,
-  recoverAbandonedJobs,
-} from '../db/repositories/jobs.repository.ts';
+import { claimJobById, findJob, recoverAbandonedJobs } from '../db/repositories/jobs.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
-import { executeJob, LEASE_MS } from './executor.ts';
+import { executeJob, LEASE_MS, recordJob } from './executor.ts';
 import type { JobRegistry } from './registry.ts';
 import {
   type EnqueueOptions,
@@ -82,20 +77,7 @@ export class BullmqJobQueue implements JobQueue {
     payload: P,
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
-    const definition = this.registry.require(kind);
-    const runAt = options.runAt ?? new Date(Date.now() + (options.delayMs ?? 0));
-    const { job, created } = await insertJob(this.db, {
-      queue: definition.queue,
-      kind,
-      payload,
-      customerId: options.customerId ?? null,
-      uniqueKey: options.uniqueKey ?? null,
-      singletonKey: options.singletonKey ?? null,
-      runAt,
-      maxAttempts: definition.maxAttempts ?? 3,
-      backoffMs: definition.backoffMs ?? 10_000,
-      requestId: options.requestId ?? null,
-    });
+    const { job, created } = await recordJob(this.db, this.registry, kind, payload, options);
     // A new job, or a debounced one whose time moved: deliver at its (new) time. A
     // duplicate of a unique key needs nothing.
     if (created || (job.status === 'queued' && options.singletonKey)) {

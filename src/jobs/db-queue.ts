@@ -3,9 +3,9 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { describeError } from '../config/errors.ts';
-import { claimNextJob, insertJob, recoverAbandonedJobs } from '../db/repositories/jobs.repository.ts';
+import { claimNextJob, recoverAbandonedJobs } from '../db/repositories/jobs.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
-import { executeJob, LEASE_MS } from './executor.ts';
+import { executeJob, LEASE_MS, recordJob } from './executor.ts';
 import type { JobRegistry } from './registry.ts';
 import {
   type EnqueueOptions,
@@ -46,20 +46,7 @@ export class DatabaseJobQueue implements JobQueue {
     payload: P,
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
-    const definition = this.registry.require(kind);
-    const runAt = options.runAt ?? new Date(Date.now() + (options.delayMs ?? 0));
-    const { job, created } = await insertJob(this.db, {
-      queue: definition.queue,
-      kind,
-      payload,
-      customerId: options.customerId ?? null,
-      uniqueKey: options.uniqueKey ?? null,
-      singletonKey: options.singletonKey ?? null,
-      runAt,
-      maxAttempts: definition.maxAttempts ?? 3,
-      backoffMs: definition.backoffMs ?? 10_000,
-      requestId: options.requestId ?? null,
-    });
+    const { job, created } = await recordJob(this.db, this.registry, kind, payload, options);
     this.wakeAll();
     return { id: job.id, created };
   }

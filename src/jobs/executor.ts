@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { describeError } from '../config/errors.ts';
 import {
   extendLease,
+  type InsertJobResult,
+  insertJob,
   type JobRecord,
   markAttemptFailed,
   markSucceeded,
@@ -10,10 +12,36 @@ import {
 } from '../db/repositories/jobs.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
 import type { JobRegistry } from './registry.ts';
-import { PermanentJobError } from './types.ts';
+import { type EnqueueOptions, PermanentJobError } from './types.ts';
 
 export const LEASE_MS = 60_000;
 const PROGRESS_WRITE_INTERVAL_MS = 250;
+
+/**
+ * Writes the job record for an enqueue, with the kind's queue and retry policy and the
+ * caller's de-duplication keys. Both adapters enqueue through this.
+ */
+export function recordJob(
+  db: Kysely<DB>,
+  registry: JobRegistry,
+  kind: string,
+  payload: JsonObject,
+  options: EnqueueOptions,
+): Promise<InsertJobResult> {
+  const definition = registry.require(kind);
+  return insertJob(db, {
+    queue: definition.queue,
+    kind,
+    payload,
+    customerId: options.customerId ?? null,
+    uniqueKey: options.uniqueKey ?? null,
+    singletonKey: options.singletonKey ?? null,
+    runAt: options.runAt ?? new Date(Date.now() + (options.delayMs ?? 0)),
+    maxAttempts: definition.maxAttempts ?? 3,
+    backoffMs: definition.backoffMs ?? 10_000,
+    requestId: options.requestId ?? null,
+  });
+}
 
 export interface ExecutionOutcome {
   status: 'succeeded' | 'queued' | 'failed';

@@ -91,6 +91,16 @@ export async function findCustomerJob(
     .executeTakeFirst();
 }
 
+/** The SET list that turns a queued job into a running one held by `workerId`. */
+function claimAssignments(workerId: string, leaseMs: number) {
+  return sql`status = 'running',
+             attempts = attempts + 1,
+             locked_by = ${workerId},
+             locked_until = now() + ${leaseMs} * interval '1 millisecond',
+             started_at = coalesce(started_at, now()),
+             error = NULL`;
+}
+
 /**
  * Claims the next due queued job of `queues` for `workerId`. `FOR UPDATE SKIP LOCKED`
  * lets any number of workers poll the same table without ever taking the same job.
@@ -102,13 +112,7 @@ export async function claimNextJob(
   leaseMs: number,
 ): Promise<JobRecord | undefined> {
   const result = await sql<JobRecord>`
-    UPDATE jobs
-       SET status = 'running',
-           attempts = attempts + 1,
-           locked_by = ${workerId},
-           locked_until = now() + ${leaseMs} * interval '1 millisecond',
-           started_at = coalesce(started_at, now()),
-           error = NULL
+    UPDATE jobs SET ${claimAssignments(workerId, leaseMs)}
      WHERE id = (
        SELECT id FROM jobs
         WHERE status = 'queued'
@@ -129,13 +133,7 @@ export async function claimJobById(
   leaseMs: number,
 ): Promise<JobRecord | undefined> {
   const result = await sql<JobRecord>`
-    UPDATE jobs
-       SET status = 'running',
-           attempts = attempts + 1,
-           locked_by = ${workerId},
-           locked_until = now() + ${leaseMs} * interval '1 millisecond',
-           started_at = coalesce(started_at, now()),
-           error = NULL
+    UPDATE jobs SET ${claimAssignments(workerId, leaseMs)}
      WHERE id = ${id} AND status = 'queued' AND run_at <= now()
     RETURNING *`.execute(db);
   return result.rows[0];
