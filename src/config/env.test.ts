@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEV_SECRET_KEY, loadConfig, parseBind, parseRate } from './env.ts';
+import { DEV_SECRET_KEY, loadConfig, parseBind } from './env.ts';
 import { ConfigError } from './errors.ts';
 
 describe('loadConfig', () => {
@@ -13,7 +13,8 @@ describe('loadConfig', () => {
     expect(config.bind).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 8000 });
     expect(config.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
     expect(config.session.idleMinutes).toBe(30);
-    expect(config.rateLimits.portal).toEqual({ count: 300, windowSeconds: 60, text: '300/minute' });
+    expect(config.rateLimits.portal).toEqual({ limit: 300, unit: 'minute', periodMs: 60_000 });
+    expect(loadConfig({ API_THROTTLE_ANON: 'off' }).rateLimits.apiAnon).toBeNull();
     expect(config.scheduler.schedules.driftwatch).toBe('0 6 * * 1');
     expect(config.email.backend).toBe('log');
     expect(config.log.format).toBe('pretty');
@@ -94,12 +95,5 @@ describe('parsers', () => {
     expect(parseBind('[::1]:8000')).toEqual({ kind: 'tcp', host: '::1', port: 8000 });
     expect(parseBind('localhost')).toBeNull();
     expect(parseBind('unix:')).toBeNull();
-  });
-
-  it('parses rates and off', () => {
-    expect(parseRate('100/hour')).toEqual({ count: 100, windowSeconds: 3600, text: '100/hour' });
-    expect(parseRate('off')).toBeNull();
-    expect(parseRate('0/hour')).toBeUndefined();
-    expect(parseRate('5 per day')).toBeUndefined();
   });
 });

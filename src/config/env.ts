@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cron } from 'croner';
+import { parseRate, type Rate } from '../domain/accounts/throttle.ts';
 import { ConfigError } from './errors.ts';
+
+export type { Rate } from '../domain/accounts/throttle.ts';
 
 /**
  * The typed configuration of Payrixa, read once from environment variables
@@ -20,13 +23,6 @@ export type TrustProxy =
 export type EmailBackend = 'smtp' | 'log' | 'memory';
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-/** A rate such as `100/hour`, or null when the limit is `off`. */
-export interface Rate {
-  count: number;
-  windowSeconds: number;
-  text: string;
-}
 
 export const SCHEDULE_NAMES = [
   'driftwatch',
@@ -377,18 +373,6 @@ function parsePort(text: string): number | null {
   return port >= 1 && port <= 65_535 ? port : null;
 }
 
-/** Parses `<n>/<second|minute|hour|day>`; `off` → null; invalid → undefined. */
-export function parseRate(text: string): Rate | null | undefined {
-  const trimmed = text.trim().toLowerCase();
-  if (trimmed === 'off') return null;
-  const match = /^(\d+)\s*\/\s*(second|minute|hour|day)$/.exec(trimmed);
-  if (!match) return undefined;
-  const count = Number(match[1]);
-  if (count < 1) return undefined;
-  const windows = { second: 1, minute: 60, hour: 3600, day: 86_400 } as const;
-  return { count, windowSeconds: windows[match[2] as keyof typeof windows], text: trimmed };
-}
-
 function parseTrustProxy(text: string): TrustProxy | null {
   const lowered = text.trim().toLowerCase();
   if (['false', '0', 'no', 'off', 'none'].includes(lowered)) return { kind: 'none' };
@@ -488,11 +472,10 @@ class EnvReader {
   rate(name: string, fallback: string): Rate | null {
     const value = this.string(name) ?? fallback;
     const parsed = parseRate(value);
-    if (parsed === undefined) {
-      this.problems.push(`${name}: '${value}' must look like 100/hour (second, minute, hour, day) or off`);
-      return parseRate(fallback) ?? null;
-    }
-    return parsed;
+    if (parsed.ok) return parsed.rate;
+    this.problems.push(`${name}: '${value}' must look like 100/hour (second, minute, hour, day) or off`);
+    const defaultRate = parseRate(fallback);
+    return defaultRate.ok ? defaultRate.rate : null;
   }
 
   cron(name: string, fallback: string): string | null {
