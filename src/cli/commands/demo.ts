@@ -3,6 +3,7 @@ import { createLogger } from '../../obs/logger.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
 import { startServer, stopOnSignals } from '../serve.ts';
+import { demoGenerateCommand } from './demo-generate.ts';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -13,6 +14,7 @@ Prepares the database, loads the demo customer "Riverside Family Practice" (once
 claims ingestion lands) and starts the server, printing its URL and the demo logins.
 Refuses in production without --force.`,
   async run(args, context) {
+    if (args[0] === 'generate') return demoGenerateCommand.run(args.slice(1), context);
     const { values } = parseFlags('demo', args, {
       'customer-name': { type: 'string' },
       reset: { type: 'boolean' },
