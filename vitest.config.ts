@@ -17,6 +17,8 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           environment: 'node',
+          // A hang guard, not a speed assertion: a few domain tests replay a year of claims.
+          testTimeout: 60_000,
         },
       },
       {
