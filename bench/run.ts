@@ -24,7 +24,7 @@ export interface Benchmark {
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> {
-  const modules = [await import('./startup.bench.ts')];
+  const modules = [await import('./startup.bench.ts'), await import('./ingest.bench.ts')];
   return modules
     .map((module) => module.benchmark as Benchmark)
     .filter((b) => !filter || b.name.includes(filter));

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Cache, MemoryCache, RedisCache } from './cache/cache.ts';
+import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './cache/rate-limit-store.ts';
 import { connectRedis } from './cache/redis.ts';
+import { DatabaseSessionStore, RedisSessionStore, type SessionStore } from './cache/session-store.ts';
 import type { Config } from './config/env.ts';
 import { createDatabase, type Database } from './db/database.ts';
 import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
@@ -10,6 +12,14 @@ import { configuredSchedules, registerJobs } from './jobs/definitions/index.ts';
 import { JobRegistry } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import type { JobQueue, QueueName } from './jobs/types.ts';
+import { createMailer, type Mailer } from './notify/mail.ts';
+
+/** The time source of request handling (sessions, lockout, tokens); tests swap in a fake. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
 
 /**
  * Everything a process needs, chosen once from configuration (ARCHITECTURE §4 rule 4):
@@ -21,6 +31,14 @@ export interface Services {
   database: Database;
   cache: Cache;
   redis: Redis | null;
+  /** Portal sessions: Redis when configured, else the `sessions` table. */
+  sessions: SessionStore;
+  /** Rate-limit counters: Redis when configured, else in-process. */
+  rateLimits: RateLimitStore;
+  /** Outgoing email (EMAIL_BACKEND). */
+  mailer: Mailer;
+  /** Time source for sessions, lockouts and tokens (replaceable in tests). */
+  clock: Clock;
   registry: JobRegistry;
   queue: JobQueue;
   scheduler: Scheduler | null;
@@ -44,6 +62,8 @@ export interface ServiceOptions {
   database?: Database;
   /** Registers extra job kinds (tests, plugins). */
   registerJobs?: (registry: JobRegistry) => void;
+  /** Time source (tests); the system clock by default. */
+  clock?: Clock;
 }
 
 export async function createServices(config: Config, options: ServiceOptions): Promise<Services> {
@@ -62,8 +82,21 @@ export async function createServices(config: Config, options: ServiceOptions): P
     throw error;
   }
   const cache: Cache = redis ? new RedisCache(redis, config.redisPrefix) : new MemoryCache();
+  const sessions: SessionStore = redis
+    ? new RedisSessionStore(redis, config.redisPrefix)
+    : new DatabaseSessionStore(database.db);
+  const rateLimits: RateLimitStore = redis
+    ? new RedisRateLimitStore(redis, config.redisPrefix)
+    : new MemoryRateLimitStore();
+  const mailer = createMailer(config, logger.child({ logger: 'mail' }));
   const registry = new JobRegistry();
-  registerJobs(registry, { db: database.db, config });
+  // Jobs that enqueue further jobs get the queue late-bound (it is created from the registry below).
+  registerJobs(registry, {
+    db: database.db,
+    config,
+    database,
+    queue: { enqueue: (...args) => queue.enqueue(...args) },
+  });
   options.registerJobs?.(registry);
   const queue: JobQueue = redis
     ? new BullmqJobQueue(database.db, registry, logger, redis, config.redisPrefix)
@@ -77,6 +110,10 @@ export async function createServices(config: Config, options: ServiceOptions): P
     database,
     cache,
     redis,
+    sessions,
+    rateLimits,
+    mailer,
+    clock: options.clock ?? systemClock,
     registry,
     queue,
     get scheduler() {
@@ -99,6 +136,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
       await queue.stopWorker(graceMs);
       await queue.close();
       await cache.close();
+      await mailer.close();
       await database.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },

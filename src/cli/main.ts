@@ -1,8 +1,12 @@
 import { loadEnvFile, PRODUCT_VERSION } from '../config/env.ts';
 import { AppError, ConfigError, describeError, UsageError } from '../config/errors.ts';
+import { analyzeCommand } from './commands/analyze.ts';
+import { backtestCommand } from './commands/backtest.ts';
 import { checkCommand } from './commands/check.ts';
 import { collectstaticCommand } from './commands/collectstatic.ts';
 import { createsuperuserCommand } from './commands/createsuperuser.ts';
+import { createuserCommand } from './commands/createuser.ts';
+import { customerCommand } from './commands/customer.ts';
 import { demoCommand } from './commands/demo.ts';
 import { migrateCommand, migrationsCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -17,8 +21,12 @@ export const COMMANDS: readonly Command[] = [
   migrationsCommand,
   checkCommand,
   createsuperuserCommand,
+  createuserCommand,
+  customerCommand,
   collectstaticCommand,
   demoCommand,
+  analyzeCommand,
+  backtestCommand,
 ];
 
 function generalHelp(): string {

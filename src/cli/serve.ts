@@ -29,6 +29,8 @@ export async function startServer(
     autoMigrate?: boolean;
     /** Extra routes and job kinds (tests). */
     appOptions?: AppOptions;
+    /** Work on the migrated database before the server listens (demo data). */
+    beforeListen?: (services: Services) => Promise<void>;
     registerJobs?: (registry: JobRegistry) => void;
   } = {},
 ): Promise<RunningServer> {
@@ -41,6 +43,7 @@ export async function startServer(
     if (options.autoMigrate ?? !config.isProduction) {
       await migrate(services.database, migrations, { log: (line) => logger.info(line) });
     }
+    await options.beforeListen?.(services);
     const app = await buildApp(services, options.appOptions);
     const bind = config.bind;
     const url =

@@ -48,7 +48,8 @@ describe('migrations on the test database', () => {
     handle = await createTestDatabase({ migrated: true });
     const lines: string[] = [];
     await migrate(handle.database, migrations, { to: '0002', log: (line) => lines.push(line) });
-    expect(lines).toEqual(['Unapplying 0003_jobs... OK']);
+    const later = migrations.slice(2);
+    expect(lines).toEqual([...later].reverse().map((m) => `Unapplying ${m.name}... OK`));
     expect(await tableNames(handle)).not.toContain('jobs');
     lines.length = 0;
     await migrate(handle.database, migrations, { to: '0003_jobs', log: (line) => lines.push(line) });

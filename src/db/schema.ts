@@ -1,4 +1,9 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { AnalyticsDB } from './schema-analytics.ts';
+import type { IngestionDB } from './schema-ingestion.ts';
+
+export type * from './schema-analytics.ts';
+export type * from './schema-ingestion.ts';
 
 /**
  * Table types for Kysely. Each migration that adds a table adds its interface here.
@@ -95,11 +100,90 @@ export interface JobsTable {
   finished_at: NullableTimestamp;
 }
 
-export interface DB {
+export type MembershipRole = 'owner' | 'admin' | 'analyst' | 'viewer';
+
+export interface MembershipsTable {
+  id: Generated<number>;
+  user_id: number;
+  customer_id: number;
+  role: ColumnType<MembershipRole, MembershipRole | undefined, MembershipRole>;
+  created_at: Timestamp;
+}
+
+export type ProductSlug = 'driftwatch' | 'denialscope' | 'delayguard';
+
+export interface ProductConfigsTable {
+  customer_id: number;
+  product_slug: ProductSlug;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  config: Json<JsonObject>;
+  updated_at: Timestamp;
+}
+
+export interface CustomerSettingsTable {
+  customer_id: number;
+  id: Generated<number>;
+  to_email: ColumnType<string, string | undefined, string>;
+  cc_email: ColumnType<string, string | undefined, string>;
+  attach_pdf: ColumnType<boolean, boolean | undefined, boolean>;
+  weekly_report_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  drift_sensitivity: ColumnType<
+    'strict' | 'reference',
+    'strict' | 'reference' | undefined,
+    'strict' | 'reference'
+  >;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the cookie value; the value itself is never stored. */
+  id: string;
+  user_id: number | null;
+  data: Json<JsonObject>;
+  created_at: Timestamp;
+  last_activity_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  scope: 'username' | 'ip';
+  key: string;
+  failed_at: Timestamp;
+}
+
+export interface PasswordResetTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: number;
+  purpose: 'reset' | 'invite';
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface RefreshTokensTable {
+  jti: string;
+  family: string;
+  user_id: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface DB extends IngestionDB, AnalyticsDB {
   payrixa_migrations: PayrixaMigrationsTable;
   customers: CustomersTable;
   users: UsersTable;
   audit_events: AuditEventsTable;
   system_events: SystemEventsTable;
   jobs: JobsTable;
+  memberships: MembershipsTable;
+  product_configs: ProductConfigsTable;
+  customer_settings: CustomerSettingsTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  refresh_tokens: RefreshTokensTable;
 }

@@ -7,9 +7,12 @@ import type { TrustProxy } from '../config/env.ts';
 import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
 import { RoutePatterns, registerErrorHandling } from './errors.ts';
+import { registerAuth } from './plugins/auth.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerApiRoutes } from './routes/api/index.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerPortalRoutes } from './routes/portal/index.ts';
 import './types.ts';
 
 export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'static');
@@ -17,6 +20,11 @@ export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 export interface AppOptions {
   /** Extra routes (tests); registered after the product's own. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * Registers the placeholder product dashboards (default true); the analytics pages
+   * replace them.
+   */
+  productPlaceholders?: boolean;
 }
 
 function trustProxyOption(trust: TrustProxy): boolean | string[] {
@@ -51,6 +59,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     forceCloseConnections: 'idle',
   });
   app.decorate('renderer', new Renderer({ cache: config.env !== 'development' }));
+  app.decorate('services', services);
 
   // While closing, responses ask clients to drop keep-alive connections so a graceful
   // stop is not held up by idle sockets of requests that just finished.
@@ -77,18 +86,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     maxAge: config.isProduction ? '1d' : 0,
   });
 
+  // Sessions, bearer auth, rate limits and CSRF (§1.1 steps 8–9).
+  await registerAuth(app, services);
+
   registerHealthRoutes(app, services);
   app.get('/', async (_request, reply) => reply.redirect('/portal/', 302));
-  app.get('/portal/', async (_request, reply) => {
-    // The portal pages arrive with accounts (issue 3); until then a plain landing page.
-    return reply.type('text/html; charset=utf-8').send(
-      app.renderer.render('landing', {
-        title: 'Payrixa',
-        version: config.version,
-        database: services.database.kind,
-      }),
-    );
-  });
+  registerPortalRoutes(app, services, { productPlaceholders: options.productPlaceholders ?? true });
+  registerApiRoutes(app, services);
 
   if (options.extraRoutes) await options.extraRoutes(app);
   return app;

@@ -1,3 +1,4 @@
+import type { Services } from '../services.ts';
 import type { Renderer } from '../web/render.ts';
 
 declare module 'fastify' {
@@ -11,6 +12,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     renderer: Renderer;
+    /** The services container the app was built with. */
+    services: Services;
   }
 }
 

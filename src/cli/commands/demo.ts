@@ -1,3 +1,4 @@
+import { type SeedDemoResult, seedDemo } from '../../commands/seed-demo.ts';
 import { AppError } from '../../config/errors.ts';
 import { createLogger } from '../../obs/logger.ts';
 import { type Command, parseFlags } from '../context.ts';
@@ -10,9 +11,13 @@ export const demoCommand: Command = {
   summary: 'Start the portal with demo data on the embedded default',
   usage: `Usage: payrixa demo [--customer-name <n>] [--reset] [--force]
 
-Prepares the database, loads the demo customer "Riverside Family Practice" (once
-claims ingestion lands) and starts the server, printing its URL and the demo logins.
-Refuses in production without --force.`,
+Prepares the database, creates the demo customer "Riverside Family Practice" with one
+user per role and an operator, loads 13 months of generated claims (with planted payer
+changes) through the upload pipeline, runs every analysis and starts the server,
+printing its URL and the demo logins (fresh passwords on every start). An existing demo
+customer is kept unless --reset is given. Refuses in production without --force.
+
+  payrixa demo generate --help   write the synthetic claim files only`,
   async run(args, context) {
     if (args[0] === 'generate') return demoGenerateCommand.run(args.slice(1), context);
     const { values } = parseFlags('demo', args, {
@@ -25,6 +30,9 @@ Refuses in production without --force.`,
       println(context.io.stdout, demoCommand.usage);
       return 0;
     }
+    // The demo's own progress lines are the output; the expected PHI rejections of its
+    // dirty rows would bury them at the default level. LOG_LEVEL still wins when set.
+    context.io.env['LOG_LEVEL'] ??= 'error';
     const config = context.config();
     if (config.isProduction && !values.force) {
       throw new AppError(
@@ -33,12 +41,34 @@ Refuses in production without --force.`,
       );
     }
     const logger = createLogger(config, 'payrixa');
-    const server = await startServer(config, logger);
     const { stdout } = context.io;
+    let seeded: SeedDemoResult | null = null;
+    const server = await startServer(config, logger, {
+      beforeListen: async (services) => {
+        seeded = await seedDemo(services, {
+          ...(values['customer-name'] !== undefined && { customerName: values['customer-name'] }),
+          reset: values.reset ?? false,
+          log: (line) => println(stdout, line),
+        });
+      },
+    });
+    const result = seeded as SeedDemoResult | null;
     println(stdout);
     println(stdout, `  Payrixa ${config.version} demo is running at ${server.url}/portal/`);
     println(stdout, `  Database: ${server.services.database.description}`);
-    println(stdout, `  Health:   ${server.url}/api/v1/health/`);
+    if (result) {
+      const note = result.created ? '' : ' (existing data kept; run with --reset to reload)';
+      println(stdout, `  Customer: ${result.customerName}${note}`);
+      for (const analysis of result.analyses) {
+        const outcome = analysis.error ? `failed: ${analysis.error}` : `${analysis.findings} findings`;
+        println(stdout, `  ${analysis.product.padEnd(12)} ${outcome}`);
+      }
+      println(stdout);
+      println(stdout, '  Logins (passwords are new on every start):');
+      for (const login of result.logins) {
+        println(stdout, `    ${login.username.padEnd(14)} ${login.password}   ${login.role}`);
+      }
+    }
     println(stdout);
     println(stdout, '  Press Ctrl+C to stop.');
     println(stdout);

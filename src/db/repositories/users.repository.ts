@@ -55,3 +55,48 @@ export async function countUsers(db: Kysely<DB>): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export async function findUserById(db: Kysely<DB>, userId: number): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+}
+
+/** Login by username or email (case-insensitive); email matches active users only. */
+export async function findUserForLogin(db: Kysely<DB>, identifier: string): Promise<UserRecord | undefined> {
+  const byName = await findUserByUsername(db, identifier);
+  if (byName) return byName;
+  return identifier.includes('@') ? findActiveUserByEmail(db, identifier) : undefined;
+}
+
+export async function setPasswordHash(db: Kysely<DB>, userId: number, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+}
+
+export async function setLastLogin(db: Kysely<DB>, userId: number, at: Date): Promise<void> {
+  await db.updateTable('users').set({ last_login: at }).where('id', '=', userId).execute();
+}
+
+/** Voids every JWT and session issued before `at` (§3.1). */
+export async function setTokensValidAfter(db: Kysely<DB>, userId: number, at: Date): Promise<void> {
+  await db.updateTable('users').set({ tokens_valid_after: at }).where('id', '=', userId).execute();
+}
+
+export async function setUserActive(db: Kysely<DB>, userId: number, active: boolean): Promise<void> {
+  await db.updateTable('users').set({ is_active: active }).where('id', '=', userId).execute();
+}
+
+export async function updateUserProfile(
+  db: Kysely<DB>,
+  userId: number,
+  profile: { email: string; firstName: string; lastName: string },
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ email: profile.email, first_name: profile.firstName, last_name: profile.lastName })
+    .where('id', '=', userId)
+    .execute();
+}
+
+/** Staff accounts (no membership), by username. */
+export async function listStaffUsers(db: Kysely<DB>): Promise<UserRecord[]> {
+  return db.selectFrom('users').selectAll().where('is_staff', '=', true).orderBy('username').execute();
+}

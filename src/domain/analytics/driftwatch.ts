@@ -272,7 +272,7 @@ function underpaymentTest(g: DriftGroup): TestCandidate<DriftCandidate> {
   const delta = c.mean - b.mean;
   const welch = welchTTestUpper(b, c);
   // The rollup has no allowed sum restricted to the underpayment population; PAID claims with an
-  // allowed amount are the closest superset (see DECISIONS-analytics.md).
+  // allowed amount are the closest superset (see docs/DECISIONS.md, analytics domain).
   const cur = g.current;
   const impactCents =
     cur.paidAllowedCount > 0

@@ -1,13 +1,40 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/env.ts';
+import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { JobRegistry } from '../registry.ts';
 import type { ScheduleDefinition } from '../scheduler.ts';
+import type { JobQueue } from '../types.ts';
 import { cleanupJob } from './cleanup.ts';
+import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
+import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
 
 /** Registers every job kind of the product. Features add theirs here. */
-export function registerJobs(registry: JobRegistry, deps: { db: Kysely<DB>; config: Config }): void {
+export function registerJobs(
+  registry: JobRegistry,
+  deps: { db: Kysely<DB>; config: Config; database?: Database; queue?: Pick<JobQueue, 'enqueue'> },
+): void {
   registry.register(cleanupJob(deps.db, deps.config.retention.jobsDays));
+  // Ingestion needs the database port itself (bulk COPY), not only the Kysely handle.
+  if (deps.database) {
+    registry.register(
+      ingestUploadJob({
+        database: deps.database,
+        config: deps.config,
+        ...(deps.queue && { queue: deps.queue }),
+      }),
+    );
+    registry.register(
+      reapplyMappingsJob({
+        database: deps.database,
+        config: deps.config,
+        ...(deps.queue && { queue: deps.queue }),
+      }),
+    );
+    if (deps.queue) registry.register(sweepUploadsJob({ database: deps.database, queue: deps.queue }));
+  }
+  // Analytics runs, post-upload trigger, schedule fan-out and backtests (analytics §10).
+  registerAnalyticsJobs(registry, { db: deps.db, ...(deps.queue && { queue: deps.queue }) });
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
@@ -19,6 +46,14 @@ export function configuredSchedules(config: Config, registry: JobRegistry): Sche
   for (const { name, kind } of wanted) {
     const cron = config.scheduler.schedules[name];
     if (cron && registry.get(kind)) schedules.push({ name, cron, kind });
+  }
+  // The upload sweeper (ingestion §2.3) runs every 5 minutes whenever its job kind exists.
+  if (registry.get('ingest.sweep')) {
+    schedules.push({ name: 'upload_sweep', cron: '*/5 * * * *', kind: 'ingest.sweep' });
+  }
+  // SCHEDULE_DRIFTWATCH / _DENIALSCOPE / _DELAYGUARD: one fan-out job per product.
+  for (const schedule of analysisSchedules(config.scheduler.schedules)) {
+    if (registry.get(schedule.kind)) schedules.push(schedule);
   }
   return schedules;
 }

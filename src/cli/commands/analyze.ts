@@ -1,0 +1,127 @@
+import { onDemandAsOf, utcToday } from '../../commands/request-analysis.ts';
+import { ANALYSIS_PRODUCTS, runAnalysis } from '../../commands/run-analysis.ts';
+import { AppError, UsageError } from '../../config/errors.ts';
+import { createDatabase } from '../../db/database.ts';
+import { enabledAnalysisProducts } from '../../db/repositories/analysis-runs.repository.ts';
+import { listRunFindings } from '../../db/repositories/findings.repository.ts';
+import type { AnalysisProduct } from '../../db/schema.ts';
+import { fixed, PRODUCT_NAME, severityLabelTitle } from '../../domain/analytics/index.ts';
+import { createLogger } from '../../obs/logger.ts';
+import { type Command, parseFlags } from '../context.ts';
+import { println } from '../io.ts';
+import { parseSensitivity, resolveCustomer, textTable } from './analytics-shared.ts';
+
+function parseProducts(value: string | undefined): AnalysisProduct[] | undefined {
+  if (value === undefined) return undefined;
+  const out: AnalysisProduct[] = [];
+  for (const raw of value.split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (!name) continue;
+    if (!(ANALYSIS_PRODUCTS as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `Unknown product '${raw.trim()}' (driftwatch, denialscope, delayguard). Run 'payrixa analyze --help' for usage.`,
+      );
+    }
+    if (!out.includes(name as AnalysisProduct)) out.push(name as AnalysisProduct);
+  }
+  return out;
+}
+
+export const analyzeCommand: Command = {
+  name: 'analyze',
+  summary: 'Run DriftWatch / DenialScope / DelayGuard for a customer now',
+  usage: `Usage: payrixa analyze --customer <id|name> [--product <p>[,<p>…]] [--as-of <YYYY-MM-DD>] [--sensitivity strict|reference]
+
+Runs the analyses in this process (no worker needed) exactly as a job would
+(analytics spec §10.1): the run of (customer, product, as_of) is recorded or reused,
+its findings are replaced in one transaction and signal events are recorded for new
+findings. Without --product every enabled product runs; a named product must be
+enabled. Default as_of: today (DriftWatch: the latest Monday on or before today).
+
+Options:
+  --customer <id|name>   the customer
+  --product <list>       driftwatch, denialscope, delayguard (comma-separated)
+  --as-of <date>         run date; windows end the day before
+  --sensitivity          override the customer's drift sensitivity for this run`,
+  async run(args, context) {
+    const { values } = parseFlags('analyze', args, {
+      customer: { type: 'string' },
+      product: { type: 'string' },
+      'as-of': { type: 'string' },
+      sensitivity: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      println(context.io.stdout, analyzeCommand.usage);
+      return 0;
+    }
+    const requested = parseProducts(values.product);
+    const sensitivity = parseSensitivity(values.sensitivity, 'analyze');
+    const config = context.config();
+    const database = await createDatabase(config);
+    const logger = createLogger(config, 'payrixa');
+    try {
+      const db = database.db;
+      const customer = await resolveCustomer(db, values.customer, 'analyze');
+      const enabled = await enabledAnalysisProducts(db, customer.id);
+      const products = requested ?? enabled;
+      for (const product of products) {
+        if (!enabled.includes(product)) {
+          throw new AppError(
+            'product_not_enabled',
+            `${PRODUCT_NAME[product]} is not enabled for ${customer.name}.`,
+            403,
+          );
+        }
+      }
+      const { stdout } = context.io;
+      if (products.length === 0) {
+        println(stdout, `No products are enabled for ${customer.name}.`);
+        return 0;
+      }
+      const today = utcToday();
+      let failed = false;
+      for (const product of products) {
+        const asOf = values['as-of'] ?? onDemandAsOf(product, today);
+        try {
+          const result = await runAnalysis(
+            { db, logger },
+            {
+              customerId: customer.id,
+              product,
+              asOf,
+              runType: 'manual',
+              ...(sensitivity && { sensitivity }),
+            },
+          );
+          const findings = await listRunFindings(db, customer.id, result.run.id);
+          println(
+            stdout,
+            `${PRODUCT_NAME[product]} as of ${asOf}: run ${result.run.id} ${result.run.status}, ` +
+              `${findings.length} finding(s), ${result.newFingerprints} new`,
+          );
+          if (findings.length > 0) {
+            for (const line of textTable(
+              ['Severity', 'Signal', 'Payer', 'Group/Reason', 'Summary'],
+              findings.map((f) => [
+                `${severityLabelTitle(f.severity_label)} (${fixed(f.severity, 2)})`,
+                f.signal_type,
+                f.payer,
+                f.cpt_group ?? f.denial_reason ?? '',
+                f.summary_text,
+              ]),
+            )) {
+              println(stdout, `  ${line}`);
+            }
+          }
+        } catch (error) {
+          failed = true;
+          println(context.io.stderr, `Error: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      return failed ? 1 : 0;
+    } finally {
+      await database.close();
+    }
+  },
+};

@@ -1,0 +1,416 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { onPostgres } from '../../test/db.ts';
+import { createIngestionHarness, csv, type IngestionHarness } from '../../test/ingestion.ts';
+import { countClaims, countStagingRows, listRollups } from '../db/repositories/claims.repository.ts';
+import { insertColumnMappingProfile } from '../db/repositories/mappings.repository.ts';
+import { hasUploadFile } from '../db/repositories/upload-files.repository.ts';
+import { findUpload } from '../db/repositories/uploads.repository.ts';
+import { silentLogger } from '../obs/logger.ts';
+import { processUpload } from './process-upload.ts';
+
+let harness: IngestionHarness | null = null;
+afterEach(async () => {
+  await harness?.dispose();
+  harness = null;
+});
+
+const HEADER =
+  'claim_id,payer,cpt,submitted_date,decided_date,outcome,allowed_amount,billed_amount,paid_amount,payment_date,denial_reason_code,denial_reason_text,authorization_required,authorization_obtained';
+
+/** A deterministic mixed file (mulberry32), `n` rows, claim ids C-<offset + i>. */
+function generatedRows(
+  n: number,
+  seed: number,
+  options: { offset?: number; shiftDays?: number } = {},
+): string[] {
+  let state = seed >>> 0;
+  const random = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const day = (base: number): string =>
+    new Date(Date.UTC(2026, 0, 1) + base * 86_400_000).toISOString().slice(0, 10);
+  const rows: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const submitted = Math.floor(random() * 20) + (options.shiftDays ?? 0);
+    const lag = Math.floor(random() * 15);
+    const outcome = pick(['PAID', 'PAID', 'PAID', 'DENIED', 'OTHER']);
+    const allowed = random() < 0.9 ? (50 + Math.floor(random() * 20000) / 100).toFixed(2) : '';
+    const paid = outcome === 'PAID' && allowed ? (Number(allowed) * (0.7 + random() * 0.3)).toFixed(2) : '';
+    const payment = outcome === 'PAID' && random() < 0.8 ? day(submitted + lag + 2) : '';
+    const code = outcome === 'DENIED' && random() < 0.7 ? pick(['CO-97', 'CO-197', 'PR-96']) : '';
+    const text = outcome === 'DENIED' && !code && random() < 0.5 ? 'Not medically necessary' : '';
+    const authRequired = pick(['Y', 'N', '']);
+    const authObtained = authRequired === 'Y' ? pick(['Y', 'N']) : '';
+    rows.push(
+      [
+        `C-${(options.offset ?? 0) + i}`,
+        pick(['Aetna', 'Cigna', 'Medicare']),
+        // The CPT follows the claim number, so a later file with the same numbers re-adjudicates.
+        ['99213', '99214', '36415', 'J3301'][((options.offset ?? 0) + i) % 4],
+        day(submitted),
+        day(submitted + lag),
+        outcome,
+        allowed,
+        allowed ? (Number(allowed) * 1.8).toFixed(2) : '',
+        paid,
+        payment,
+        code,
+        text,
+        authRequired,
+        authObtained,
+      ].join(','),
+    );
+  }
+  return rows;
+}
+
+interface Bucket {
+  claim_count: number;
+  allowed_cents: number;
+  paid_cents: number;
+  billed_cents: number;
+  allowed_count: number;
+  paid_count: number;
+  decision: Record<string, number>;
+  payment: Record<string, number>;
+  payment_date_count: number;
+  underpay_n: number;
+  underpay_sum: number;
+  auth_required_count: number;
+  auth_missing_count: number;
+}
+
+/** The rollups recomputed in TypeScript from the stored claims (the test oracle). */
+async function rollupsFromClaims(h: IngestionHarness): Promise<Map<string, Bucket>> {
+  const claims = await h.services.database.db
+    .selectFrom('claims')
+    .selectAll()
+    .where('customer_id', '=', h.customerId)
+    .where('reversed', '=', false)
+    .execute();
+  const days = (from: string, to: string): string =>
+    String(Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000));
+  const cents = (v: string | null): number => (v === null ? 0 : Math.round(Number(v) * 100));
+  const out = new Map<string, Bucket>();
+  for (const c of claims) {
+    const reason =
+      c.outcome === 'DENIED'
+        ? (c.denial_reason_code ?? c.denial_reason_text?.slice(0, 100) ?? 'UNSPECIFIED')
+        : '';
+    const key = [c.submitted_date, c.payer, c.cpt_group, c.outcome, reason].join('|');
+    const b = out.get(key) ?? {
+      claim_count: 0,
+      allowed_cents: 0,
+      paid_cents: 0,
+      billed_cents: 0,
+      allowed_count: 0,
+      paid_count: 0,
+      decision: {},
+      payment: {},
+      payment_date_count: 0,
+      underpay_n: 0,
+      underpay_sum: 0,
+      auth_required_count: 0,
+      auth_missing_count: 0,
+    };
+    b.claim_count++;
+    b.allowed_cents += cents(c.allowed_amount);
+    b.paid_cents += cents(c.paid_amount);
+    b.billed_cents += cents(c.billed_amount);
+    if (c.allowed_amount !== null) b.allowed_count++;
+    if (c.paid_amount !== null) b.paid_count++;
+    const d = days(c.submitted_date, c.decided_date);
+    b.decision[d] = (b.decision[d] ?? 0) + 1;
+    const p = days(c.submitted_date, c.payment_date ?? c.decided_date);
+    b.payment[p] = (b.payment[p] ?? 0) + 1;
+    if (c.payment_date !== null) b.payment_date_count++;
+    if (
+      c.outcome === 'PAID' &&
+      c.allowed_amount !== null &&
+      Number(c.allowed_amount) > 0 &&
+      c.paid_amount !== null
+    ) {
+      b.underpay_n++;
+      b.underpay_sum += (Number(c.allowed_amount) - Number(c.paid_amount)) / Number(c.allowed_amount);
+    }
+    if (c.authorization_required === true) {
+      b.auth_required_count++;
+      if (c.authorization_obtained === false) b.auth_missing_count++;
+    }
+    out.set(key, b);
+  }
+  return out;
+}
+
+async function expectRollupsMatchClaims(h: IngestionHarness): Promise<void> {
+  const expected = await rollupsFromClaims(h);
+  const actual = await listRollups(h.services.database.db, h.customerId);
+  expect(actual.length).toBe(expected.size);
+  for (const row of actual) {
+    const key = [row.day, row.payer, row.cpt_group, row.outcome, row.denial_reason].join('|');
+    const b = expected.get(key);
+    expect(b, key).toBeDefined();
+    if (!b) continue;
+    expect({
+      claim_count: row.claim_count,
+      allowed_cents: Math.round(Number(row.allowed_sum) * 100),
+      paid_cents: Math.round(Number(row.paid_sum) * 100),
+      billed_cents: Math.round(Number(row.billed_sum) * 100),
+      allowed_count: row.allowed_count,
+      paid_count: row.paid_count,
+      decision: row.decision_days_hist,
+      payment: row.payment_days_hist,
+      payment_date_count: row.payment_date_count,
+      underpay_n: row.underpay_n,
+      auth_required_count: row.auth_required_count,
+      auth_missing_count: row.auth_missing_count,
+    }).toEqual(pickExact(b));
+    expect(row.underpay_sum).toBeCloseTo(b.underpay_sum, 9);
+  }
+}
+
+function pickExact(b: Bucket): Omit<Bucket, 'underpay_sum'> {
+  const { underpay_sum: _ignored, ...rest } = b;
+  return rest;
+}
+
+describe(`upload processing (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
+  it('a crash after staging leaves no claims; the retry then commits everything once', async () => {
+    harness = await createIngestionHarness({ startWorker: false });
+    const h = harness;
+    const db = h.services.database.db;
+    const { upload } = await h.submit('crash.csv', csv(HEADER, generatedRows(300, 7)));
+    const deps = { database: h.services.database, config: h.services.config, logger: silentLogger() };
+    const base = { customerId: h.customerId, uploadId: upload.id, maxAttempts: 2, requestId: 'req-crash' };
+    let stagedAtCrash = -1;
+    await expect(
+      processUpload(deps, {
+        ...base,
+        attempt: 1,
+        stagingBatchRows: 64,
+        afterStaging: async () => {
+          stagedAtCrash = await countStagingRows(db, h.customerId, upload.id);
+          throw new Error('worker killed');
+        },
+      }),
+    ).rejects.toThrow('worker killed');
+    expect(stagedAtCrash).toBe(300);
+    expect(await countClaims(db, h.customerId)).toBe(0);
+    expect(await countStagingRows(db, h.customerId, upload.id)).toBe(0);
+    expect(await listRollups(db, h.customerId)).toEqual([]);
+    const requeued = await findUpload(db, h.customerId, upload.id);
+    expect(requeued).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(await hasUploadFile(db, h.customerId, upload.id)).toBe(true);
+
+    const result = await processUpload(deps, { ...base, attempt: 2 });
+    expect(result).toMatchObject({ status: 'success', insertedRows: 300 });
+    expect(await countClaims(db, h.customerId)).toBe(300);
+    expect(await findUpload(db, h.customerId, upload.id)).toMatchObject({ status: 'success', attempts: 2 });
+    await expectRollupsMatchClaims(h);
+  });
+
+  it('a crash on the last attempt fails the upload with the internal-error message and no claims', async () => {
+    harness = await createIngestionHarness({ startWorker: false });
+    const h = harness;
+    const db = h.services.database.db;
+    const { upload } = await h.submit('crash.csv', csv(HEADER, generatedRows(50, 8)));
+    const deps = { database: h.services.database, config: h.services.config, logger: silentLogger() };
+    await expect(
+      processUpload(deps, {
+        customerId: h.customerId,
+        uploadId: upload.id,
+        attempt: 2,
+        maxAttempts: 2,
+        requestId: 'req-42',
+        afterStaging: () => {
+          throw new Error('out of memory');
+        },
+      }),
+    ).rejects.toThrow('out of memory');
+    const failed = await findUpload(db, h.customerId, upload.id);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error_message: 'Processing failed: internal error (request req-42)',
+    });
+    expect(await countClaims(db, h.customerId)).toBe(0);
+    expect(await countStagingRows(db, h.customerId, upload.id)).toBe(0);
+    // A final upload is never processed again.
+    const again = await processUpload(deps, {
+      customerId: h.customerId,
+      uploadId: upload.id,
+      attempt: 1,
+      maxAttempts: 2,
+      requestId: 'x',
+    });
+    expect(again.status).toBe('skipped');
+  });
+
+  it('rollups always equal a recomputation from claims, across inserts and re-adjudications', async () => {
+    harness = await createIngestionHarness();
+    const h = harness;
+    const first = await h.ingest('first.csv', csv(HEADER, generatedRows(400, 11)));
+    expect(first).toMatchObject({ status: 'success', inserted_rows: 400 });
+    await expectRollupsMatchClaims(h);
+    // Same claim ids, other values and submitted dates shifted: updates move claims between days.
+    const second = await h.ingest('second.csv', csv(HEADER, generatedRows(300, 12, { shiftDays: 5 })));
+    expect(second.status).toBe('success');
+    expect(second.updated_rows + second.duplicate_rows).toBe(300);
+    expect(second.updated_rows).toBeGreaterThan(250);
+    expect(await countClaims(h.services.database.db, h.customerId)).toBe(400);
+    await expectRollupsMatchClaims(h);
+    const third = await h.ingest('third.csv', csv(HEADER, generatedRows(200, 13, { offset: 1000 })));
+    expect(third).toMatchObject({ status: 'success', inserted_rows: 200 });
+    await expectRollupsMatchClaims(h);
+  });
+
+  it('reports progress at least every 5,000 rows while processing', async () => {
+    harness = await createIngestionHarness({ startWorker: false });
+    const h = harness;
+    const { upload } = await h.submit('big.csv', csv(HEADER, generatedRows(12_000, 5, { offset: 0 })));
+    const seen: Array<[number, number | null]> = [];
+    const rowsOnUpload: number[] = [];
+    const result = await processUpload(
+      { database: h.services.database, config: h.services.config, logger: silentLogger() },
+      {
+        customerId: h.customerId,
+        uploadId: upload.id,
+        attempt: 1,
+        maxAttempts: 2,
+        requestId: 'req-progress',
+        progress: async (done, total) => {
+          seen.push([done, total]);
+          const row = await findUpload(h.services.database.db, h.customerId, upload.id);
+          rowsOnUpload.push(row?.rows_processed ?? -1);
+        },
+      },
+    );
+    expect(result).toMatchObject({ status: 'success', insertedRows: 12_000 });
+    expect(seen[0]).toEqual([0, 12_000]);
+    expect(seen.at(-1)).toEqual([12_000, 12_000]);
+    for (let i = 1; i < seen.length; i++) {
+      expect((seen[i]?.[0] ?? 0) - (seen[i - 1]?.[0] ?? 0)).toBeLessThanOrEqual(5_000);
+    }
+    // The upload row carries the same numbers the job record gets.
+    expect(rowsOnUpload).toEqual(seen.map(([done]) => done));
+  }, 300_000);
+
+  it('writes progress to the upload row and the job record', async () => {
+    harness = await createIngestionHarness();
+    const h = harness;
+    const upload = await h.ingest('progress.csv', csv(HEADER, generatedRows(120, 21)));
+    expect(upload).toMatchObject({ rows_total: 120, rows_processed: 120 });
+    expect(Number(upload.rows_per_second)).toBeGreaterThan(0);
+    expect(upload.progress_updated_at).toBeInstanceOf(Date);
+    expect(upload.processing_duration_ms).toBeGreaterThanOrEqual(0);
+    const job = await h.services.database.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('unique_key', '=', `ingest-upload:${h.customerId}:${upload.id}`)
+      .executeTakeFirstOrThrow();
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      progress_done: 120,
+      progress_total: 120,
+      queue: 'ingest',
+    });
+  });
+
+  const realFile = path.resolve(
+    '../shared/realdata/claims-csv/cms-desynpuf-claimsdb/carrier_claims_500benes_2008-2009.csv',
+  );
+  it.skipIf(!existsSync(realFile))(
+    'A13: CMS DE-SynPUF carrier claims through a saved column-mapping profile (skipped when ../shared/realdata is absent)',
+    async () => {
+      harness = await createIngestionHarness();
+      const h = harness;
+      const db = h.services.database.db;
+      // The test helper of A13: one row per non-empty HCPCS_CD_n, in a clearinghouse-like layout.
+      const records = parse(readFileSync(realFile), { columns: true }) as Record<string, string>[];
+      const lines: string[] = [];
+      for (const r of records) {
+        for (let n = 1; n <= 5; n++) {
+          const code = r[`HCPCS_CD_${n}`];
+          if (!code) continue;
+          const status = r[`LINE_PRCSG_IND_CD_${n}`] === 'A' ? 'PAID' : 'DENIED';
+          lines.push(
+            [
+              r['CLM_ID'],
+              'Medicare',
+              code,
+              r['CLM_FROM_DT'],
+              r['CLM_THRU_DT'],
+              status,
+              r[`LINE_ALOWD_CHRG_AMT_${n}`],
+              r[`LINE_NCH_PMT_AMT_${n}`],
+            ].join(','),
+          );
+        }
+      }
+      expect(lines).toHaveLength(28_922);
+      const header =
+        'Claim Number,Insurance,Procedure Code,Claim Date,Date Processed,Claim Status,Allowed,Paid';
+      const profile = await insertColumnMappingProfile(db, h.customerId, {
+        name: 'DE-SynPUF carrier export',
+        mapping: {
+          claim_id: 'Claim Number',
+          payer: 'Insurance',
+          cpt: 'Procedure Code',
+          submitted_date: 'Claim Date',
+          decided_date: 'Date Processed',
+          outcome: 'Claim Status',
+          allowed_amount: 'Allowed',
+          paid_amount: 'Paid',
+        },
+        used: true,
+      });
+      const upload = await h.ingest('carrier.csv', csv(header, lines));
+      expect(upload).toMatchObject({
+        status: 'success',
+        rows_total: 28_922,
+        accepted_rows: 28_922,
+        rejected_rows: 0,
+        inserted_rows: 28_922,
+        mapping_profile_id: profile?.id,
+      });
+      const used = await db
+        .selectFrom('column_mapping_profiles')
+        .select('use_count')
+        .where('id', '=', profile?.id ?? 0)
+        .executeTakeFirstOrThrow();
+      expect(used.use_count).toBe(2);
+
+      const outcomes = await sql<{ outcome: string; n: string }>`
+        SELECT outcome, count(*) AS n FROM claims WHERE customer_id = ${h.customerId} GROUP BY outcome`.execute(
+        db,
+      );
+      expect(Object.fromEntries(outcomes.rows.map((r) => [r.outcome, Number(r.n)]))).toEqual({
+        PAID: 25_061,
+        DENIED: 3_861,
+      });
+      const groups = await sql<{ cpt_group: string; n: string }>`
+        SELECT cpt_group, sum(claim_count) AS n FROM claim_daily_rollups
+         WHERE customer_id = ${h.customerId} GROUP BY cpt_group`.execute(db);
+      expect(Object.fromEntries(groups.rows.map((r) => [r.cpt_group, Number(r.n)]))).toEqual({
+        'E&M': 8_137,
+        Medicine: 5_661,
+        'Pathology & Lab': 5_539,
+        Surgery: 3_156,
+        Radiology: 2_804,
+        HCPCS: 2_773,
+        Anesthesia: 269,
+        OTHER: 583,
+      });
+      await expectRollupsMatchClaims(h);
+    },
+    600_000,
+  );
+});

@@ -1,0 +1,611 @@
+import { type Kysely, sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/env.ts';
+import { describeError } from '../config/errors.ts';
+import { fieldEncryptionKeys } from '../config/field-key.ts';
+import type { Database } from '../db/database.ts';
+import {
+  applyStagedRows,
+  copyStagingRows,
+  deleteStagingRows,
+  lockCustomerClaims,
+  stagedNonInsertDecisions,
+} from '../db/repositories/claims.repository.ts';
+import {
+  markIngestionRecordsOfUpload,
+  recordSystemEvent,
+} from '../db/repositories/ingestion-records.repository.ts';
+import {
+  loadColumnMappingProfiles,
+  loadCptGroupMappings,
+  loadPayerAllowlist,
+  loadPayerMappings,
+  markColumnMappingProfileUsed,
+} from '../db/repositories/mappings.repository.ts';
+import {
+  ensureDefaultValidationRules,
+  insertAnomalies,
+  insertValidationResults,
+  listValidationRules,
+  saveQualityMetrics,
+  saveQualityReport,
+} from '../db/repositories/quality.repository.ts';
+import { deleteUploadFile, readUploadFile } from '../db/repositories/upload-files.repository.ts';
+import {
+  recordUploadProgress,
+  startUploadProcessing,
+  type UploadRecord,
+  updateUpload,
+} from '../db/repositories/uploads.repository.ts';
+import type { DB, UploadStatus } from '../db/schema.ts';
+import {
+  allRejectedMessage,
+  type ClaimRow,
+  createRowPipeline,
+  type FileError,
+  fileErrors,
+  finalStatus,
+  passOneVerdict,
+  privacyAlert,
+  resolveColumns,
+  summaryMessage,
+  utcToday,
+  type ValidationResult,
+} from '../domain/claims/index.ts';
+import {
+  computeDailyMetrics,
+  detectAnomalies,
+  type OutcomeMix,
+  type UploadQualityReport,
+} from '../domain/quality/index.ts';
+import { CsvFileError, isBlankRecord, readCsvRecords } from '../ingest/csv/reader.ts';
+import { type JobQueue, PermanentJobError } from '../jobs/types.ts';
+import { recordAudit } from '../obs/audit.ts';
+import { requestPostUploadAnalysis } from './request-analysis.ts';
+
+/**
+ * The asynchronous half of an upload (ingestion spec §2.3–§2.12), run by the `ingest-upload`
+ * job: pass 1 counts records and enforces the limits; pass 2 streams the stored file through
+ * the domain row pipeline, COPYing validated rows into staging in batches and writing
+ * progress; then ONE transaction under the customer lock upserts claims by identity, recomputes
+ * the touched rollup days, writes the quality report, counters, status and messages, the
+ * events and audit entries, and deletes staging and the raw file. Claims are written nowhere
+ * else, so a crash leaves none: the attempt's staging rows are deleted and the upload is
+ * re-queued (or failed after the last attempt).
+ */
+
+export interface ProcessUploadDeps {
+  database: Database;
+  config: Config;
+  logger: Logger;
+  /** Clock (tests); "today" for the future-date rule is its UTC date. */
+  now?: () => Date;
+  /** When given, a success/partial upload requests the debounced post-upload analysis (§2.3). */
+  queue?: Pick<JobQueue, 'enqueue'>;
+}
+
+export interface ProcessUploadOptions {
+  customerId: number;
+  uploadId: number;
+  /** 1-based attempt of the job; the last one fails the upload on an internal error. */
+  attempt: number;
+  maxAttempts: number;
+  requestId: string;
+  signal?: AbortSignal;
+  /** Mirrors progress into the job record. */
+  progress?: (done: number, total: number | null) => Promise<void>;
+  /** Rows per COPY batch (default 5,000). */
+  stagingBatchRows?: number;
+  /** Fault injection for tests: runs after every row is staged, before the final transaction. */
+  afterStaging?: () => Promise<void> | void;
+}
+
+export interface ProcessUploadResult {
+  uploadId: number;
+  /** `skipped`: the upload was not queued/processing (already final, or needs mapping). */
+  status: UploadStatus | 'skipped';
+  totalRows: number;
+  acceptedRows: number;
+  insertedRows: number;
+  updatedRows: number;
+  duplicateRows: number;
+  rejectedRows: number;
+}
+
+const PROGRESS_EVERY_ROWS = 5_000;
+const PROGRESS_EVERY_MS = 2_000;
+
+/** An internal failure that retrying cannot fix (kept apart from file-level errors). */
+class UnsupportedFormat extends Error {}
+
+function emptyResult(uploadId: number, status: ProcessUploadResult['status']): ProcessUploadResult {
+  return {
+    uploadId,
+    status,
+    totalRows: 0,
+    acceptedRows: 0,
+    insertedRows: 0,
+    updatedRows: 0,
+    duplicateRows: 0,
+    rejectedRows: 0,
+  };
+}
+
+/** Processes one queued upload. Throws (after cleaning up) when an attempt fails internally. */
+export async function processUpload(
+  deps: ProcessUploadDeps,
+  options: ProcessUploadOptions,
+): Promise<ProcessUploadResult> {
+  const { database, logger } = deps;
+  const db = database.db;
+  const { customerId, uploadId } = options;
+  const upload = await startUploadProcessing(db, customerId, uploadId);
+  if (!upload) return emptyResult(uploadId, 'skipped');
+  // A crashed earlier attempt may have left staging rows behind.
+  await deleteStagingRows(db, customerId, uploadId);
+  await markIngestionRecordsOfUpload(db, customerId, uploadId, { status: 'processing' });
+
+  try {
+    return await runUpload(deps, options, upload);
+  } catch (error) {
+    await deleteStagingRows(db, customerId, uploadId).catch(() => {});
+    const final = options.attempt >= options.maxAttempts || error instanceof UnsupportedFormat;
+    logger.error(
+      {
+        err: describeError(error),
+        upload_id: uploadId,
+        customer_id: customerId,
+        attempt: options.attempt,
+        final,
+      },
+      'upload processing failed',
+    );
+    if (!final) {
+      // processing → queued: the job retries (§2.3).
+      await updateUpload(db, customerId, uploadId, { status: 'queued' }).catch(() => {});
+    } else {
+      const failure =
+        error instanceof UnsupportedFormat
+          ? { code: 'unsupported_format', message: error.message }
+          : fileErrors.internal(options.requestId);
+      await failUpload(deps, upload, failure, null, Date.now()).catch((inner) =>
+        logger.error({ err: describeError(inner), upload_id: uploadId }, 'could not mark the upload failed'),
+      );
+    }
+    // Retrying cannot help a file this release cannot read: end the job at once.
+    if (error instanceof UnsupportedFormat) throw new PermanentJobError(error.message);
+    throw error;
+  }
+}
+
+async function runUpload(
+  deps: ProcessUploadDeps,
+  options: ProcessUploadOptions,
+  upload: UploadRecord,
+): Promise<ProcessUploadResult> {
+  const { database, config, logger } = deps;
+  const db = database.db;
+  const { customerId, uploadId, signal } = options;
+  const startedAt = Date.now();
+  const now = deps.now ?? (() => new Date());
+
+  if (upload.format !== 'csv') {
+    // TODO(x12-835): the 835 reader (src/ingest/x12-835/) plugs in here.
+    throw new UnsupportedFormat('X12 835 files cannot be processed by this release yet');
+  }
+
+  // ---- Pass 1: decode, count records, enforce limits (§2.3).
+  const maxRows = config.upload.maxRows;
+  let header: string[] | null = null;
+  let headerLine = 0;
+  let dataRecords = 0;
+  try {
+    for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
+      ...(signal && { signal }),
+    })) {
+      if (isBlankRecord(record.cells)) continue;
+      if (header === null) {
+        header = record.cells;
+        headerLine = record.line;
+        continue;
+      }
+      dataRecords++;
+      if (dataRecords > maxRows) break;
+    }
+  } catch (error) {
+    if (error instanceof CsvFileError) return failUpload(deps, upload, error.fileError, null, startedAt);
+    throw error;
+  }
+  const verdict = passOneVerdict({ hasHeader: header !== null, dataRecords, maxRows });
+  if (verdict || header === null) {
+    return failUpload(deps, upload, verdict ?? fileErrors.empty(), null, startedAt);
+  }
+  await recordUploadProgress(db, customerId, uploadId, {
+    rowsProcessed: 0,
+    rowsPerSecond: 0,
+    rowsTotal: dataRecords,
+  });
+  await options.progress?.(0, dataRecords);
+
+  // ---- Columns: the map fixed at submission / in the mapping step, else resolve again.
+  const storedMap = upload.column_map;
+  const columns = storedMap
+    ? resolveColumns(header, { explicitMap: storedMap })
+    : resolveColumns(header, { profiles: await loadColumnMappingProfiles(db, customerId) });
+  if (!columns.ok)
+    return failUpload(deps, upload, { code: columns.code, message: columns.message }, null, startedAt);
+  if (!storedMap) {
+    await updateUpload(db, customerId, uploadId, {
+      column_map: JSON.stringify(columns.columnMap),
+      mapping_profile_id: columns.profileId,
+    });
+    if (columns.profileId !== null) await markColumnMappingProfileUsed(db, customerId, columns.profileId);
+  }
+
+  // ---- Customer settings, read once per upload (§5.1).
+  await ensureDefaultValidationRules(db, customerId);
+  const rules = await listValidationRules(db, customerId);
+  const allowList = await loadPayerAllowlist(db, customerId);
+  const payerMappings = await loadPayerMappings(db, customerId);
+  const cptMappings = await loadCptGroupMappings(db, customerId);
+  const pipeline = createRowPipeline({
+    columns,
+    today: utcToday(now()),
+    rules,
+    allowList,
+    payerMappings,
+    cptMappings,
+    claimIds: { key: fieldEncryptionKeys(config).current, customerId },
+  });
+
+  // ---- Pass 2: the row pipeline into staging.
+  const batchRows = options.stagingBatchRows ?? 5_000;
+  const results: ValidationResult[] = [];
+  let batch: ClaimRow[] = [];
+  let staged = 0;
+  let minSubmitted: string | null = null;
+  let lastProgressRows = 0;
+  let lastProgressAt = Date.now();
+  const writeProgress = async (done: number): Promise<void> => {
+    const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
+    await recordUploadProgress(db, customerId, uploadId, {
+      rowsProcessed: done,
+      rowsPerSecond: done / seconds,
+    });
+    await options.progress?.(done, dataRecords);
+    lastProgressRows = done;
+    lastProgressAt = Date.now();
+  };
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    staged += await copyStagingRows(database, customerId, uploadId, batch);
+    batch = [];
+  };
+  try {
+    for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
+      ...(signal && { signal }),
+    })) {
+      if (record.line <= headerLine) continue;
+      const result = pipeline.processRow(record.cells, record.line);
+      if (result.status === 'skipped') continue;
+      for (const r of result.validationResults) results.push(r);
+      if (result.status === 'rejected') {
+        // The only thing logged about a PHI row: its number and the kind of hit, never a value.
+        if (result.logLine) logger.warn({ upload_id: uploadId }, result.logLine);
+      } else {
+        if (minSubmitted === null || result.row.submittedDate < minSubmitted) {
+          minSubmitted = result.row.submittedDate;
+        }
+        if (result.duplicateOf === null) {
+          batch.push(result.row);
+          if (batch.length >= batchRows) await flush();
+        }
+      }
+      const done = pipeline.rowsProcessed;
+      if (
+        done - lastProgressRows >= PROGRESS_EVERY_ROWS ||
+        Date.now() - lastProgressAt >= PROGRESS_EVERY_MS
+      ) {
+        await writeProgress(done);
+      }
+    }
+  } catch (error) {
+    if (error instanceof CsvFileError) {
+      await deleteStagingRows(db, customerId, uploadId);
+      return failUpload(deps, upload, error.fileError, null, startedAt);
+    }
+    throw error;
+  }
+  await flush();
+  await writeProgress(pipeline.rowsProcessed);
+  await options.afterStaging?.();
+
+  // Read before the final transaction changes the rollups: the anomaly baseline (§4.2).
+  const trailingMix = minSubmitted ? await trailingOutcomeMix(db, customerId, minSubmitted) : null;
+
+  // ---- The final transaction (§2.9).
+  const { report, status } = await db.transaction().execute(async (trx) => {
+    await lockCustomerClaims(trx, customerId);
+    if (staged > 0) {
+      await applyStagedRows(trx, customerId, uploadId);
+      for await (const decision of stagedNonInsertDecisions(trx, customerId, uploadId)) {
+        pipeline.settle(decision.rowNumber, decision.decision);
+      }
+    }
+    const report = pipeline.finish({ pending: 'insert' });
+    const status = finalStatus(report);
+    const errorMessage = status === 'failed' ? allRejectedMessage(report) : null;
+    await saveQualityReport(trx, customerId, uploadId, report);
+    await insertValidationResults(trx, customerId, uploadId, results);
+    await writeFinalState(trx, upload, report, status, {
+      errorCode: status === 'failed' ? 'all_rows_rejected' : null,
+      errorMessage,
+      startedAt,
+    });
+    await deleteStagingRows(trx, customerId, uploadId);
+    await deleteUploadFile(trx, customerId, uploadId);
+    return { report, status };
+  });
+
+  if (status !== 'failed') {
+    await detectQuality(deps, upload, report, trailingMix).catch((error) =>
+      logger.error({ err: describeError(error), upload_id: uploadId }, 'anomaly detection / metrics failed'),
+    );
+    if (deps.queue) {
+      await requestPostUploadAnalysis({ database, queue: deps.queue, config }, customerId, {
+        requestId: upload.request_id,
+      }).catch((error) =>
+        logger.warn(
+          { err: describeError(error), upload_id: uploadId },
+          'could not request post-upload analysis',
+        ),
+      );
+    }
+  }
+  return {
+    uploadId,
+    status,
+    totalRows: report.totalRows,
+    acceptedRows: report.acceptedRows,
+    insertedRows: report.insertedRows,
+    updatedRows: report.updatedRows,
+    duplicateRows: report.duplicateRows,
+    rejectedRows: report.rejectedRows,
+  };
+}
+
+/** Counters, status, messages, ingestion record, events and audit of a finished upload. */
+async function writeFinalState(
+  trx: Kysely<DB>,
+  upload: UploadRecord,
+  report: UploadQualityReport,
+  status: 'success' | 'partial' | 'failed',
+  details: { errorCode: string | null; errorMessage: string | null; startedAt: number },
+): Promise<void> {
+  const customerId = upload.customer_id;
+  const uploadId = upload.id;
+  const durationMs = Date.now() - details.startedAt;
+  const seconds = Math.max(durationMs / 1000, 0.001);
+  await updateUpload(trx, customerId, uploadId, {
+    status,
+    error_code: details.errorCode,
+    error_message: details.errorMessage,
+    summary_message: summaryMessage(upload.filename, report, status, details.errorMessage ?? undefined),
+    privacy_alert: privacyAlert(report),
+    rows_total: report.totalRows,
+    rows_processed: report.totalRows,
+    rows_per_second: Math.min(report.totalRows / seconds, 999_999_999).toFixed(1),
+    accepted_rows: report.acceptedRows,
+    inserted_rows: report.insertedRows,
+    updated_rows: report.updatedRows,
+    duplicate_rows: report.duplicateRows,
+    rejected_rows: report.rejectedRows,
+    warning_rows: report.warningRows,
+    date_min: report.dateMin,
+    date_max: report.dateMax,
+    progress_updated_at: new Date(),
+    processing_completed_at: new Date(),
+    processing_duration_ms: durationMs,
+  });
+  await markIngestionRecordsOfUpload(trx, customerId, uploadId, {
+    status: status === 'failed' ? 'failed' : 'processed',
+    recordCount: report.totalRows,
+    errorMessage: details.errorMessage,
+  });
+  const base = { upload_id: uploadId, source: upload.source, format: upload.format };
+  if (status === 'failed') {
+    await recordSystemEvent(trx, customerId, {
+      eventType: 'ingestion_failed',
+      payload: { ...base, error_code: details.errorCode, error: details.errorMessage },
+      requestId: upload.request_id,
+      relatedUploadId: uploadId,
+    });
+  } else {
+    await recordSystemEvent(trx, customerId, {
+      eventType: 'ingestion_processed',
+      payload: {
+        ...base,
+        status,
+        total: report.totalRows,
+        accepted: report.acceptedRows,
+        inserted: report.insertedRows,
+        updated: report.updatedRows,
+        duplicate: report.duplicateRows,
+        rejected: report.rejectedRows,
+        phi: report.phiRows,
+        quality_score: report.qualityScore,
+        grade: report.grade,
+      },
+      requestId: upload.request_id,
+      relatedUploadId: uploadId,
+    });
+  }
+  const audit = {
+    customerId,
+    userId: upload.uploaded_by,
+    entityType: 'upload',
+    entityId: uploadId,
+    requestId: upload.request_id,
+  };
+  await recordAudit(trx, {
+    ...audit,
+    action: 'upload_completed',
+    metadata: {
+      status,
+      counts: {
+        total: report.totalRows,
+        accepted: report.acceptedRows,
+        inserted: report.insertedRows,
+        updated: report.updatedRows,
+        duplicate: report.duplicateRows,
+        rejected: report.rejectedRows,
+        warning: report.warningRows,
+        phi: report.phiRows,
+      },
+    },
+  });
+  if (report.phiRows > 0 || report.identifierColumns.length > 0) {
+    await recordAudit(trx, {
+      ...audit,
+      action: 'phi_detection_in_upload',
+      metadata: { phi_rows: report.phiRows, identifier_columns: report.identifierColumns },
+    });
+  }
+}
+
+/**
+ * Fails an upload with a file-level error (§2.3–§2.5): no claims, status failed, messages,
+ * events, audit; staging and the raw file deleted. `report` is written when the upload
+ * reached the row stage.
+ */
+async function failUpload(
+  deps: ProcessUploadDeps,
+  upload: UploadRecord,
+  failure: FileError | { code: string; message: string },
+  report: UploadQualityReport | null,
+  startedAt: number,
+): Promise<ProcessUploadResult> {
+  const db = deps.database.db;
+  const { customer_id: customerId, id: uploadId } = upload;
+  await db.transaction().execute(async (trx) => {
+    if (report) await saveQualityReport(trx, customerId, uploadId, report);
+    await updateUpload(trx, customerId, uploadId, {
+      status: 'failed',
+      error_code: failure.code.slice(0, 40),
+      error_message: failure.message,
+      summary_message: `Upload failed: ${failure.message}`,
+      progress_updated_at: new Date(),
+      processing_completed_at: new Date(),
+      processing_duration_ms: Date.now() - startedAt,
+    });
+    await markIngestionRecordsOfUpload(trx, customerId, uploadId, {
+      status: 'failed',
+      errorMessage: failure.message,
+    });
+    await recordSystemEvent(trx, customerId, {
+      eventType: 'ingestion_failed',
+      payload: {
+        upload_id: uploadId,
+        source: upload.source,
+        format: upload.format,
+        error_code: failure.code,
+        error: failure.message,
+      },
+      requestId: upload.request_id,
+      relatedUploadId: uploadId,
+    });
+    await recordAudit(trx, {
+      customerId,
+      userId: upload.uploaded_by,
+      entityType: 'upload',
+      entityId: uploadId,
+      requestId: upload.request_id,
+      action: 'upload_completed',
+      metadata: { status: 'failed', counts: { total: report?.totalRows ?? 0, accepted: 0, rejected: 0 } },
+    });
+    await deleteStagingRows(trx, customerId, uploadId);
+    await deleteUploadFile(trx, customerId, uploadId);
+  });
+  deps.logger.info({ upload_id: uploadId, error_code: failure.code }, 'upload failed');
+  return emptyResult(uploadId, 'failed');
+}
+
+/** PAID/DENIED/OTHER claim counts with submitted_date in the 90 days before `day` (rollups). */
+async function trailingOutcomeMix(db: Kysely<DB>, customerId: number, day: string): Promise<OutcomeMix> {
+  const rows = await sql<{ outcome: 'PAID' | 'DENIED' | 'OTHER'; n: string }>`
+    SELECT outcome, sum(claim_count) AS n FROM claim_daily_rollups
+     WHERE customer_id = ${customerId}
+       AND day >= ${day}::date - 90 AND day < ${day}::date
+     GROUP BY outcome`.execute(db);
+  const mix: OutcomeMix = { PAID: 0, DENIED: 0, OTHER: 0 };
+  for (const row of rows.rows) mix[row.outcome] = Number(row.n);
+  return mix;
+}
+
+/**
+ * After success/partial (§2.3, §4.2, §4.3): anomaly detection and the day's quality metrics,
+ * in their own transaction; failures are logged by the caller and never change the status.
+ */
+async function detectQuality(
+  deps: ProcessUploadDeps,
+  upload: UploadRecord,
+  report: UploadQualityReport,
+  trailingMix: OutcomeMix | null,
+): Promise<void> {
+  const db = deps.database.db;
+  const { customer_id: customerId, id: uploadId } = upload;
+  const prior = await sql<{ total_rows: number }>`
+    SELECT r.total_rows FROM uploads u
+      JOIN upload_quality_reports r ON r.customer_id = u.customer_id AND r.upload_id = u.id
+     WHERE u.customer_id = ${customerId} AND u.format = ${upload.format} AND u.id <> ${uploadId}
+       AND u.status IN ('success', 'partial')
+       AND u.created_at >= ${upload.created_at}::timestamptz - interval '30 days'
+       AND u.created_at < ${upload.created_at}::timestamptz`.execute(db);
+  const anomalies = detectAnomalies(report, {
+    priorUploadTotals: prior.rows.map((row) => Number(row.total_rows)),
+    trailingOutcomeMix: trailingMix,
+  });
+  const today = utcToday(deps.now ? deps.now() : new Date());
+  const dayUploads = await sql<{
+    total_rows: number;
+    accepted_rows: number;
+    warning_rows: number;
+    complete_rows: number;
+    duplicate_rows: number;
+    date_max: string | null;
+  }>`
+    SELECT r.total_rows, r.accepted_rows, r.warning_rows, r.complete_rows, r.duplicate_rows, u.date_max
+      FROM uploads u
+      JOIN upload_quality_reports r ON r.customer_id = u.customer_id AND r.upload_id = u.id
+     WHERE u.customer_id = ${customerId} AND u.status IN ('success', 'partial')
+       AND u.processing_completed_at >= ${today}::date
+       AND u.processing_completed_at < ${today}::date + 1`.execute(db);
+  const metrics = computeDailyMetrics(
+    dayUploads.rows.map((row) => ({
+      totalRows: row.total_rows,
+      acceptedRows: row.accepted_rows,
+      warningRows: row.warning_rows,
+      completeRows: row.complete_rows,
+      duplicateRows: row.duplicate_rows,
+      dateMax: row.date_max,
+    })),
+    today,
+  );
+  await db.transaction().execute(async (trx) => {
+    await insertAnomalies(trx, customerId, uploadId, anomalies);
+    for (const anomaly of anomalies) {
+      await recordSystemEvent(trx, customerId, {
+        eventType: 'data_quality_anomaly',
+        payload: {
+          upload_id: uploadId,
+          anomaly_type: anomaly.anomalyType,
+          severity: anomaly.severity,
+          description: anomaly.description,
+        },
+        requestId: upload.request_id,
+        relatedUploadId: uploadId,
+      });
+    }
+    await saveQualityMetrics(trx, customerId, today, metrics);
+  });
+}

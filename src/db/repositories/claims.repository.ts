@@ -1,0 +1,443 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ClaimRow } from '../../domain/claims/index.ts';
+import { type CopyValue, copyRows } from '../copy.ts';
+import type { Database } from '../database.ts';
+import type { ClaimDailyRollupsTable, ClaimsTable, DB } from '../schema.ts';
+
+/**
+ * Claims, their staging rows and the daily rollups (ingestion spec §1.2, §2.8, §2.9).
+ * Claims are written only by `applyStagedRows` inside the final transaction of an upload,
+ * so a crash never leaves partial claims.
+ */
+
+export type ClaimRecord = Selectable<ClaimsTable>;
+export type RollupRecord = Selectable<ClaimDailyRollupsTable>;
+
+// An arbitrary class id for the two-key advisory lock "claims of customer N" (the migration
+// lock uses the one-key form, so the two can never collide).
+const CLAIMS_LOCK_CLASS = 4_801;
+
+/**
+ * Takes the per-customer claims lock for the rest of the transaction (§2.9): uploads and
+ * mapping re-apply runs of one customer serialise here. Call it first in the transaction.
+ */
+export async function lockCustomerClaims(trx: Kysely<DB>, customerId: number): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${CLAIMS_LOCK_CLASS}, ${customerId}::int)`.execute(trx);
+}
+
+export async function findClaim(
+  db: Kysely<DB>,
+  customerId: number,
+  claimId: number,
+): Promise<ClaimRecord | undefined> {
+  return db
+    .selectFrom('claims')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('id', '=', claimId)
+    .executeTakeFirst();
+}
+
+/** Claims last written by an upload, in source row order. */
+export async function listClaimsOfUpload(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  options: { limit?: number; offset?: number } = {},
+): Promise<ClaimRecord[]> {
+  return db
+    .selectFrom('claims')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .orderBy('source_row_number')
+    .orderBy('id')
+    .limit(options.limit ?? 1000)
+    .offset(options.offset ?? 0)
+    .execute();
+}
+
+export async function countClaims(db: Kysely<DB>, customerId: number): Promise<number> {
+  const row = await db
+    .selectFrom('claims')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The stored claim with this identity (claim-number exact search uses the hash). */
+export async function findClaimByIdentity(
+  db: Kysely<DB>,
+  customerId: number,
+  identityKey: string,
+): Promise<ClaimRecord | undefined> {
+  return db
+    .selectFrom('claims')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('identity_key', '=', identityKey)
+    .executeTakeFirst();
+}
+
+// ---------------------------------------------------------------------------------------
+// Staging
+
+/** Columns of upload_staging_rows written by COPY, in order (see `stagingTuple`). */
+export const STAGING_COPY_COLUMNS = [
+  'customer_id',
+  'upload_id',
+  'row_number',
+  'identity_key',
+  'row_hash',
+  'claim_id_enc',
+  'claim_id_hash',
+  'claim_id_last4',
+  'line_occurrence',
+  'payer',
+  'payer_raw',
+  'cpt',
+  'cpt_group',
+  'modifiers',
+  'submitted_date',
+  'decided_date',
+  'payment_date',
+  'outcome',
+  'outcome_raw',
+  'allowed_amount',
+  'billed_amount',
+  'paid_amount',
+  'denial_reason_code',
+  'denial_reason_text',
+  'authorization_required',
+  'authorization_obtained',
+  'place_of_service',
+  'claim_status_code',
+  'payer_claim_control_number',
+  'adjustments',
+  'remark_codes',
+] as const;
+
+/** The COPY tuple of one validated row. */
+export function stagingTuple(customerId: number, uploadId: number, row: ClaimRow): CopyValue[] {
+  return [
+    customerId,
+    uploadId,
+    row.rowNumber,
+    row.identityKey,
+    row.rowHash,
+    row.claimIdEnc,
+    row.claimIdHash,
+    row.claimIdLast4,
+    row.lineOccurrence,
+    row.payer,
+    row.payerRaw,
+    row.cpt,
+    row.cptGroup,
+    row.modifiers,
+    row.submittedDate,
+    row.decidedDate,
+    row.paymentDate,
+    row.outcome,
+    row.outcomeRaw,
+    row.allowedAmount,
+    row.billedAmount,
+    row.paidAmount,
+    row.denialReasonCode,
+    row.denialReasonText,
+    row.authorizationRequired,
+    row.authorizationObtained,
+    row.placeOfService,
+    row.claimStatusCode,
+    row.payerClaimControlNumber,
+    row.adjustments,
+    row.remarkCodes,
+  ];
+}
+
+/** Bulk-loads validated rows of an upload into staging (outside any transaction). */
+export async function copyStagingRows(
+  database: Database,
+  customerId: number,
+  uploadId: number,
+  rows: readonly ClaimRow[],
+): Promise<number> {
+  return copyRows(
+    database,
+    'upload_staging_rows',
+    STAGING_COPY_COLUMNS,
+    rows.map((row) => stagingTuple(customerId, uploadId, row)),
+  );
+}
+
+export async function deleteStagingRows(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<number> {
+  const result = await db
+    .deleteFrom('upload_staging_rows')
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function countStagingRows(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('upload_staging_rows')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+// ---------------------------------------------------------------------------------------
+// The final transaction (§2.9)
+
+/** Claim-line columns copied from staging on insert and update (everything but bookkeeping). */
+const LINE_COLUMNS = [
+  'identity_key',
+  'claim_id_enc',
+  'claim_id_hash',
+  'claim_id_last4',
+  'line_occurrence',
+  'row_hash',
+  'payer',
+  'payer_raw',
+  'cpt',
+  'cpt_group',
+  'modifiers',
+  'submitted_date',
+  'decided_date',
+  'payment_date',
+  'outcome',
+  'outcome_raw',
+  'allowed_amount',
+  'billed_amount',
+  'paid_amount',
+  'denial_reason_code',
+  'denial_reason_text',
+  'authorization_required',
+  'authorization_obtained',
+  'place_of_service',
+  'claim_status_code',
+  'payer_claim_control_number',
+  'adjustments',
+  'remark_codes',
+] as const;
+
+export interface AppliedStaging {
+  inserted: number;
+  updated: number;
+  duplicates: number;
+  /** Days (submitted dates) whose rollups were recomputed. */
+  days: string[];
+}
+
+/**
+ * Moves an upload's staged rows into `claims` (must run inside the final transaction, after
+ * `lockCustomerClaims`): decides each row against the stored claim with its identity (none →
+ * insert; `c:` identity with another row_hash → update, i.e. re-adjudication: every field
+ * replaced, revision + 1, upload_id = this upload, reversed = false; otherwise duplicate,
+ * skipped), writes the inserts and updates, and recomputes the rollups of every touched day
+ * (new dates, and the old dates of updated claims). Staging rows stay (with their decision)
+ * until `deleteStagingRows`, so the caller can read the decisions.
+ */
+export async function applyStagedRows(
+  trx: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<AppliedStaging> {
+  // 1. Decide against stored claims (rows without a stored twin keep the default 'insert').
+  await sql`
+    UPDATE upload_staging_rows s
+       SET decision = CASE
+             WHEN s.identity_key LIKE 'c:%' AND c.row_hash <> s.row_hash THEN 'update'
+             ELSE 'duplicate' END,
+           old_submitted_date = c.submitted_date
+      FROM claims c
+     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId}
+       AND c.customer_id = s.customer_id AND c.identity_key = s.identity_key`.execute(trx);
+
+  // 2. Inserts.
+  const columns = sql.raw(LINE_COLUMNS.join(', '));
+  const fromStaging = sql.raw(LINE_COLUMNS.map((c) => `s.${c}`).join(', '));
+  const inserted = await sql`
+    INSERT INTO claims (customer_id, upload_id, first_upload_id, source_row_number, ${columns})
+    SELECT s.customer_id, s.upload_id, s.upload_id, s.row_number, ${fromStaging}
+      FROM upload_staging_rows s
+     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} AND s.decision = 'insert'
+     ORDER BY s.row_number`.execute(trx);
+
+  // 3. Re-adjudication updates.
+  const assignments = sql.raw(LINE_COLUMNS.map((c) => `${c} = s.${c}`).join(', '));
+  const updated = await sql`
+    UPDATE claims c
+       SET ${assignments},
+           upload_id = s.upload_id,
+           source_row_number = s.row_number,
+           revision = c.revision + 1,
+           reversed = false,
+           updated_at = now()
+      FROM upload_staging_rows s
+     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} AND s.decision = 'update'
+       AND c.customer_id = s.customer_id AND c.identity_key = s.identity_key`.execute(trx);
+
+  // 4. Rollups of every touched day.
+  const dayRows = await sql<{ day: string }>`
+    SELECT submitted_date AS day FROM upload_staging_rows
+     WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision <> 'duplicate'
+    UNION
+    SELECT old_submitted_date AS day FROM upload_staging_rows
+     WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'update'
+    ORDER BY day`.execute(trx);
+  const days = dayRows.rows.map((row) => row.day);
+  await recomputeRollupDays(trx, customerId, days);
+
+  const counts = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM upload_staging_rows
+     WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'duplicate'`.execute(trx);
+  return {
+    inserted: Number(inserted.numAffectedRows ?? 0n),
+    updated: Number(updated.numAffectedRows ?? 0n),
+    duplicates: Number(counts.rows[0]?.n ?? 0),
+    days,
+  };
+}
+
+/**
+ * Row numbers of staged rows that were not inserted (update or duplicate), in row order,
+ * read page by page so a million-row re-send never loads everything at once.
+ */
+export async function* stagedNonInsertDecisions(
+  trx: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  pageSize = 10_000,
+): AsyncGenerator<{ rowNumber: number; decision: 'update' | 'duplicate' }> {
+  let after = 0;
+  for (;;) {
+    const rows = await trx
+      .selectFrom('upload_staging_rows')
+      .select(['row_number', 'decision'])
+      .where('customer_id', '=', customerId)
+      .where('upload_id', '=', uploadId)
+      .where('decision', '<>', 'insert')
+      .where('row_number', '>', after)
+      .orderBy('row_number')
+      .limit(pageSize)
+      .execute();
+    for (const row of rows) {
+      yield { rowNumber: row.row_number, decision: row.decision as 'update' | 'duplicate' };
+    }
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]?.row_number ?? after;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rollups
+
+/**
+ * Recomputes `claim_daily_rollups` of the given days from `claims` (reversed claims excluded):
+ * deletes the days' buckets and aggregates them again. Run inside the transaction that
+ * changed the claims, under the customer lock.
+ *
+ * Bucket key: (day = submitted_date, payer, cpt_group, outcome, denial_reason) with
+ * denial_reason = code, else text cut to 100, else 'UNSPECIFIED' for DENIED; '' otherwise.
+ * Histograms: decision days = decided − submitted; payment days = payment_date (else
+ * decided) − submitted. Underpayment r = (allowed − paid) / allowed over PAID claims with
+ * allowed > 0 and paid present (n, Σr, Σr² in double precision: statistics, not money).
+ */
+export async function recomputeRollupDays(
+  trx: Kysely<DB>,
+  customerId: number,
+  days: readonly string[],
+): Promise<void> {
+  const chunkSize = 500;
+  for (let start = 0; start < days.length; start += chunkSize) {
+    const chunk = days.slice(start, start + chunkSize);
+    const dayList = sql.join(chunk.map((day) => sql`${day}::date`));
+    await sql`DELETE FROM claim_daily_rollups
+               WHERE customer_id = ${customerId} AND day IN (${dayList})`.execute(trx);
+    await sql`
+      WITH c AS (
+        SELECT submitted_date AS day, payer, cpt_group, outcome,
+               CASE WHEN outcome = 'DENIED'
+                    THEN coalesce(denial_reason_code, left(denial_reason_text, 100), 'UNSPECIFIED')
+                    ELSE '' END AS denial_reason,
+               allowed_amount, billed_amount, paid_amount,
+               (decided_date - submitted_date) AS decision_days,
+               (coalesce(payment_date, decided_date) - submitted_date) AS payment_days,
+               (payment_date IS NOT NULL) AS has_payment_date,
+               CASE WHEN outcome = 'PAID' AND allowed_amount > 0 AND paid_amount IS NOT NULL
+                    THEN ((allowed_amount - paid_amount) / allowed_amount)::double precision END AS r,
+               authorization_required, authorization_obtained
+          FROM claims
+         WHERE customer_id = ${customerId} AND NOT reversed AND submitted_date IN (${dayList})
+      ),
+      agg AS (
+        SELECT day, payer, cpt_group, outcome, denial_reason,
+               count(*) AS claim_count,
+               coalesce(sum(allowed_amount), 0) AS allowed_sum,
+               coalesce(sum(billed_amount), 0) AS billed_sum,
+               coalesce(sum(paid_amount), 0) AS paid_sum,
+               count(allowed_amount) AS allowed_count,
+               count(billed_amount) AS billed_count,
+               count(paid_amount) AS paid_count,
+               -- Histograms in the same grouping pass: the bucket's day counts, unnested and
+               -- counted (a join of separately grouped CTEs was quadratic on PostgreSQL).
+               (SELECT jsonb_object_agg(d::text, n) FROM (
+                  SELECT d, count(*) AS n FROM unnest(array_agg(decision_days)) AS d GROUP BY d) h)
+                 AS decision_days_hist,
+               (SELECT jsonb_object_agg(d::text, n) FROM (
+                  SELECT d, count(*) AS n FROM unnest(array_agg(payment_days)) AS d GROUP BY d) h)
+                 AS payment_days_hist,
+               count(*) FILTER (WHERE has_payment_date) AS payment_date_count,
+               count(r) AS underpay_n,
+               coalesce(sum(r), 0) AS underpay_sum,
+               coalesce(sum(r * r), 0) AS underpay_sumsq,
+               count(*) FILTER (WHERE authorization_required) AS auth_required_count,
+               count(*) FILTER (WHERE authorization_required AND authorization_obtained = false)
+                 AS auth_missing_count
+          FROM c
+         GROUP BY 1, 2, 3, 4, 5
+      )
+      INSERT INTO claim_daily_rollups (
+        customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
+        allowed_sum, billed_sum, paid_sum, allowed_count, billed_count, paid_count,
+        decision_days_hist, payment_days_hist, payment_date_count,
+        underpay_n, underpay_sum, underpay_sumsq, auth_required_count, auth_missing_count)
+      SELECT ${customerId}, agg.day, agg.payer, agg.cpt_group, agg.outcome, agg.denial_reason,
+             agg.claim_count, agg.allowed_sum, agg.billed_sum, agg.paid_sum,
+             agg.allowed_count, agg.billed_count, agg.paid_count,
+             agg.decision_days_hist, agg.payment_days_hist, agg.payment_date_count,
+             agg.underpay_n, agg.underpay_sum, agg.underpay_sumsq,
+             agg.auth_required_count, agg.auth_missing_count
+        FROM agg`.execute(trx);
+  }
+}
+
+/** Rollup rows of a customer in [from, to] (inclusive), in key order. */
+export async function listRollups(
+  db: Kysely<DB>,
+  customerId: number,
+  range: { from?: string; to?: string } = {},
+): Promise<RollupRecord[]> {
+  let query = db.selectFrom('claim_daily_rollups').selectAll().where('customer_id', '=', customerId);
+  if (range.from) query = query.where('day', '>=', range.from);
+  if (range.to) query = query.where('day', '<=', range.to);
+  return query
+    .orderBy('day')
+    .orderBy('payer')
+    .orderBy('cpt_group')
+    .orderBy('outcome')
+    .orderBy('denial_reason')
+    .execute();
+}

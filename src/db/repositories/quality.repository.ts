@@ -1,0 +1,282 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ValidationResult } from '../../domain/claims/index.ts';
+import {
+  DEFAULT_VALIDATION_RULES,
+  type DetectedAnomaly,
+  type QualityMetric,
+  type RuleType,
+  type UploadQualityReport,
+  type ValidationRule,
+} from '../../domain/quality/index.ts';
+import type {
+  DataAnomaliesTable,
+  DB,
+  JsonObject,
+  UploadQualityReportsTable,
+  ValidationResultsTable,
+} from '../schema.ts';
+
+/**
+ * Quality reports, validation rules and results, anomalies and metrics (ingestion spec §1.3,
+ * §2.11, §4). Customer id first everywhere.
+ */
+
+export type QualityReportRecord = Selectable<UploadQualityReportsTable>;
+export type ValidationResultRecord = Selectable<ValidationResultsTable>;
+export type AnomalyRecord = Selectable<DataAnomaliesTable>;
+
+/** Writes (or replaces, on a retried attempt) the quality report of an upload. */
+export async function saveQualityReport(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  report: UploadQualityReport,
+): Promise<void> {
+  const values = {
+    total_rows: report.totalRows,
+    accepted_rows: report.acceptedRows,
+    inserted_rows: report.insertedRows,
+    updated_rows: report.updatedRows,
+    duplicate_rows: report.duplicateRows,
+    rejected_rows: report.rejectedRows,
+    warning_rows: report.warningRows,
+    complete_rows: report.completeRows,
+    phi_rows: report.phiRows,
+    missing_fields_rows: report.missingFieldsRows,
+    invalid_dates_rows: report.invalidDatesRows,
+    invalid_values_rows: report.invalidValuesRows,
+    reversals: report.reversals,
+    quality_score: report.qualityScore.toFixed(4),
+    grade: report.grade,
+    rejection_details: JSON.stringify(report.rejectionDetails),
+    rejection_details_truncated: report.rejectionDetailsTruncated,
+    warnings: JSON.stringify(report.warnings),
+    warning_counts: JSON.stringify(report.warningCounts),
+    ignored_columns: JSON.stringify(report.ignoredColumns),
+    identifier_columns: JSON.stringify(report.identifierColumns),
+    rule_failure_counts: JSON.stringify(report.ruleFailureCounts),
+    field_stats: JSON.stringify(report.fieldStats),
+  };
+  await db
+    .insertInto('upload_quality_reports')
+    .values({ customer_id: customerId, upload_id: uploadId, ...values })
+    .onConflict((oc) => oc.columns(['customer_id', 'upload_id']).doUpdateSet(values))
+    .execute();
+}
+
+export async function findQualityReport(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<QualityReportRecord | undefined> {
+  return db
+    .selectFrom('upload_quality_reports')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .executeTakeFirst();
+}
+
+/** Stores validation results (already capped at 10,000 per upload by the pipeline). */
+export async function insertValidationResults(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  results: readonly ValidationResult[],
+): Promise<void> {
+  const batch = 500;
+  for (let start = 0; start < results.length; start += batch) {
+    await db
+      .insertInto('validation_results')
+      .values(
+        results.slice(start, start + batch).map((r) => ({
+          customer_id: customerId,
+          upload_id: uploadId,
+          rule_code: r.ruleCode,
+          row_number: r.rowNumber,
+          field_name: r.fieldName,
+          field_value: r.fieldValue,
+          message: r.message,
+          severity: r.severity,
+          context: JSON.stringify(r.context),
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function deleteValidationResults(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<void> {
+  await db
+    .deleteFrom('validation_results')
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .execute();
+}
+
+export async function listValidationResults(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  options: { limit?: number; offset?: number } = {},
+): Promise<ValidationResultRecord[]> {
+  return db
+    .selectFrom('validation_results')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .orderBy('row_number')
+    .orderBy('id')
+    .limit(options.limit ?? 100)
+    .offset(options.offset ?? 0)
+    .execute();
+}
+
+/** Creates the 14 default rules for a customer when missing (§4.1); existing rows are kept. */
+export async function ensureDefaultValidationRules(db: Kysely<DB>, customerId: number): Promise<void> {
+  await db
+    .insertInto('validation_rules')
+    .values(
+      DEFAULT_VALIDATION_RULES.map((rule) => ({
+        customer_id: customerId,
+        code: rule.code,
+        name: rule.name,
+        rule_type: rule.ruleType,
+        field_name: rule.fieldName,
+        validation_logic: JSON.stringify(rule.validationLogic),
+        severity: rule.severity,
+        enabled: rule.enabled,
+        locked: rule.locked,
+        category: rule.category,
+        message_template: rule.messageTemplate,
+        remediation_guidance: rule.remediationGuidance,
+        execution_order: rule.executionOrder,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['customer_id', 'code']).doNothing())
+    .execute();
+}
+
+/** The customer's stored rules as domain objects, in execution order. */
+export async function listValidationRules(db: Kysely<DB>, customerId: number): Promise<ValidationRule[]> {
+  const rows = await db
+    .selectFrom('validation_rules')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('execution_order')
+    .orderBy('code')
+    .execute();
+  return rows.map((row) => ({
+    code: row.code,
+    name: row.name,
+    ruleType: row.rule_type as RuleType,
+    fieldName: row.field_name,
+    validationLogic: row.validation_logic as Record<string, unknown>,
+    severity: row.severity,
+    enabled: row.enabled,
+    locked: row.locked,
+    category: row.category,
+    messageTemplate: row.message_template,
+    remediationGuidance: row.remediation_guidance,
+    executionOrder: row.execution_order,
+  }));
+}
+
+/** Changes a configurable rule (the caller validated it with `validateRuleUpdate`). */
+export async function updateValidationRule(
+  db: Kysely<DB>,
+  customerId: number,
+  code: string,
+  changes: { enabled?: boolean; severity?: 'error' | 'warning' | 'info'; validationLogic?: JsonObject },
+  updatedBy: number | null,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('validation_rules')
+    .set({
+      ...(changes.enabled !== undefined && { enabled: changes.enabled }),
+      ...(changes.severity !== undefined && { severity: changes.severity }),
+      ...(changes.validationLogic !== undefined && {
+        validation_logic: JSON.stringify(changes.validationLogic),
+      }),
+      updated_by: updatedBy,
+      updated_at: sql`now()`,
+    })
+    .where('customer_id', '=', customerId)
+    .where('code', '=', code)
+    .where('locked', '=', false)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function insertAnomalies(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  anomalies: readonly DetectedAnomaly[],
+): Promise<AnomalyRecord[]> {
+  if (anomalies.length === 0) return [];
+  return db
+    .insertInto('data_anomalies')
+    .values(
+      anomalies.map((a) => ({
+        customer_id: customerId,
+        upload_id: uploadId,
+        anomaly_type: a.anomalyType,
+        field_name: a.fieldName,
+        severity: a.severity,
+        anomaly_score: a.anomalyScore,
+        confidence: a.confidence,
+        description: a.description,
+        statistical_details: JSON.stringify(a.statisticalDetails),
+        affected_row_count: a.affectedRowCount,
+        recommended_action: a.recommendedAction,
+      })),
+    )
+    .returningAll()
+    .execute();
+}
+
+export async function listAnomaliesOfUpload(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<AnomalyRecord[]> {
+  return db
+    .selectFrom('data_anomalies')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .orderBy('id')
+    .execute();
+}
+
+/** Writes (or replaces) the metrics of one measurement date. */
+export async function saveQualityMetrics(
+  db: Kysely<DB>,
+  customerId: number,
+  measurementDate: string,
+  metrics: readonly QualityMetric[],
+): Promise<void> {
+  for (const m of metrics) {
+    const values = {
+      score: m.score.toFixed(4),
+      sample_size: m.sampleSize,
+      passed_count: m.passedCount,
+      failed_count: m.failedCount,
+      details: JSON.stringify(m.details),
+    };
+    await db
+      .insertInto('data_quality_metrics')
+      .values({
+        customer_id: customerId,
+        metric_type: m.metricType,
+        measurement_date: measurementDate,
+        ...values,
+      })
+      .onConflict((oc) => oc.columns(['customer_id', 'metric_type', 'measurement_date']).doUpdateSet(values))
+      .execute();
+  }
+}

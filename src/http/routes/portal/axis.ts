@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { findCustomerById, listCustomerSummaries } from '../../../db/repositories/customers.repository.ts';
+import { isStaffUser } from '../../../domain/accounts/permissions.ts';
+import { PRODUCT_SLUGS, PRODUCTS } from '../../../domain/accounts/products.ts';
+import { resolveNext } from '../../../domain/accounts/safe-redirect.ts';
+import { recordAudit } from '../../../obs/audit.ts';
+import type { Services } from '../../../services.ts';
+import {
+  NO_CUSTOMER_MESSAGE,
+  requireLogin,
+  requireProduct,
+  requireStaff,
+  requireView,
+  sendErrorPage,
+} from '../../guards.ts';
+import { renderPage } from '../../page.ts';
+import { field } from './form.ts';
+
+/** Axis hub, the staff customer switcher and the product dashboard placeholders. */
+export function registerAxisRoutes(
+  app: FastifyInstance,
+  services: Services,
+  options: { productPlaceholders: boolean },
+): void {
+  const { db } = services.database;
+
+  app.get('/portal/axis/', { preHandler: requireLogin }, async (request, reply) => {
+    const { auth } = request;
+    if (isStaffUser(auth.actor) && !auth.customer) {
+      const customers = (await listCustomerSummaries(db)).map((c) => ({
+        ...c,
+        productLabels: c.products.map((slug) => PRODUCTS[slug].label).join(', ') || '-',
+      }));
+      return renderPage(request, reply, 'axis', { customers, tiles: [] }, { title: 'Axis', section: 'axis' });
+    }
+    if (!auth.customer) return sendErrorPage(request, reply, 403, 'Permission denied', NO_CUSTOMER_MESSAGE);
+    const tiles = auth.products.map((slug) => PRODUCTS[slug]);
+    return renderPage(
+      request,
+      reply,
+      'axis',
+      { customers: null, tiles, customerName: auth.customer.name },
+      { title: 'Axis', section: 'axis' },
+    );
+  });
+
+  // Set or clear the acting customer (§1.3); the session id rotates (§3.1).
+  app.post('/portal/operator/switch/', { preHandler: requireStaff }, async (request, reply) => {
+    const raw = field(request, 'customer_id').trim();
+    const session = request.ensureSession();
+    let customerId: number | null = null;
+    if (raw !== '') {
+      const id = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+      const customer = Number.isSafeInteger(id) ? await findCustomerById(db, id) : undefined;
+      if (!customer) {
+        request.flash('error', 'Customer not found.');
+        return reply.redirect('/portal/admin/customers/', 302);
+      }
+      customerId = customer.id;
+    }
+    session.rotate(services.clock.now().getTime());
+    session.set('acting', customerId);
+    await recordAudit(db, {
+      action: 'operator_switched_customer',
+      userId: request.auth.user?.id ?? null,
+      customerId,
+      entityType: 'customer',
+      entityId: customerId,
+      requestId: request.id,
+      ip: request.ip,
+      metadata: { acting_as_operator: true, cleared: customerId === null },
+    });
+    return reply.redirect(resolveNext(field(request, 'next')), 302);
+  });
+
+  if (!options.productPlaceholders) return;
+  for (const slug of PRODUCT_SLUGS) {
+    const product = PRODUCTS[slug];
+    app.get(
+      `/portal/products/${slug}/`,
+      { preHandler: [requireView, requireProduct(slug)] },
+      async (request, reply) =>
+        renderPage(
+          request,
+          reply,
+          'product_placeholder',
+          { productLabel: product.label, signal: product.signal },
+          { title: product.label, section: slug },
+        ),
+    );
+  }
+}
