@@ -98,6 +98,11 @@ export interface RunAnalysisResult {
   newFingerprints: number;
   /** Analyses executed by this call (1 + re-runs). */
   executions: number;
+  /**
+   * A request arrived during the last execution but the re-run bound was reached: the
+   * caller must queue a fresh job so that request is still served.
+   */
+  rerunPending?: boolean;
 }
 
 /** A failed analysis; `run` is the run row as marked failed. */
@@ -193,12 +198,26 @@ export async function runAnalysis(deps: AnalyticsDeps, input: RunAnalysisInput):
     totalNew += attempt.newFingerprints;
     if (!attempt.rerun || executions > MAX_RERUNS) {
       if (attempt.rerun) {
-        // Bounded: the last re-run still counts as success; a later request starts a new job.
+        // Bounded: this job stops here; the caller queues a fresh job for the pending request.
         run = (await updateRun(db, input.customerId, run.id, { status: 'success' })) ?? run;
       }
-      return { status: 'success', run, findings: attempt.findings, newFingerprints: totalNew, executions };
+      return {
+        status: 'success',
+        run,
+        findings: attempt.findings,
+        newFingerprints: totalNew,
+        executions,
+        ...(attempt.rerun && { rerunPending: true }),
+      };
     }
     deps.logger?.info({ run_id: run.id, product: input.product }, 'analysis re-run requested; running again');
+    // Each execution counts one attempt when it starts (one completion event each).
+    run =
+      (await updateRun(db, input.customerId, run.id, {
+        attempts: run.attempts + 1,
+        started_at: new Date(),
+        status: 'running',
+      })) ?? run;
   }
 }
 
@@ -287,7 +306,6 @@ async function executeAttempt(
         duration_ms: durationMs,
         error_message: null,
         rerun_requested: false,
-        ...(rerun && { attempts: locked.attempts + 1, started_at: now }),
       });
       await insertSystemEvent(trx, input.customerId, 'analysis_run_completed', {
         title: `${PRODUCT_NAME[input.product]}: analysis completed`,

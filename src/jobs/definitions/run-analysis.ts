@@ -7,6 +7,7 @@ import {
   POST_UPLOAD_ANALYSIS_JOB,
   type PostUploadPayload,
   requestAnalysesForCustomer,
+  requestAnalysisRun,
   requestScheduledAnalyses,
   SCHEDULED_ANALYSIS_JOB,
   type ScheduledAnalysisPayload,
@@ -70,6 +71,18 @@ export function analysisJob(deps: AnalyticsJobDeps): JobDefinition<AnalysisJobPa
         },
       );
       if (result.status === 'success' && deps.onRunSucceeded) await deps.onRunSucceeded(result.run);
+      if (result.rerunPending && deps.queue) {
+        // The re-run bound stopped this job with a request still pending: a new job serves it.
+        await requestAnalysisRun(
+          { db: deps.db, queue: deps.queue },
+          {
+            customerId,
+            product: payload.product,
+            asOf: payload.as_of,
+            runType: result.run.run_type === 'backtest' ? 'manual' : result.run.run_type,
+          },
+        );
+      }
       return {
         report_run_id: result.run.id,
         status: result.status,
