@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { TrustProxy } from '../config/env.ts';
@@ -20,11 +21,6 @@ export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 export interface AppOptions {
   /** Extra routes (tests); registered after the product's own. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
-  /**
-   * Registers the placeholder product dashboards (default true); the analytics pages
-   * replace them.
-   */
-  productPlaceholders?: boolean;
 }
 
 function trustProxyOption(trust: TrustProxy): boolean | string[] {
@@ -79,6 +75,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerSecurityHeaders(app, config);
   registerErrorHandling(app, config, routes);
   await app.register(fastifyFormbody);
+  // Uploads (ingestion spec §2.2): one file per request, streamed by the route. The cap is one
+  // byte over UPLOAD_MAX_MB so the upload command itself sees an oversized file and refuses it
+  // (busboy would otherwise silently truncate it at the limit).
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: config.upload.maxMb * 1024 * 1024 + 1, files: 1, fields: 20, fieldSize: 64 * 1024 },
+  });
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
     prefix: '/static/',
@@ -91,7 +93,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   registerHealthRoutes(app, services);
   app.get('/', async (_request, reply) => reply.redirect('/portal/', 302));
-  registerPortalRoutes(app, services, { productPlaceholders: options.productPlaceholders ?? true });
+  registerPortalRoutes(app, services);
   registerApiRoutes(app, services);
 
   if (options.extraRoutes) await options.extraRoutes(app);

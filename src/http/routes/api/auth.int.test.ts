@@ -7,6 +7,7 @@ import {
   PASSWORD,
   PortalClient,
 } from '../../../../test/accounts.ts';
+import { multipartBody } from '../../../../test/multipart.ts';
 import { createTestServices, type TestServices } from '../../../../test/services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { buildApp } from '../../app.ts';
@@ -69,6 +70,18 @@ describe('JWT endpoints', () => {
       payload: `username=viewer_a&password=${encodeURIComponent(PASSWORD)}`,
     });
     expect(form.statusCode).toBe(200);
+    const multipart = multipartBody([
+      { name: 'username', value: 'viewer_a' },
+      { name: 'password', value: PASSWORD },
+    ]);
+    const viaMultipart = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token/',
+      headers: { 'content-type': multipart.contentType },
+      payload: multipart.payload,
+    });
+    expect(viaMultipart.statusCode).toBe(200);
+    expect(Object.keys(viaMultipart.json()).sort()).toEqual(['access', 'refresh']);
     expect((await tokens('viewer_a@example.com')).response.statusCode).toBe(200);
     expect(json.response.headers['cache-control']).toBe('no-store');
   });

@@ -3,7 +3,11 @@ import { isStaffUser, mePermissions } from '../../../domain/accounts/permissions
 import type { Services } from '../../../services.ts';
 import { requireApiAuth } from '../../guards.ts';
 import { registerAccountsApiRoutes } from './accounts.ts';
+import { registerAnalyticsApiRoutes } from './analytics.ts';
 import { registerApiAuthRoutes } from './auth.ts';
+import { registerClaimsApiRoutes } from './claims.ts';
+import { registerMappingsApiRoutes } from './mappings.ts';
+import { registerUploadsApiRoutes } from './uploads.ts';
 
 /** Resources listed by `GET /api/v1/` (web-api-ops §4.5), in the spec's order. */
 export const API_RESOURCES = [
@@ -35,6 +39,10 @@ export const API_RESOURCES = [
 export function registerApiRoutes(app: FastifyInstance, services: Services): void {
   registerApiAuthRoutes(app, services);
   registerAccountsApiRoutes(app, services);
+  registerAnalyticsApiRoutes(app, services);
+  registerUploadsApiRoutes(app, services);
+  registerClaimsApiRoutes(app, services);
+  registerMappingsApiRoutes(app, services);
 
   app.addHook('onSend', async (request, reply, payload) => {
     // API responses are never cached (§3.6).

@@ -5,23 +5,13 @@ import { PRODUCT_SLUGS, PRODUCTS } from '../../../domain/accounts/products.ts';
 import { resolveNext } from '../../../domain/accounts/safe-redirect.ts';
 import { recordAudit } from '../../../obs/audit.ts';
 import type { Services } from '../../../services.ts';
-import {
-  NO_CUSTOMER_MESSAGE,
-  requireLogin,
-  requireProduct,
-  requireStaff,
-  requireView,
-  sendErrorPage,
-} from '../../guards.ts';
+import { NO_CUSTOMER_MESSAGE, requireLogin, requireStaff, sendErrorPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { axisTile } from './analytics.ts';
 import { field } from './form.ts';
 
-/** Axis hub, the staff customer switcher and the product dashboard placeholders. */
-export function registerAxisRoutes(
-  app: FastifyInstance,
-  services: Services,
-  options: { productPlaceholders: boolean },
-): void {
+/** Axis hub and the staff customer switcher. */
+export function registerAxisRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
 
   app.get('/portal/axis/', { preHandler: requireLogin }, async (request, reply) => {
@@ -34,7 +24,12 @@ export function registerAxisRoutes(
       return renderPage(request, reply, 'axis', { customers, tiles: [] }, { title: 'Axis', section: 'axis' });
     }
     if (!auth.customer) return sendErrorPage(request, reply, 403, 'Permission denied', NO_CUSTOMER_MESSAGE);
-    const tiles = auth.products.map((slug) => PRODUCTS[slug]);
+    const customerId = auth.customer.id;
+    const tiles = await Promise.all(
+      PRODUCT_SLUGS.filter((slug) => auth.products.includes(slug)).map((slug) =>
+        axisTile(services, customerId, slug),
+      ),
+    );
     return renderPage(
       request,
       reply,
@@ -72,21 +67,4 @@ export function registerAxisRoutes(
     });
     return reply.redirect(resolveNext(field(request, 'next')), 302);
   });
-
-  if (!options.productPlaceholders) return;
-  for (const slug of PRODUCT_SLUGS) {
-    const product = PRODUCTS[slug];
-    app.get(
-      `/portal/products/${slug}/`,
-      { preHandler: [requireView, requireProduct(slug)] },
-      async (request, reply) =>
-        renderPage(
-          request,
-          reply,
-          'product_placeholder',
-          { productLabel: product.label, signal: product.signal },
-          { title: product.label, section: slug },
-        ),
-    );
-  }
 }

@@ -3,19 +3,23 @@ import type { Services } from '../../../services.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { registerAdminUserRoutes } from './admin-users.ts';
+import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
 import { registerAxisRoutes } from './axis.ts';
+import { registerClaimsRoutes } from './claims.ts';
+import { registerMappingsRoutes } from './mappings.ts';
 import { registerTeamRoutes } from './team.ts';
+import { registerUploadRoutes } from './uploads.ts';
 
 /** Portal pages of the accounts area (web-api-ops §1.3). */
-export function registerPortalRoutes(
-  app: FastifyInstance,
-  services: Services,
-  options: { productPlaceholders: boolean },
-): void {
+export function registerPortalRoutes(app: FastifyInstance, services: Services): void {
   registerPortalAuthRoutes(app, services);
-  registerAxisRoutes(app, services, options);
+  registerAxisRoutes(app, services);
+  registerAnalyticsPortalRoutes(app, services);
   registerTeamRoutes(app, services);
+  registerUploadRoutes(app, services);
+  registerClaimsRoutes(app, services);
+  registerMappingsRoutes(app, services);
   registerAccountRoutes(app, services);
   registerAdminRoutes(app, services);
   registerAdminUserRoutes(app, services);

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/http/app.ts';
+import { createAccountFixtures, PASSWORD } from '../test/accounts.ts';
+import { A1_MIXED_CSV } from '../test/multipart.ts';
+import { createTestServices, type TestServices } from '../test/services.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available)
+  console.warn(`e2e/upload.test.ts skipped: ${CHROMIUM} is not installed (apt-get install chromium).`);
+
+describe.skipIf(!available)('portal upload in a browser', () => {
+  let services: TestServices;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    services = await createTestServices();
+    await createAccountFixtures(services.database.db);
+    // The ingest worker starts only after the upload, so the detail page's poller is exercised.
+    app = await buildApp(services);
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    base = address.replace('localhost', '127.0.0.1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await services?.dispose();
+  });
+
+  it('an analyst uploads a CSV and sees the quality report', async () => {
+    const page = await browser.newPage();
+    const cspErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+        cspErrors.push(message.text());
+    });
+    await page.goto(`${base}/portal/uploads/`);
+    await page.getByLabel('Username or email').fill('analyst_a');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Login' }).click();
+    await page.waitForURL(`${base}/portal/uploads/`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Uploads');
+    expect(await page.textContent('body')).toContain('No uploads yet');
+
+    await page.getByLabel('Claims file').setInputFiles({
+      name: 'test_quality.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(A1_MIXED_CSV, 'utf8'),
+    });
+    await page.getByRole('button', { name: 'Upload File' }).click();
+    await page.waitForURL(/\/portal\/uploads\/\d+\/$/);
+    expect(await page.textContent('body')).toContain(
+      'Upload received: test_quality.csv. Processing has started.',
+    );
+    expect(await page.locator('#upload-status').textContent()).toBe('Queued');
+    expect(await page.locator('#upload-progress').count()).toBe(1);
+    await services.startJobs({ queues: ['ingest'], scheduler: false });
+    // The progress poller reloads the page once processing has finished.
+    await page.getByRole('heading', { name: 'Quality report' }).waitFor({ timeout: 60_000 });
+    const body = (await page.textContent('body')) ?? '';
+    expect(body).toContain('Uploaded test_quality.csv: 5 of 10 rows accepted (50.0%).');
+    expect(body).toContain('PHI detected: 2 rows (patient-like names or identifiers)');
+    await page.getByText('Show rejected row details (5 rows)').click();
+    expect(await page.locator('.rejection-list').textContent()).toContain(
+      'Row 10: Missing required field: cpt',
+    );
+    expect(cspErrors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,286 @@
+import type { Kysely } from 'kysely';
+import type { Cache } from '../cache/cache.ts';
+import {
+  type CptGroupMappingRecord,
+  deleteCptGroupMapping,
+  deletePayerMapping,
+  insertCptGroupMapping,
+  insertPayerAllowlistEntry,
+  insertPayerMapping,
+  type PayerAllowlistRecord,
+  type PayerMappingRecord,
+} from '../db/repositories/mappings.repository.ts';
+import {
+  deleteColumnMappingProfile,
+  deletePayerAllowlistEntry,
+  findCptGroupMapping,
+  findPayerAllowlistEntry,
+  findPayerMapping,
+  renameColumnMappingProfile,
+} from '../db/repositories/mappings-admin.repository.ts';
+import type { DB, JsonObject } from '../db/schema.ts';
+import { cptMappingKey } from '../domain/claims/index.ts';
+import { recordAudit } from '../obs/audit.ts';
+
+/**
+ * Managing payer mappings, CPT-group mappings and the payer allow-list (ingestion spec §5.3,
+ * web-api-ops §1.6 "Mappings"): validation with the spec's messages, the write, its audit
+ * event and the invalidation of the customer's mapping caches. Shared by portal and API;
+ * permissions are checked by the caller.
+ */
+
+export const MAPPING_MESSAGES = {
+  payerRequired: 'Both raw name and normalized name are required',
+  payerAdded: 'Payer mapping added successfully',
+  payerDeleted: 'Payer mapping deleted successfully',
+  payerNotFound: 'Payer mapping not found',
+  cptRequired: 'Both CPT code and CPT group are required',
+  cptAdded: 'CPT group mapping added successfully',
+  cptDeleted: 'CPT group mapping deleted successfully',
+  cptNotFound: 'CPT group mapping not found',
+  allowRequired: 'Name is required',
+  allowAdded: 'Payer added to the allow-list',
+  allowDeleted: 'Payer removed from the allow-list',
+  allowNotFound: 'Allow-list entry not found',
+  changed: 'Mappings changed. Stored claims keep their old names until you re-apply mappings.',
+  reapplyStarted: 'Re-applying mappings to stored claims. This runs in the background.',
+} as const;
+
+export const payerDuplicateMessage = (raw: string) => `Mapping for '${raw}' already exists`;
+export const cptDuplicateMessage = (code: string) => `Mapping for CPT code '${code}' already exists`;
+export const allowDuplicateMessage = (name: string) => `'${name}' is already on the allow-list`;
+
+/** Prefix of every cached value derived from a customer's mappings (`payer_mappings`, …). */
+export function mappingCachePrefix(customerId: number): string {
+  return `mappings:${customerId}:`;
+}
+
+export interface MappingDeps {
+  db: Kysely<DB>;
+  cache: Cache;
+}
+
+export interface MappingActor {
+  customerId: number;
+  userId: number | null;
+  /** Staff acting for the customer (audited with `acting_as_operator`). */
+  actingAsOperator: boolean;
+  requestId?: string | null;
+  ip?: string | null;
+}
+
+export type MappingOutcome<T> =
+  | { ok: true; message: string; record: T }
+  | { ok: false; kind: 'invalid'; field: string; message: string }
+  | { ok: false; kind: 'not_found'; message: string };
+
+const LIMITS = { raw_name: 255, normalized_name: 255, cpt_code: 16, cpt_group: 50, name: 255 } as const;
+
+function tooLong(field: keyof typeof LIMITS, value: string): MappingOutcome<never> | null {
+  const max = LIMITS[field];
+  return value.length > max
+    ? { ok: false, kind: 'invalid', field, message: `Ensure this field has no more than ${max} characters.` }
+    : null;
+}
+
+async function audit(
+  deps: MappingDeps,
+  actor: MappingActor,
+  action: string,
+  entityType: string,
+  entityId: number,
+  metadata: JsonObject,
+): Promise<void> {
+  await recordAudit(deps.db, {
+    action,
+    customerId: actor.customerId,
+    userId: actor.userId,
+    entityType,
+    entityId,
+    requestId: actor.requestId ?? null,
+    ip: actor.ip ?? null,
+    metadata: { ...metadata, ...(actor.actingAsOperator ? { acting_as_operator: true } : {}) },
+  });
+}
+
+async function invalidate(deps: MappingDeps, customerId: number): Promise<void> {
+  await deps.cache.deletePrefix(mappingCachePrefix(customerId));
+}
+
+export async function addPayerMapping(
+  deps: MappingDeps,
+  actor: MappingActor,
+  input: { rawName: string; normalizedName: string },
+): Promise<MappingOutcome<PayerMappingRecord>> {
+  const rawName = input.rawName.trim();
+  const normalizedName = input.normalizedName.trim();
+  if (!rawName || !normalizedName) {
+    return {
+      ok: false,
+      kind: 'invalid',
+      field: rawName ? 'normalized_name' : 'raw_name',
+      message: MAPPING_MESSAGES.payerRequired,
+    };
+  }
+  const long = tooLong('raw_name', rawName) ?? tooLong('normalized_name', normalizedName);
+  if (long) return long;
+  const record = await insertPayerMapping(deps.db, actor.customerId, {
+    rawName,
+    normalizedName,
+    createdBy: actor.userId,
+  });
+  if (!record)
+    return { ok: false, kind: 'invalid', field: 'raw_name', message: payerDuplicateMessage(rawName) };
+  await audit(deps, actor, 'payer_mapping_created', 'payer_mapping', record.id, {
+    raw_name: record.raw_name,
+    normalized_name: record.normalized_name,
+  });
+  await invalidate(deps, actor.customerId);
+  return { ok: true, message: MAPPING_MESSAGES.payerAdded, record };
+}
+
+export async function removePayerMapping(
+  deps: MappingDeps,
+  actor: MappingActor,
+  id: number,
+): Promise<MappingOutcome<PayerMappingRecord>> {
+  const record = await findPayerMapping(deps.db, actor.customerId, id);
+  if (!record || !(await deletePayerMapping(deps.db, actor.customerId, id))) {
+    return { ok: false, kind: 'not_found', message: MAPPING_MESSAGES.payerNotFound };
+  }
+  await audit(deps, actor, 'payer_mapping_deleted', 'payer_mapping', id, { raw_name: record.raw_name });
+  await invalidate(deps, actor.customerId);
+  return { ok: true, message: MAPPING_MESSAGES.payerDeleted, record };
+}
+
+export async function addCptMapping(
+  deps: MappingDeps,
+  actor: MappingActor,
+  input: { cptCode: string; cptGroup: string },
+): Promise<MappingOutcome<CptGroupMappingRecord>> {
+  const cptCode = input.cptCode.trim();
+  const cptGroup = input.cptGroup.trim();
+  if (!cptCode || !cptGroup) {
+    return {
+      ok: false,
+      kind: 'invalid',
+      field: cptCode ? 'cpt_group' : 'cpt_code',
+      message: MAPPING_MESSAGES.cptRequired,
+    };
+  }
+  const long = tooLong('cpt_code', cptMappingKey(cptCode)) ?? tooLong('cpt_group', cptGroup);
+  if (long) return long;
+  const record = await insertCptGroupMapping(deps.db, actor.customerId, {
+    cptCode,
+    cptGroup,
+    createdBy: actor.userId,
+  });
+  if (!record) {
+    return {
+      ok: false,
+      kind: 'invalid',
+      field: 'cpt_code',
+      message: cptDuplicateMessage(cptMappingKey(cptCode)),
+    };
+  }
+  await audit(deps, actor, 'cpt_mapping_created', 'cpt_group_mapping', record.id, {
+    cpt_code: record.cpt_code,
+    cpt_group: record.cpt_group,
+  });
+  await invalidate(deps, actor.customerId);
+  return { ok: true, message: MAPPING_MESSAGES.cptAdded, record };
+}
+
+export async function removeCptMapping(
+  deps: MappingDeps,
+  actor: MappingActor,
+  id: number,
+): Promise<MappingOutcome<CptGroupMappingRecord>> {
+  const record = await findCptGroupMapping(deps.db, actor.customerId, id);
+  if (!record || !(await deleteCptGroupMapping(deps.db, actor.customerId, id))) {
+    return { ok: false, kind: 'not_found', message: MAPPING_MESSAGES.cptNotFound };
+  }
+  await audit(deps, actor, 'cpt_mapping_deleted', 'cpt_group_mapping', id, { cpt_code: record.cpt_code });
+  await invalidate(deps, actor.customerId);
+  return { ok: true, message: MAPPING_MESSAGES.cptDeleted, record };
+}
+
+export async function addAllowlistEntry(
+  deps: MappingDeps,
+  actor: MappingActor,
+  input: { name: string },
+): Promise<MappingOutcome<PayerAllowlistRecord>> {
+  const name = input.name.trim();
+  if (!name) return { ok: false, kind: 'invalid', field: 'name', message: MAPPING_MESSAGES.allowRequired };
+  const long = tooLong('name', name);
+  if (long) return long;
+  const record = await insertPayerAllowlistEntry(deps.db, actor.customerId, {
+    name,
+    createdBy: actor.userId,
+  });
+  if (!record) return { ok: false, kind: 'invalid', field: 'name', message: allowDuplicateMessage(name) };
+  await audit(deps, actor, 'payer_allowlist_added', 'payer_allowlist', record.id, { name: record.name });
+  await invalidate(deps, actor.customerId);
+  return { ok: true, message: MAPPING_MESSAGES.allowAdded, record };
+}
+
+export async function removeAllowlistEntry(
+  deps: MappingDeps,
+  actor: MappingActor,
+  id: number,
+): Promise<MappingOutcome<PayerAllowlistRecord>> {
+  const record = await findPayerAllowlistEntry(deps.db, actor.customerId, id);
+  if (!record || !(await deletePayerAllowlistEntry(deps.db, actor.customerId, id))) {
+    return { ok: false, kind: 'not_found', message: MAPPING_MESSAGES.allowNotFound };
+  }
+  await audit(deps, actor, 'payer_allowlist_removed', 'payer_allowlist', id, { name: record.name });
+  await invalidate(deps, actor.customerId);
+  return { ok: true, message: MAPPING_MESSAGES.allowDeleted, record };
+}
+
+// ---- column-mapping profiles (ingestion spec §2.5)
+
+export const PROFILE_MESSAGES = {
+  nameRequired: 'Profile name is required',
+  renamed: 'Column mapping profile renamed',
+  deleted: 'Column mapping profile deleted',
+  notFound: 'Column mapping profile not found',
+} as const;
+
+export const profileDuplicateMessage = (name: string) => `A profile named '${name}' already exists`;
+
+export async function renameProfile(
+  deps: MappingDeps,
+  actor: MappingActor,
+  id: number,
+  input: { name: string },
+): Promise<MappingOutcome<{ id: number; name: string }>> {
+  const name = input.name.trim();
+  if (!name) return { ok: false, kind: 'invalid', field: 'name', message: PROFILE_MESSAGES.nameRequired };
+  if (name.length > 100) {
+    return {
+      ok: false,
+      kind: 'invalid',
+      field: 'name',
+      message: 'Ensure this field has no more than 100 characters.',
+    };
+  }
+  const result = await renameColumnMappingProfile(deps.db, actor.customerId, id, name);
+  if (result === 'not_found') return { ok: false, kind: 'not_found', message: PROFILE_MESSAGES.notFound };
+  if (result === 'duplicate')
+    return { ok: false, kind: 'invalid', field: 'name', message: profileDuplicateMessage(name) };
+  await audit(deps, actor, 'column_mapping_profile_renamed', 'column_mapping_profile', id, { name });
+  return { ok: true, message: PROFILE_MESSAGES.renamed, record: { id, name } };
+}
+
+export async function removeProfile(
+  deps: MappingDeps,
+  actor: MappingActor,
+  id: number,
+): Promise<MappingOutcome<{ id: number }>> {
+  if (!(await deleteColumnMappingProfile(deps.db, actor.customerId, id))) {
+    return { ok: false, kind: 'not_found', message: PROFILE_MESSAGES.notFound };
+  }
+  await audit(deps, actor, 'column_mapping_profile_deleted', 'column_mapping_profile', id, {});
+  return { ok: true, message: PROFILE_MESSAGES.deleted, record: { id } };
+}

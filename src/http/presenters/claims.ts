@@ -1,0 +1,158 @@
+import type { ClaimRecord } from '../../db/repositories/claims.repository.ts';
+import type { PayerSummaryRow } from '../../db/repositories/claims-browser.repository.ts';
+import type {
+  ColumnMappingProfileRecord,
+  CptGroupMappingRecord,
+  PayerAllowlistRecord,
+  PayerMappingRecord,
+} from '../../db/repositories/mappings.repository.ts';
+import { isoOrNull } from './accounts.ts';
+
+/**
+ * Claims and mappings resources (web-api-ops §4.6). Fields are listed explicitly: nothing
+ * outside the canonical record, never the hash or ciphertext of a claim number.
+ */
+
+/** Money as a string with exactly 2 decimals ("100.00", "-5.00"), or null. */
+export function money(value: string | number | null | undefined): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  const text = String(value).trim();
+  const match = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!match) return Number(text).toFixed(2);
+  const [, sign, whole, fraction = ''] = match;
+  if (fraction.length <= 2) return `${sign}${whole || '0'}.${fraction.padEnd(2, '0')}`;
+  // More than 2 decimals never comes from numeric(12,2); round half away from zero.
+  const cents = BigInt(`${whole || '0'}${fraction.slice(0, 2)}`) + (Number(fraction[2]) >= 5 ? 1n : 0n);
+  const digits = cents.toString().padStart(3, '0');
+  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}
+
+/** `claims` list item; `claimId` is the decrypted claim number (or null). */
+export function presentClaimListItem(claim: ClaimRecord, claimId: string | null) {
+  return {
+    id: claim.id,
+    claim_id: claimId,
+    payer: claim.payer,
+    cpt: claim.cpt,
+    cpt_group: claim.cpt_group,
+    outcome: claim.outcome,
+    submitted_date: claim.submitted_date,
+    decided_date: claim.decided_date,
+    allowed_amount: money(claim.allowed_amount),
+    paid_amount: money(claim.paid_amount),
+  };
+}
+
+/** `claims` detail. */
+export function presentClaimDetail(claim: ClaimRecord, claimId: string | null) {
+  return {
+    ...presentClaimListItem(claim, claimId),
+    customer: claim.customer_id,
+    upload: claim.upload_id,
+    modifiers: claim.modifiers,
+    billed_amount: money(claim.billed_amount),
+    payment_date: claim.payment_date,
+    denial_reason_code: claim.denial_reason_code,
+    denial_reason_text: claim.denial_reason_text,
+    authorization_required: claim.authorization_required,
+    authorization_obtained: claim.authorization_obtained,
+    place_of_service: claim.place_of_service,
+    created_at: isoOrNull(claim.created_at),
+    updated_at: isoOrNull(claim.updated_at),
+  };
+}
+
+/** Columns of the claims CSV export (the detail fields). */
+export const CLAIM_EXPORT_COLUMNS = [
+  'id',
+  'claim_id',
+  'payer',
+  'cpt',
+  'cpt_group',
+  'outcome',
+  'submitted_date',
+  'decided_date',
+  'allowed_amount',
+  'paid_amount',
+  'customer',
+  'upload',
+  'modifiers',
+  'billed_amount',
+  'payment_date',
+  'denial_reason_code',
+  'denial_reason_text',
+  'authorization_required',
+  'authorization_obtained',
+  'place_of_service',
+  'created_at',
+  'updated_at',
+] as const;
+
+const NUMERIC_COLUMNS = new Set<string>([
+  'id',
+  'customer',
+  'upload',
+  'allowed_amount',
+  'paid_amount',
+  'billed_amount',
+]);
+
+/** One CSV cell: formula-injection guard (numeric money/id cells excepted), then quoting. */
+export function csvCell(column: string, value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  const numeric = NUMERIC_COLUMNS.has(column) && /^-?\d+(\.\d+)?$/.test(text);
+  if (!numeric && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function claimCsvHeader(): string {
+  return `${CLAIM_EXPORT_COLUMNS.join(',')}\r\n`;
+}
+
+export function claimCsvLine(claim: ClaimRecord, claimId: string | null): string {
+  const detail = presentClaimDetail(claim, claimId) as Record<string, unknown>;
+  return `${CLAIM_EXPORT_COLUMNS.map((column) => csvCell(column, detail[column])).join(',')}\r\n`;
+}
+
+export function presentPayerSummary(row: PayerSummaryRow) {
+  return {
+    payer: row.payer,
+    total_claims: row.total_claims,
+    paid_count: row.paid_count,
+    denied_count: row.denied_count,
+    other_count: row.other_count,
+    denial_rate: row.denial_rate,
+    avg_allowed_amount: money(row.avg_allowed_amount),
+  };
+}
+
+export function presentPayerMapping(row: PayerMappingRecord) {
+  return {
+    id: row.id,
+    customer: row.customer_id,
+    raw_name: row.raw_name,
+    normalized_name: row.normalized_name,
+  };
+}
+
+export function presentCptMapping(row: CptGroupMappingRecord) {
+  return { id: row.id, customer: row.customer_id, cpt_code: row.cpt_code, cpt_group: row.cpt_group };
+}
+
+export function presentAllowlistEntry(row: PayerAllowlistRecord) {
+  return { id: row.id, customer: row.customer_id, name: row.name };
+}
+
+/** `column-profiles`: the mapping is canonical field → normalized source header (no cell values). */
+export function presentColumnProfile(row: ColumnMappingProfileRecord) {
+  return {
+    id: row.id,
+    customer: row.customer_id,
+    name: row.name,
+    mapping: row.mapping,
+    use_count: row.use_count,
+    last_used_at: isoOrNull(row.last_used_at),
+    created_at: isoOrNull(row.created_at),
+  };
+}

@@ -1,0 +1,340 @@
+import type { Kysely } from 'kysely';
+import type { FindingRecord } from '../../../db/repositories/findings.repository.ts';
+import { rollupRowsInWindow } from '../../../db/repositories/rollups.repository.ts';
+import type { DB } from '../../../db/schema.ts';
+import {
+  addDays,
+  type DailyRollupRow,
+  fixed,
+  formatMoney,
+  formatRate,
+  formatRateDelta,
+  latestMondayOnOrBefore,
+  parseCents,
+  SEVERITY_COLOUR,
+  severityLabelTitle,
+} from '../../../domain/analytics/index.ts';
+import { histogramMean, histogramMedian, mergeHistograms } from '../../../domain/stats/histogram.ts';
+import { barChartSvg, type ChartMarker, type LinePoint, lineChartSvg } from '../../../web/charts.ts';
+
+/** Chart data of the product dashboards (analytics §13.3–§13.5), read from daily rollups. */
+
+export interface ChartView {
+  svg: string;
+  columns: string[];
+  rows: string[][];
+}
+
+interface Week {
+  start: string;
+  end: string;
+  rows: DailyRollupRow[];
+}
+
+async function weeklyRows(
+  db: Kysely<DB>,
+  customerId: number,
+  asOf: string,
+  weeks: number,
+  grain: 'driftwatch' | 'delayguard',
+): Promise<Week[]> {
+  const lastWeek = latestMondayOnOrBefore(addDays(asOf, -1));
+  const first = addDays(lastWeek, -7 * (weeks - 1));
+  const rows = await rollupRowsInWindow(db, customerId, { start: first, end: addDays(lastWeek, 7) }, grain);
+  const out: Week[] = [];
+  for (let i = 0; i < weeks; i++) {
+    const start = addDays(first, 7 * i);
+    const end = addDays(start, 7);
+    out.push({ start, end, rows: rows.filter((r) => r.day >= start && r.day < end) });
+  }
+  return out;
+}
+
+/** Payers by claim count desc in the rows (selector options; the first is the default). */
+function payersByVolume(rows: readonly DailyRollupRow[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.payer, (counts.get(r.payer) ?? 0) + r.claim_count);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([p]) => p);
+}
+
+function denialRate(rows: readonly DailyRollupRow[]): { rate: number | null; decided: number } {
+  let denied = 0;
+  let paid = 0;
+  for (const r of rows) {
+    if (r.outcome === 'DENIED') denied += r.claim_count;
+    else if (r.outcome === 'PAID') paid += r.claim_count;
+  }
+  const decided = denied + paid;
+  return { rate: decided === 0 ? null : denied / decided, decided };
+}
+
+function weekOf(findingEnd: string, weeks: readonly Week[]): number {
+  const day = addDays(findingEnd, -1);
+  return weeks.findIndex((w) => day >= w.start && day < w.end);
+}
+
+function marker(f: FindingRecord, index: number, value: number, title: string): ChartMarker {
+  return {
+    index,
+    value,
+    colour: SEVERITY_COLOUR[f.severity_label],
+    direction: f.direction === 'degrading' ? 'up' : 'down',
+    title,
+  };
+}
+
+export interface DriftCharts {
+  payers: string[];
+  groups: string[];
+  payer: string | null;
+  group: string;
+  rate: ChartView | null;
+  decision: ChartView | null;
+}
+
+/** DriftWatch: weekly denial rate (16 weeks, baseline band ± 5 pts) and weekly median decision days. */
+export async function driftWatchCharts(
+  db: Kysely<DB>,
+  customerId: number,
+  run: { as_of: string; summary_json: Record<string, unknown> },
+  findings: readonly FindingRecord[],
+  selection: { payer?: string; group?: string },
+): Promise<DriftCharts> {
+  const weeks = await weeklyRows(db, customerId, run.as_of, 16, 'driftwatch');
+  const all = weeks.flatMap((w) => w.rows);
+  const payers = payersByVolume(all);
+  const payer = selection.payer && payers.includes(selection.payer) ? selection.payer : (payers[0] ?? null);
+  if (!payer) return { payers, groups: [], payer: null, group: '', rate: null, decision: null };
+  const groups = [...new Set(all.filter((r) => r.payer === payer).map((r) => r.cpt_group))].sort();
+  const group = selection.group && groups.includes(selection.group) ? selection.group : '';
+  const pick = (r: DailyRollupRow) => r.payer === payer && (group === '' || r.cpt_group === group);
+  const sel = findings.filter((f) => f.payer === payer && (group === '' || f.cpt_group === group));
+
+  const bs = run.summary_json['baseline_start'];
+  const be = run.summary_json['baseline_end'];
+  let baseline: number | null = null;
+  if (typeof bs === 'string' && typeof be === 'string') {
+    const baseRows = (await rollupRowsInWindow(db, customerId, { start: bs, end: be }, 'driftwatch')).filter(
+      pick,
+    );
+    baseline = denialRate(baseRows).rate;
+  }
+  const ratePoints: LinePoint[] = weeks.map((w) => {
+    const r = denialRate(w.rows.filter(pick));
+    return { label: w.start.slice(5), value: r.rate === null ? null : r.rate * 100, hollow: r.decided < 10 };
+  });
+  const rateMarkers: ChartMarker[] = [];
+  for (const f of sel.filter((x) => x.signal_type === 'DENIAL_RATE')) {
+    const i = weekOf(f.current_end, weeks);
+    if (i < 0) continue;
+    rateMarkers.push(
+      marker(
+        f,
+        i,
+        ratePoints[i]?.value ?? f.current_value * 100,
+        `${f.cpt_group ?? ''}: ${formatRate(f.baseline_value)} → ${formatRate(f.current_value)} (${formatRateDelta(f.delta_value)}) · ${severityLabelTitle(f.severity_label)}`,
+      ),
+    );
+  }
+  const pct = (v: number) => `${fixed(v, 1)}%`;
+  const title = `Weekly denial rate — ${payer}${group ? ` (${group})` : ''}`;
+  const rate: ChartView = {
+    svg: lineChartSvg({
+      id: 'chart-denial-rate',
+      title,
+      desc: 'Denied / (paid + denied) per ISO week by submitted date; dashed line is the baseline rate, the band is baseline ± 5 pts; hollow points have fewer than 10 decided claims.',
+      points: ratePoints,
+      formatValue: pct,
+      baseline: baseline === null ? null : baseline * 100,
+      band:
+        baseline === null
+          ? null
+          : { low: Math.max(0, baseline * 100 - 5), high: Math.min(100, baseline * 100 + 5) },
+      markers: rateMarkers,
+      yMin: 0,
+      yMax: 100,
+    }),
+    columns: ['Week', 'Denial rate', 'Decided claims'],
+    rows: weeks.map((w) => {
+      const r = denialRate(w.rows.filter(pick));
+      return [w.start, r.rate === null ? '-' : formatRate(r.rate), String(r.decided)];
+    }),
+  };
+
+  const medians = weeks.map((w) =>
+    histogramMedian(mergeHistograms(w.rows.filter(pick).map((r) => r.decision_days_hist))),
+  );
+  const decisionMarkers: ChartMarker[] = [];
+  for (const f of sel.filter((x) => x.signal_type === 'DECISION_TIME')) {
+    const i = weekOf(f.current_end, weeks);
+    if (i < 0) continue;
+    decisionMarkers.push(
+      marker(
+        f,
+        i,
+        medians[i] ?? f.current_value,
+        `${f.cpt_group ?? ''}: ${fixed(f.baseline_value, 1)} → ${fixed(f.current_value, 1)} days · ${severityLabelTitle(f.severity_label)}`,
+      ),
+    );
+  }
+  const decision: ChartView = {
+    svg: lineChartSvg({
+      id: 'chart-decision-days',
+      title: `Weekly median decision days — ${payer}${group ? ` (${group})` : ''}`,
+      desc: 'Median days from submission to decision per ISO week.',
+      points: weeks.map((w, i) => ({ label: w.start.slice(5), value: medians[i] ?? null })),
+      formatValue: (v) => fixed(v, 1),
+      markers: decisionMarkers,
+      yMin: 0,
+    }),
+    columns: ['Week', 'Median decision days'],
+    rows: weeks.map((w, i) => [w.start, medians[i] == null ? '-' : fixed(medians[i] as number, 1)]),
+  };
+  return { payers, groups, payer, group, rate, decision };
+}
+
+export interface DenialCards {
+  totalDenials: number;
+  deniedDollars: string;
+  topPayer: { name: string; count: number } | null;
+  topReason: { name: string; count: number } | null;
+}
+
+/** DenialScope: 30-day cards and the daily denied-dollars bars of the selected payer. */
+export async function denialScopeData(
+  db: Kysely<DB>,
+  customerId: number,
+  asOf: string,
+  selection: { payer?: string },
+): Promise<{ cards: DenialCards; payers: string[]; payer: string | null; daily: ChartView | null }> {
+  const start = addDays(asOf, -30);
+  const rows = await rollupRowsInWindow(db, customerId, { start, end: asOf }, 'denialscope');
+  const denied = rows.filter((r) => r.outcome === 'DENIED');
+  let total = 0;
+  let cents = 0n;
+  const byPayer = new Map<string, number>();
+  const byReason = new Map<string, number>();
+  for (const r of denied) {
+    total += r.claim_count;
+    cents += parseCents(r.allowed_sum);
+    byPayer.set(r.payer, (byPayer.get(r.payer) ?? 0) + r.claim_count);
+    byReason.set(r.denial_reason, (byReason.get(r.denial_reason) ?? 0) + r.claim_count);
+  }
+  const top = (m: Map<string, number>) => {
+    const e = [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+    return e ? { name: e[0], count: e[1] } : null;
+  };
+  const cards: DenialCards = {
+    totalDenials: total,
+    deniedDollars: formatMoney(cents),
+    topPayer: top(byPayer),
+    topReason: top(byReason),
+  };
+  const payers = [...byPayer.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([p]) => p);
+  const payer = selection.payer && payers.includes(selection.payer) ? selection.payer : (payers[0] ?? null);
+  if (!payer) return { cards, payers, payer: null, daily: null };
+  const mine = denied.filter((r) => r.payer === payer);
+  const hasAllowed = mine.some((r) => r.allowed_count > 0);
+  const value = (rs: readonly DailyRollupRow[]) =>
+    hasAllowed
+      ? rs.reduce((s, r) => s + Number(parseCents(r.allowed_sum)) / 100, 0)
+      : rs.reduce((s, r) => s + r.claim_count, 0);
+  const days: string[] = [];
+  for (let i = 0; i < 30; i++) days.push(addDays(start, i));
+  const perDay = days.map((d) => value(mine.filter((r) => r.day === d)));
+  const baselineDays = days.slice(2, 23); // [T−28, T−7)
+  const baseMean = baselineDays.reduce((s, d) => s + value(mine.filter((r) => r.day === d)), 0) / 21;
+  const fmt = (v: number) => (hasAllowed ? formatMoney(fixed(v, 2)) : fixed(v, 0));
+  const daily: ChartView = {
+    svg: barChartSvg({
+      id: 'chart-denied-dollars',
+      title: `Daily denied ${hasAllowed ? 'dollars' : 'claims'} — ${payer}`,
+      desc: 'Last 30 days; the recent 7 days are highlighted; the dashed line is the baseline daily mean.',
+      bars: days.map((d, i) => ({ label: d.slice(5), value: perDay[i] ?? 0, highlight: i >= 23 })),
+      formatValue: fmt,
+      reference: baseMean,
+    }),
+    columns: ['Day', hasAllowed ? 'Denied dollars' : 'Denied claims'],
+    rows: days.map((d, i) => [d, fmt(perDay[i] ?? 0)]),
+  };
+  return { cards, payers, payer, daily };
+}
+
+/** DenialScope: denied dollars by reason (top 10 of the period table). */
+export function reasonBarChart(
+  rows: ReadonlyArray<{ denial_reason: string; denied_dollars: string; payer: string }>,
+): ChartView | null {
+  const byReason = new Map<string, bigint>();
+  for (const r of rows)
+    byReason.set(r.denial_reason, (byReason.get(r.denial_reason) ?? 0n) + parseCents(r.denied_dollars));
+  const top = [...byReason.entries()].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0)).slice(0, 10);
+  if (top.length === 0) return null;
+  return {
+    svg: barChartSvg({
+      id: 'chart-reason-dollars',
+      title: 'Denied dollars by reason (last 30 days)',
+      desc: 'Top denial reasons by denied dollars across payers.',
+      bars: top.map(([reason, c]) => ({ label: reason, value: Number(c) / 100 })),
+      formatValue: (v) => formatMoney(fixed(v, 2)),
+    }),
+    columns: ['Denial reason', 'Denied dollars'],
+    rows: top.map(([reason, c]) => [reason, formatMoney(c)]),
+  };
+}
+
+/** DelayGuard: weekly average days to payment (12 weeks) with the baseline mean line. */
+export async function delayGuardChart(
+  db: Kysely<DB>,
+  customerId: number,
+  asOf: string,
+  findings: readonly FindingRecord[],
+  selection: { payer?: string },
+): Promise<{ payers: string[]; payer: string | null; chart: ChartView | null }> {
+  const weeks = await weeklyRows(db, customerId, asOf, 12, 'delayguard');
+  const payers = payersByVolume(weeks.flatMap((w) => w.rows));
+  const payer = selection.payer && payers.includes(selection.payer) ? selection.payer : (payers[0] ?? null);
+  if (!payer) return { payers, payer: null, chart: null };
+  const means = weeks.map((w) =>
+    histogramMean(mergeHistograms(w.rows.filter((r) => r.payer === payer).map((r) => r.payment_days_hist))),
+  );
+  const baseRows = (
+    await rollupRowsInWindow(
+      db,
+      customerId,
+      { start: addDays(asOf, -74), end: addDays(asOf, -14) },
+      'delayguard',
+    )
+  ).filter((r) => r.payer === payer);
+  const baseline = histogramMean(mergeHistograms(baseRows.map((r) => r.payment_days_hist)));
+  const markers: ChartMarker[] = [];
+  for (const f of findings.filter((x) => x.payer === payer)) {
+    const i = weekOf(f.current_end, weeks);
+    if (i < 0) continue;
+    markers.push(
+      marker(
+        f,
+        i,
+        means[i] ?? f.current_value,
+        `${fixed(f.baseline_value, 1)} → ${fixed(f.current_value, 1)} days · ${severityLabelTitle(f.severity_label)}`,
+      ),
+    );
+  }
+  return {
+    payers,
+    payer,
+    chart: {
+      svg: lineChartSvg({
+        id: 'chart-days-to-pay',
+        title: `Weekly average days to payment — ${payer}`,
+        desc: 'Average days from submission to payment per ISO week; the dashed line is the baseline mean.',
+        points: weeks.map((w, i) => ({ label: w.start.slice(5), value: means[i] ?? null })),
+        formatValue: (v) => fixed(v, 1),
+        baseline,
+        markers,
+        yMin: 0,
+      }),
+      columns: ['Week', 'Average days to payment'],
+      rows: weeks.map((w, i) => [w.start, means[i] == null ? '-' : fixed(means[i] as number, 1)]),
+    },
+  };
+}
