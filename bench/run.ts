@@ -24,7 +24,11 @@ export interface Benchmark {
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> {
-  const modules = [await import('./startup.bench.ts'), await import('./ingest.bench.ts')];
+  const modules = [
+    await import('./startup.bench.ts'),
+    await import('./ingest.bench.ts'),
+    await import('./analytics.bench.ts'),
+  ];
   return modules
     .map((module) => module.benchmark as Benchmark)
     .filter((b) => !filter || b.name.includes(filter));

@@ -280,3 +280,117 @@ export async function saveQualityMetrics(
       .execute();
   }
 }
+
+/** Quality reports created since `since` (newest first), for the dashboard and health score. */
+export async function listQualityReportsSince(
+  db: Kysely<DB>,
+  customerId: number,
+  since: Date,
+): Promise<QualityReportRecord[]> {
+  return db
+    .selectFrom('upload_quality_reports')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('created_at', '>=', since)
+    .orderBy('created_at', 'desc')
+    .orderBy('upload_id', 'desc')
+    .execute();
+}
+
+/** The latest score of each metric type measured on or after `sinceDate` (YYYY-MM-DD). */
+export async function latestMetricScores(
+  db: Kysely<DB>,
+  customerId: number,
+  sinceDate: string,
+): Promise<Array<{ metricType: string; score: number; measurementDate: string }>> {
+  const rows = await db
+    .selectFrom('data_quality_metrics')
+    .select(['metric_type', 'score', 'measurement_date'])
+    .where('customer_id', '=', customerId)
+    .where('measurement_date', '>=', sinceDate)
+    .orderBy('measurement_date', 'desc')
+    .execute();
+  const seen = new Map<string, { metricType: string; score: number; measurementDate: string }>();
+  for (const row of rows) {
+    if (!seen.has(row.metric_type)) {
+      seen.set(row.metric_type, {
+        metricType: row.metric_type,
+        score: Number(row.score),
+        measurementDate: String(row.measurement_date),
+      });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Anomalies detected since `since`, newest first. */
+export async function listAnomalies(
+  db: Kysely<DB>,
+  customerId: number,
+  options: { since?: Date; unacknowledgedOnly?: boolean; limit?: number } = {},
+): Promise<AnomalyRecord[]> {
+  let query = db.selectFrom('data_anomalies').selectAll().where('customer_id', '=', customerId);
+  if (options.since) query = query.where('detected_at', '>=', options.since);
+  if (options.unacknowledgedOnly) query = query.where('acknowledged', '=', false);
+  return query
+    .orderBy('detected_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit ?? 500)
+    .execute();
+}
+
+/** Marks an anomaly acknowledged; undefined when it is not the customer's. */
+export async function acknowledgeAnomaly(
+  db: Kysely<DB>,
+  customerId: number,
+  anomalyId: number,
+  userId: number | null,
+  notes: string | null,
+): Promise<AnomalyRecord | undefined> {
+  return db
+    .updateTable('data_anomalies')
+    .set({
+      acknowledged: true,
+      acknowledged_by: userId,
+      acknowledged_at: sql`now()`,
+      resolution_notes: notes,
+    })
+    .where('customer_id', '=', customerId)
+    .where('id', '=', anomalyId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The newest validation failures of the customer (all uploads). */
+export async function listRecentValidationResults(
+  db: Kysely<DB>,
+  customerId: number,
+  limit: number,
+): Promise<ValidationResultRecord[]> {
+  return db
+    .selectFrom('validation_results')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Daily scores of one metric type measured on or after `sinceDate` (YYYY-MM-DD), oldest first. */
+export async function listMetricSeries(
+  db: Kysely<DB>,
+  customerId: number,
+  metricType: 'completeness' | 'validity' | 'timeliness' | 'uniqueness',
+  sinceDate: string,
+): Promise<Array<{ date: string; score: number }>> {
+  const rows = await db
+    .selectFrom('data_quality_metrics')
+    .select(['measurement_date', 'score'])
+    .where('customer_id', '=', customerId)
+    .where('metric_type', '=', metricType)
+    .where('measurement_date', '>=', sinceDate)
+    .orderBy('measurement_date')
+    .execute();
+  return rows.map((r) => ({ date: String(r.measurement_date).slice(0, 10), score: Number(r.score) }));
+}

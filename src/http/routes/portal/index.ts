@@ -6,8 +6,11 @@ import { registerAdminUserRoutes } from './admin-users.ts';
 import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
 import { registerAxisRoutes } from './axis.ts';
+import { registerBacktestRoutes } from './backtest.ts';
 import { registerClaimsRoutes } from './claims.ts';
+import { registerInsightsRoutes } from './insights.ts';
 import { registerMappingsRoutes } from './mappings.ts';
+import { registerQualityRoutes } from './quality.ts';
 import { registerTeamRoutes } from './team.ts';
 import { registerUploadRoutes } from './uploads.ts';
 
@@ -16,10 +19,13 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerPortalAuthRoutes(app, services);
   registerAxisRoutes(app, services);
   registerAnalyticsPortalRoutes(app, services);
+  registerBacktestRoutes(app, services);
   registerTeamRoutes(app, services);
   registerUploadRoutes(app, services);
   registerClaimsRoutes(app, services);
   registerMappingsRoutes(app, services);
+  registerInsightsRoutes(app, services);
+  registerQualityRoutes(app, services);
   registerAccountRoutes(app, services);
   registerAdminRoutes(app, services);
   registerAdminUserRoutes(app, services);

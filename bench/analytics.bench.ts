@@ -1,0 +1,167 @@
+/**
+ * Analytics run time (issue 5): one full run of all three products (DriftWatch, DenialScope,
+ * DelayGuard) through `runEnabledAnalysesNow` — rollup reads, detectors, findings transaction —
+ * for one customer with 30 payers over 13 months. Detectors read `claim_daily_rollups` only
+ * (never claims), so the rollup rows are generated directly with one `INSERT … SELECT
+ * generate_series` per scenario: the claim volume only changes the rollup measures
+ * (`claim_count`, sums), so the row count stays roughly flat as claims grow — that is the
+ * point the scenarios show. Scenarios: 500k / 1M / 5M claims with 25 CPT groups, and 5 / 10 /
+ * 25 groups at 5M claims. Runs on PostgreSQL when BENCH_DATABASE_URL is set (like
+ * ingest.bench.ts), otherwise on the in-memory PGlite.
+ */
+import { sql } from 'kysely';
+import { runEnabledAnalysesNow } from '../src/commands/request-analysis.ts';
+import { ANALYSIS_PRODUCTS, analysisRollupWindow } from '../src/commands/run-analysis.ts';
+import { rollupRowsInWindow } from '../src/db/repositories/rollups.repository.ts';
+import { silentLogger } from '../src/obs/logger.ts';
+import { createTestDatabase } from '../test/db.ts';
+import type { Benchmark, BenchResult } from './run.ts';
+
+const PAYERS = 30;
+/** The run's `as_of` (a Monday, so DriftWatch uses it as is); data covers the 13 months before. */
+const AS_OF = '2026-11-02';
+const START = '2025-10-02';
+
+interface Scenario {
+  claims: number;
+  groups: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { claims: 500_000, groups: 25 },
+  { claims: 1_000_000, groups: 25 },
+  { claims: 5_000_000, groups: 25 },
+  { claims: 5_000_000, groups: 5 },
+  { claims: 5_000_000, groups: 10 },
+];
+
+function label(s: Scenario): string {
+  return `${s.claims >= 1_000_000 ? `${s.claims / 1_000_000}M` : `${s.claims / 1000}k`}_${s.groups}g`;
+}
+
+export const benchmark: Benchmark = {
+  name: 'analytics-run',
+  async run(): Promise<BenchResult> {
+    const handle = await createTestDatabase({
+      ...(process.env['BENCH_DATABASE_URL'] && { env: { DATABASE_URL: process.env['BENCH_DATABASE_URL'] } }),
+    });
+    const metrics: Record<string, number> = {};
+    const detail: string[] = [];
+    try {
+      const db = handle.database.db;
+      const days = Math.round((Date.parse(AS_OF) - Date.parse(START)) / 86_400_000);
+      for (const scenario of SCENARIOS) {
+        const customer = await db
+          .insertInto('customers')
+          .values({ name: `Bench ${label(scenario)}` })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await db
+          .insertInto('product_configs')
+          .values(
+            ANALYSIS_PRODUCTS.map((slug) => ({
+              customer_id: customer.id,
+              product_slug: slug,
+              enabled: true,
+              config: '{}',
+            })),
+          )
+          .execute();
+        // Mean claims per (day, payer, group) cell; each cell is weighted 0.5–1.5 by payer and
+        // group, ~12% are denied (one of 4 reasons), and payer 0 doubles its denials in the last
+        // 5 weeks so DriftWatch/DenialScope have something to find. Fractions are rounded
+        // randomly (seeded), so the totals match the target on average.
+        const perCell = scenario.claims / (days * PAYERS * scenario.groups);
+        const t0 = performance.now();
+        await sql`SELECT setseed(0.42)`.execute(db);
+        await sql`
+          WITH cells AS (
+            SELECT d::date AS day, p, g,
+                   ${perCell}::float8 * (0.5 + ((p * 7 + g * 13) % 11) / 10.0) AS mean,
+                   CASE WHEN p = 0 AND d >= ${AS_OF}::date - 35 THEN 2.0 ELSE 1.0 END AS drift
+              FROM generate_series(${START}::date, ${AS_OF}::date - 1, interval '1 day') AS d,
+                   generate_series(0, ${PAYERS - 1}) AS p,
+                   generate_series(0, ${scenario.groups - 1}) AS g
+          ), counts AS (
+            SELECT day, p, g,
+                   floor(mean * 0.88 + random())::int AS paid,
+                   floor(mean * 0.12 * drift + random())::int AS denied
+              FROM cells
+          )
+          INSERT INTO claim_daily_rollups (
+            customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
+            allowed_sum, billed_sum, paid_sum, allowed_count, billed_count, paid_count,
+            decision_days_hist, payment_days_hist, payment_date_count)
+          SELECT ${customer.id}, day, 'Payer ' || lpad(p::text, 2, '0'), 'GRP' || lpad(g::text, 2, '0'),
+                 o.outcome, o.reason, o.n,
+                 o.n * 120, o.n * 200, CASE WHEN o.outcome = 'PAID' THEN o.n * 108 ELSE 0 END,
+                 o.n, o.n, CASE WHEN o.outcome = 'PAID' THEN o.n ELSE 0 END,
+                 jsonb_build_object((8 + (p % 15) + (extract(day FROM day)::int % 5))::text, o.n),
+                 CASE WHEN o.outcome = 'PAID'
+                      THEN jsonb_build_object((12 + (p % 15) + (extract(day FROM day)::int % 7))::text, o.n)
+                      ELSE '{}'::jsonb END,
+                 CASE WHEN o.outcome = 'PAID' THEN o.n ELSE 0 END
+            FROM counts
+           CROSS JOIN LATERAL (VALUES
+             ('PAID', '', paid),
+             ('DENIED', (ARRAY['CO-97', 'CO-16', 'CO-50', 'PR-204'])[1 + (p + g + extract(doy FROM day)::int) % 4], denied)
+           ) AS o(outcome, reason, n)
+           WHERE o.n > 0`.execute(db);
+        await sql`ANALYZE claim_daily_rollups`.execute(db);
+        const loadMs = performance.now() - t0;
+        const stats = await db
+          .selectFrom('claim_daily_rollups')
+          .where('customer_id', '=', customer.id)
+          .select((eb) => [
+            eb.fn.countAll<string>().as('rows'),
+            eb.fn.sum<string>('claim_count').as('claims'),
+          ])
+          .executeTakeFirstOrThrow();
+        const t1 = performance.now();
+        const results = await runEnabledAnalysesNow(
+          { db, logger: silentLogger() },
+          { customerId: customer.id, asOf: AS_OF, runType: 'manual' },
+        );
+        const runMs = performance.now() - t1;
+        const failed = results.filter((r) => r.error);
+        if (failed.length > 0) throw new Error(`analysis failed: ${JSON.stringify(failed)}`);
+        const key = label(scenario);
+        metrics[`${key}_rollup_rows`] = Number(stats.rows);
+        metrics[`${key}_claims`] = Number(stats.claims);
+        metrics[`${key}_full_run_ms`] = Math.round(runMs);
+        for (const r of results) {
+          metrics[`${key}_${r.product}_ms`] = r.result?.run.duration_ms ?? -1;
+          metrics[`${key}_${r.product}_findings`] = r.result?.findings ?? -1;
+          // Breakdown (outside the timed run): the product's rollup read alone.
+          const tr = performance.now();
+          const rows = await rollupRowsInWindow(
+            db,
+            customer.id,
+            analysisRollupWindow(r.product, AS_OF),
+            r.product,
+          );
+          metrics[`${key}_${r.product}_read_ms`] = Math.round(performance.now() - tr);
+          metrics[`${key}_${r.product}_read_rows`] = rows.length;
+        }
+        detail.push(`${key}: generated in ${Math.round(loadMs)} ms`);
+        await db.deleteFrom('claim_daily_rollups').where('customer_id', '=', customer.id).execute();
+      }
+      const base = metrics['500k_25g_full_run_ms'] ?? 0;
+      if (base > 0) {
+        metrics['ratio_1M_vs_500k'] = Math.round(((metrics['1M_25g_full_run_ms'] ?? 0) / base) * 100) / 100;
+        metrics['ratio_5M_vs_500k'] = Math.round(((metrics['5M_25g_full_run_ms'] ?? 0) / base) * 100) / 100;
+      }
+      const g5 = metrics['5M_5g_full_run_ms'] ?? 0;
+      if (g5 > 0) {
+        metrics['ratio_25g_vs_5g'] = Math.round(((metrics['5M_25g_full_run_ms'] ?? 0) / g5) * 100) / 100;
+      }
+      return {
+        name: 'analytics-run',
+        metrics,
+        notes: `${handle.database.kind}; as_of ${AS_OF}, ${PAYERS} payers, ${days} days; ${detail.join('; ')}`,
+      };
+    } finally {
+      await handle.close();
+    }
+  },
+};
