@@ -1,15 +1,12 @@
-import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/http/app.ts';
 import { createAccountFixtures, PASSWORD } from '../test/accounts.ts';
+import { chromiumAvailable, launchChromium } from '../test/browser.ts';
 import { createTestServices, type TestServices } from '../test/services.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available)
-  console.warn(`e2e/login.test.ts skipped: ${CHROMIUM} is not installed (apt-get install chromium).`);
+const available = chromiumAvailable('e2e/login.test.ts');
 
 describe.skipIf(!available)('portal login in a browser', () => {
   let services: TestServices;
@@ -23,18 +20,7 @@ describe.skipIf(!available)('portal login in a browser', () => {
     app = await buildApp(services);
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     base = address.replace('localhost', '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

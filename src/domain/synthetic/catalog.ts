@@ -4,24 +4,10 @@
  * texts (not the X12 CARC descriptions), and the demo customer's mappings.
  */
 
-export const TEMPLATE_COLUMNS = [
-  'payer',
-  'cpt',
-  'submitted_date',
-  'decided_date',
-  'outcome',
-  'allowed_amount',
-  'denial_reason_code',
-  'denial_reason_text',
-  'claim_id',
-  'billed_amount',
-  'paid_amount',
-  'payment_date',
-  'modifiers',
-  'authorization_required',
-  'authorization_obtained',
-  'place_of_service',
-] as const;
+import { CANONICAL_COLUMNS } from '../claims/columns.ts';
+
+/** The template's 16 columns, in order: the ingestion contract itself. */
+export const TEMPLATE_COLUMNS = CANONICAL_COLUMNS;
 
 export type TemplateColumn = (typeof TEMPLATE_COLUMNS)[number];
 
