@@ -19,8 +19,8 @@ import {
   type ImpactKind,
   type JsonObject,
   LIKELY_CAUSES,
+  rejectedTestsDetail,
   type Sensitivity,
-  TESTS_DETAIL_CAP,
   type TestCandidate,
   type TestDetail,
   type TestName,
@@ -456,19 +456,12 @@ export function runDenialScope(
     };
   });
 
-  const testsDetail: TestDetail[] = gated
-    .filter((t) => !t.accepted)
-    .slice(0, TESTS_DETAIL_CAP)
-    .map((t) => ({
-      signal_type: t.payload.signal,
-      payer: t.payload.key.payer,
-      subkey: t.payload.key.reason,
-      test: t.payload.test,
-      p_value: t.pValue,
-      q_value: t.qValue,
-      threshold_met: t.thresholdMet,
-      held_back: t.heldBack,
-    }));
+  const testsDetail = rejectedTestsDetail(gated, (payload) => ({
+    signal_type: payload.signal,
+    payer: payload.key.payer,
+    subkey: payload.key.reason,
+    test: payload.test,
+  }));
 
   return {
     parameters: {

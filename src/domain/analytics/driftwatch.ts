@@ -19,8 +19,8 @@ import {
   gateTests,
   type JsonObject,
   LIKELY_CAUSES,
+  rejectedTestsDetail,
   type Sensitivity,
-  TESTS_DETAIL_CAP,
   type TestCandidate,
   type TestDetail,
   type TestName,
@@ -386,19 +386,12 @@ export function runDriftWatch(rows: readonly DailyRollupRow[], options: DriftWat
   }
   const gated = gateTests(tests, sensitivity, P.fdr_q);
   const findings = gated.filter((t) => t.accepted).map((t) => toFinding(t, customerId, windows));
-  const testsDetail: TestDetail[] = gated
-    .filter((t) => !t.accepted)
-    .slice(0, TESTS_DETAIL_CAP)
-    .map((t) => ({
-      signal_type: t.payload.signal,
-      payer: t.payload.group.payer,
-      subkey: t.payload.group.cptGroup,
-      test: t.payload.test,
-      p_value: t.pValue,
-      q_value: t.qValue,
-      threshold_met: t.thresholdMet,
-      held_back: t.heldBack,
-    }));
+  const testsDetail = rejectedTestsDetail(gated, (payload) => ({
+    signal_type: payload.signal,
+    payer: payload.group.payer,
+    subkey: payload.group.cptGroup,
+    test: payload.test,
+  }));
 
   return {
     parameters: {

@@ -211,6 +211,26 @@ export interface TestDetail extends JsonObject {
 /** `summary_json.tests_detail` is capped at 500 entries (§4). */
 export const TESTS_DETAIL_CAP = 500;
 
+/**
+ * `summary_json.tests_detail`: the tests that produced no finding (first 500), each with
+ * the entity `describe` names for its payload.
+ */
+export function rejectedTestsDetail<T>(
+  gated: readonly GatedTest<T>[],
+  describe: (payload: T) => { signal_type: SignalType; payer: string; subkey: string; test: TestName },
+): TestDetail[] {
+  return gated
+    .filter((t) => !t.accepted)
+    .slice(0, TESTS_DETAIL_CAP)
+    .map((t) => ({
+      ...describe(t.payload),
+      p_value: t.pValue,
+      q_value: t.qValue,
+      threshold_met: t.thresholdMet,
+      held_back: t.heldBack,
+    }));
+}
+
 /** Counts findings per value of `key`. */
 export function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
   const out: Record<string, number> = {};
