@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely } from 'kysely';
+import { expect } from 'vitest';
 import { createCustomer } from '../src/commands/create-customer.ts';
 import { insertMembership } from '../src/db/repositories/memberships.repository.ts';
 import { insertUser } from '../src/db/repositories/users.repository.ts';
@@ -153,4 +154,12 @@ export class PortalClient {
   async login(username: string, password = PASSWORD, next?: string): Promise<LightMyRequestResponse> {
     return this.post('/portal/login/', { username, password, ...(next !== undefined ? { next } : {}) });
   }
+}
+
+/** A portal client logged in as `username` (the login must redirect, 302). */
+export async function loggedInClient(app: FastifyInstance, username: string): Promise<PortalClient> {
+  const client = new PortalClient(app);
+  const response = await client.login(username);
+  expect(response.statusCode).toBe(302);
+  return client;
 }

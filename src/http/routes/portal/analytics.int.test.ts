@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AccountFixtures, createAccountFixtures, PortalClient } from '../../../../test/accounts.ts';
+import {
+  type AccountFixtures,
+  createAccountFixtures,
+  loggedInClient,
+  type PortalClient,
+} from '../../../../test/accounts.ts';
 import { a1Claims, a12Claims, a16Claims, writeClaims } from '../../../../test/analytics.ts';
 import { createTestServices, type TestServices } from '../../../../test/services.ts';
 import { runAnalysis } from '../../../commands/run-analysis.ts';
@@ -36,12 +41,7 @@ afterAll(async () => {
   await services.dispose();
 });
 
-async function client(username: string): Promise<PortalClient> {
-  const c = new PortalClient(app);
-  const response = await c.login(username);
-  expect(response.statusCode).toBe(302);
-  return c;
-}
+const client = (username: string): Promise<PortalClient> => loggedInClient(app, username);
 
 describe('product dashboards with data (analytics §13)', () => {
   it('DriftWatch shows cards, charts with data tables, evidence and recent findings', async () => {

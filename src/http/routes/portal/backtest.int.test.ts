@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AccountFixtures, createAccountFixtures, PortalClient } from '../../../../test/accounts.ts';
+import {
+  type AccountFixtures,
+  createAccountFixtures,
+  loggedInClient,
+  type PortalClient,
+} from '../../../../test/accounts.ts';
 import { a1Claims, writeClaims } from '../../../../test/analytics.ts';
 import { createTestServices, type TestServices } from '../../../../test/services.ts';
 import { executeBacktestRun } from '../../../commands/backtest-drift-watch.ts';
@@ -28,12 +33,7 @@ afterAll(async () => {
   await services.dispose();
 });
 
-async function client(username: string): Promise<PortalClient> {
-  const c = new PortalClient(app);
-  const response = await c.login(username);
-  expect(response.statusCode).toBe(302);
-  return c;
-}
+const client = (username: string): Promise<PortalClient> => loggedInClient(app, username);
 
 describe('DriftWatch backtest page (analytics §10.3)', () => {
   it('a viewer can open the form but cannot start a backtest', async () => {

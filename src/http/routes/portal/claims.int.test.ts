@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PortalClient } from '../../../../test/accounts.ts';
+import { loggedInClient, type PortalClient } from '../../../../test/accounts.ts';
 import { type ClaimsFixtures, createClaimsFixtures } from '../../../../test/claims.ts';
 import { buildApp } from '../../app.ts';
 
@@ -17,11 +17,7 @@ afterAll(async () => {
   await fixtures?.services.dispose();
 });
 
-async function client(username: string): Promise<PortalClient> {
-  const c = new PortalClient(app);
-  expect((await c.login(username)).statusCode).toBe(302);
-  return c;
-}
+const client = (username: string): Promise<PortalClient> => loggedInClient(app, username);
 
 function tbody(html: string, cls: string): string {
   return new RegExp(`<table class="table ${cls}">[\\s\\S]*?</table>`).exec(html)?.[0] ?? '';

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AccountFixtures, createAccountFixtures, PortalClient } from '../../../../test/accounts.ts';
+import {
+  type AccountFixtures,
+  createAccountFixtures,
+  loggedInClient,
+  type PortalClient,
+} from '../../../../test/accounts.ts';
 import { createTestServices, type TestServices } from '../../../../test/services.ts';
 import { insertSystemEvent } from '../../../db/repositories/analysis-runs.repository.ts';
 import { buildApp } from '../../app.ts';
@@ -21,11 +26,7 @@ afterAll(async () => {
   await services?.dispose();
 });
 
-async function client(username: string): Promise<PortalClient> {
-  const c = new PortalClient(app);
-  expect((await c.login(username)).statusCode).toBe(302);
-  return c;
-}
+const client = (username: string): Promise<PortalClient> => loggedInClient(app, username);
 
 describe('/portal/insights/', () => {
   it('shows the empty state, then only the customer’s own events with escaped payloads', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PortalClient } from '../../../../test/accounts.ts';
+import { loggedInClient, type PortalClient } from '../../../../test/accounts.ts';
 import { type ClaimsFixtures, createClaimsFixtures } from '../../../../test/claims.ts';
 import { waitFor } from '../../../../test/wait.ts';
 import { listClaimsOfUpload } from '../../../db/repositories/claims.repository.ts';
@@ -20,11 +20,7 @@ afterAll(async () => {
   await fixtures?.services.dispose();
 });
 
-async function client(username: string): Promise<PortalClient> {
-  const c = new PortalClient(app);
-  expect((await c.login(username)).statusCode).toBe(302);
-  return c;
-}
+const client = (username: string): Promise<PortalClient> => loggedInClient(app, username);
 
 async function auditActions(): Promise<string[]> {
   const rows = await fixtures.services.database.db

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AccountFixtures, createAccountFixtures, PortalClient } from '../../../../test/accounts.ts';
+import {
+  type AccountFixtures,
+  createAccountFixtures,
+  loggedInClient,
+  PortalClient,
+} from '../../../../test/accounts.ts';
 import { createTestServices, type TestServices } from '../../../../test/services.ts';
 import { findMembershipByUser } from '../../../db/repositories/memberships.repository.ts';
 import { buildApp } from '../../app.ts';
@@ -22,12 +27,7 @@ afterAll(async () => {
   await services.dispose();
 });
 
-async function client(username: string): Promise<PortalClient> {
-  const c = new PortalClient(app);
-  const response = await c.login(username);
-  expect(response.statusCode).toBe(302);
-  return c;
-}
+const client = (username: string): Promise<PortalClient> => loggedInClient(app, username);
 
 async function membershipId(username: string): Promise<number> {
   const m = await findMembershipByUser(services.database.db, fx.users[username] as number);

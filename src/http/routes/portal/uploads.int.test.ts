@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AccountFixtures,
   createAccountFixtures,
+  loggedInClient,
   PASSWORD,
   PortalClient,
 } from '../../../../test/accounts.ts';
@@ -40,12 +41,7 @@ afterAll(async () => {
   await services.dispose();
 });
 
-async function client(username: string): Promise<PortalClient> {
-  const c = new PortalClient(app);
-  const response = await c.login(username);
-  expect(response.statusCode).toBe(302);
-  return c;
-}
+const client = (username: string): Promise<PortalClient> => loggedInClient(app, username);
 
 function cookieHeader(c: PortalClient): string {
   return [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
