@@ -9,15 +9,27 @@
  * 25 groups at 5M claims. Runs on PostgreSQL when BENCH_DATABASE_URL is set (like
  * ingest.bench.ts), otherwise on the in-memory PGlite.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { sql } from 'kysely';
 import { runEnabledAnalysesNow } from '../src/commands/request-analysis.ts';
-import { ANALYSIS_PRODUCTS, analysisRollupWindow } from '../src/commands/run-analysis.ts';
-import { rollupRowsInWindow } from '../src/db/repositories/rollups.repository.ts';
+import { ANALYSIS_PRODUCTS, analysisRollupWindow, PRODUCT_HISTOGRAMS } from '../src/commands/run-analysis.ts';
+import { driftWatchWindowTotals, rollupRowsInWindow } from '../src/db/repositories/rollups.repository.ts';
+import { runDriftWatch, runDriftWatchOnWindowTotals } from '../src/domain/analytics/index.ts';
 import { silentLogger } from '../src/obs/logger.ts';
 import { createTestDatabase } from '../test/db.ts';
 import type { Benchmark, BenchResult } from './run.ts';
 
 const PAYERS = 30;
+/** Full runs per scenario (best-of and median are reported); `BENCH_RUNS` overrides. */
+const RUN_REPETITIONS = Math.max(1, Number(process.env['BENCH_RUNS'] ?? 3));
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
 /** The run's `as_of` (a Monday, so DriftWatch uses it as is); data covers the 13 months before. */
 const AS_OF = '2026-11-02';
 const START = '2025-10-02';
@@ -69,7 +81,9 @@ export const benchmark: Benchmark = {
           .execute();
         // Mean claims per (day, payer, group) cell; each cell is weighted 0.5–1.5 by payer and
         // group, ~12% are denied (one of 4 reasons), and payer 0 doubles its denials in the last
-        // 5 weeks so DriftWatch/DenialScope have something to find. Fractions are rounded
+        // 5 weeks so DriftWatch/DenialScope have something to find. PAID rows carry underpayment
+        // ratios (~4.5 % mean, random per row), so DriftWatch also runs its PAYMENT_AMOUNT tests
+        // and sums non-round doubles, as with real data. Fractions are rounded
         // randomly (seeded), so the totals match the target on average.
         const perCell = scenario.claims / (days * PAYERS * scenario.groups);
         const t0 = performance.now();
@@ -91,7 +105,8 @@ export const benchmark: Benchmark = {
           INSERT INTO claim_daily_rollups (
             customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
             allowed_sum, billed_sum, paid_sum, allowed_count, billed_count, paid_count,
-            decision_days_hist, payment_days_hist, payment_date_count)
+            decision_days_hist, payment_days_hist, payment_date_count,
+            underpay_n, underpay_sum, underpay_sumsq)
           SELECT ${customer.id}, day, 'Payer ' || lpad(p::text, 2, '0'), 'GRP' || lpad(g::text, 2, '0'),
                  o.outcome, o.reason, o.n,
                  o.n * 120, o.n * 200, CASE WHEN o.outcome = 'PAID' THEN o.n * 108 ELSE 0 END,
@@ -100,7 +115,10 @@ export const benchmark: Benchmark = {
                  CASE WHEN o.outcome = 'PAID'
                       THEN jsonb_build_object((12 + (p % 15) + (extract(day FROM day)::int % 7))::text, o.n)
                       ELSE '{}'::jsonb END,
-                 CASE WHEN o.outcome = 'PAID' THEN o.n ELSE 0 END
+                 CASE WHEN o.outcome = 'PAID' THEN o.n ELSE 0 END,
+                 CASE WHEN o.outcome = 'PAID' THEN o.n ELSE 0 END,
+                 CASE WHEN o.outcome = 'PAID' THEN o.n * (0.04 + random() * 0.01) ELSE 0 END,
+                 CASE WHEN o.outcome = 'PAID' THEN o.n * (0.0025 + random() * 0.001) ELSE 0 END
             FROM counts
            CROSS JOIN LATERAL (VALUES
              ('PAID', '', paid),
@@ -117,32 +135,69 @@ export const benchmark: Benchmark = {
             eb.fn.sum<string>('claim_count').as('claims'),
           ])
           .executeTakeFirstOrThrow();
-        const t1 = performance.now();
-        const results = await runEnabledAnalysesNow(
-          { db, logger: silentLogger() },
-          { customerId: customer.id, asOf: AS_OF, runType: 'manual' },
-        );
-        const runMs = performance.now() - t1;
-        const failed = results.filter((r) => r.error);
-        if (failed.length > 0) throw new Error(`analysis failed: ${JSON.stringify(failed)}`);
         const key = label(scenario);
         metrics[`${key}_rollup_rows`] = Number(stats.rows);
         metrics[`${key}_claims`] = Number(stats.claims);
-        metrics[`${key}_full_run_ms`] = Math.round(runMs);
+        // The machine is shared (noisy): the full run is repeated and best-of and median kept;
+        // the per-product split is that of the last repetition.
+        const runTimes: number[] = [];
+        let results: Awaited<ReturnType<typeof runEnabledAnalysesNow>> = [];
+        for (let repetition = 0; repetition < RUN_REPETITIONS; repetition++) {
+          const t1 = performance.now();
+          results = await runEnabledAnalysesNow(
+            { db, logger: silentLogger() },
+            { customerId: customer.id, asOf: AS_OF, runType: 'manual' },
+          );
+          runTimes.push(performance.now() - t1);
+          const failed = results.filter((r) => r.error);
+          if (failed.length > 0) throw new Error(`analysis failed: ${JSON.stringify(failed)}`);
+        }
+        metrics[`${key}_full_run_ms`] = Math.round(Math.min(...runTimes));
+        metrics[`${key}_full_run_median_ms`] = Math.round(median(runTimes));
         for (const r of results) {
           metrics[`${key}_${r.product}_ms`] = r.result?.run.duration_ms ?? -1;
           metrics[`${key}_${r.product}_findings`] = r.result?.findings ?? -1;
-          // Breakdown (outside the timed run): the product's rollup read alone.
+          // Breakdown (outside the timed run): the product's rollup read as the run does it.
           const tr = performance.now();
-          const rows = await rollupRowsInWindow(
-            db,
-            customer.id,
-            analysisRollupWindow(r.product, AS_OF),
-            r.product,
-          );
+          const readRows =
+            r.product === 'driftwatch'
+              ? (await driftWatchWindowTotals(db, customer.id, AS_OF)).length
+              : (
+                  await rollupRowsInWindow(
+                    db,
+                    customer.id,
+                    analysisRollupWindow(r.product, AS_OF),
+                    r.product,
+                    {
+                      histograms: PRODUCT_HISTOGRAMS[r.product],
+                    },
+                  )
+                ).length;
           metrics[`${key}_${r.product}_read_ms`] = Math.round(performance.now() - tr);
-          metrics[`${key}_${r.product}_read_rows`] = rows.length;
+          metrics[`${key}_${r.product}_read_rows`] = readRows;
         }
+        // DriftWatch split, and the daily-row path it replaced (issue 5) on the same data:
+        // read + detector each way, and whether both give the same result.
+        const tTotals = performance.now();
+        const totals = await driftWatchWindowTotals(db, customer.id, AS_OF);
+        const tDetect = performance.now();
+        const fromTotals = runDriftWatchOnWindowTotals(totals, { customerId: customer.id, asOf: AS_OF });
+        const tDaily = performance.now();
+        const dailyRows = await rollupRowsInWindow(
+          db,
+          customer.id,
+          analysisRollupWindow('driftwatch', AS_OF),
+          'driftwatch',
+        );
+        const tDailyDetect = performance.now();
+        const fromDays = runDriftWatch(dailyRows, { customerId: customer.id, asOf: AS_OF });
+        const tEnd = performance.now();
+        metrics[`${key}_driftwatch_totals_read_ms`] = Math.round(tDetect - tTotals);
+        metrics[`${key}_driftwatch_totals_detect_ms`] = Math.round(tDaily - tDetect);
+        metrics[`${key}_driftwatch_daily_read_ms`] = Math.round(tDailyDetect - tDaily);
+        metrics[`${key}_driftwatch_daily_detect_ms`] = Math.round(tEnd - tDailyDetect);
+        metrics[`${key}_driftwatch_daily_read_rows`] = dailyRows.length;
+        metrics[`${key}_driftwatch_paths_equal`] = isDeepStrictEqual(fromTotals, fromDays) ? 1 : 0;
         detail.push(`${key}: generated in ${Math.round(loadMs)} ms`);
         await db.deleteFrom('claim_daily_rollups').where('customer_id', '=', customer.id).execute();
       }

@@ -5,10 +5,11 @@ import { describeError } from '../config/errors.ts';
 import { fieldEncryptionKeys } from '../config/field-key.ts';
 import type { Database } from '../db/database.ts';
 import {
+  analyzeStagingRows,
   applyStagedRows,
-  copyStagingRows,
   deleteStagingRows,
   lockCustomerClaims,
+  openStagingWriter,
   stagedNonInsertDecisions,
 } from '../db/repositories/claims.repository.ts';
 import {
@@ -40,7 +41,6 @@ import {
 import type { DB, UploadStatus } from '../db/schema.ts';
 import {
   allRejectedMessage,
-  type ClaimRow,
   createRowPipeline,
   type FileError,
   fileErrors,
@@ -58,7 +58,9 @@ import {
   type OutcomeMix,
   type UploadQualityReport,
 } from '../domain/quality/index.ts';
-import { CsvFileError, isBlankRecord, readCsvRecords } from '../ingest/csv/reader.ts';
+import { readCsvHead } from '../ingest/csv/columns.ts';
+import { countNonBlankRecords } from '../ingest/csv/counter.ts';
+import { CsvFileError, readCsvRecords } from '../ingest/csv/reader.ts';
 import { type JobQueue, PermanentJobError } from '../jobs/types.ts';
 import { recordAudit } from '../obs/audit.ts';
 import { requestPostUploadAnalysis } from './request-analysis.ts';
@@ -94,7 +96,7 @@ export interface ProcessUploadOptions {
   signal?: AbortSignal;
   /** Mirrors progress into the job record. */
   progress?: (done: number, total: number | null) => Promise<void>;
-  /** Rows per COPY batch (default 5,000). */
+  /** Rows per COPY blob on PGlite (default 20,000); PostgreSQL streams one COPY. */
   stagingBatchRows?: number;
   /** Fault injection for tests: runs after every row is staged, before the final transaction. */
   afterStaging?: () => Promise<void> | void;
@@ -110,6 +112,19 @@ export interface ProcessUploadResult {
   updatedRows: number;
   duplicateRows: number;
   rejectedRows: number;
+  /** Wall time of each phase in ms (benchmarks and the completion log line). */
+  phases?: UploadPhaseTimings;
+}
+
+export interface UploadPhaseTimings {
+  /** Counting records and enforcing limits. */
+  count: number;
+  /** Row pipeline and COPY into staging. */
+  stage: number;
+  /** The final transaction (claims, rollups, report, state). */
+  commit: number;
+  /** Anomaly detection and daily quality metrics after the commit. */
+  quality: number;
 }
 
 const PROGRESS_EVERY_ROWS = 5_000;
@@ -194,28 +209,28 @@ async function runUpload(
     throw new UnsupportedFormat('X12 835 files cannot be processed by this release yet');
   }
 
-  // ---- Pass 1: decode, count records, enforce limits (§2.3).
+  // ---- Pass 1: decode, count records, enforce limits (§2.3). The header comes from the full
+  // parser (its first non-blank record); the rest is counted by the quote-aware scanner, which
+  // applies the same blank-record rule without building cells.
   const maxRows = config.upload.maxRows;
-  let header: string[] | null = null;
-  let headerLine = 0;
+  const head = await readCsvHead(readUploadFile(db, customerId, uploadId));
+  if (head.error) return failUpload(deps, upload, head.error.fileError, null, startedAt);
+  const header = head.headers;
+  const headerLine = head.headerLine;
   let dataRecords = 0;
-  try {
-    for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
-      ...(signal && { signal }),
-    })) {
-      if (isBlankRecord(record.cells)) continue;
-      if (header === null) {
-        header = record.cells;
-        headerLine = record.line;
-        continue;
-      }
-      dataRecords++;
-      if (dataRecords > maxRows) break;
+  if (header !== null) {
+    try {
+      const counted = await countNonBlankRecords(readUploadFile(db, customerId, uploadId), {
+        stopAfter: maxRows + 1,
+        ...(signal && { signal }),
+      });
+      dataRecords = counted.nonBlankRecords - 1;
+    } catch (error) {
+      if (error instanceof CsvFileError) return failUpload(deps, upload, error.fileError, null, startedAt);
+      throw error;
     }
-  } catch (error) {
-    if (error instanceof CsvFileError) return failUpload(deps, upload, error.fileError, null, startedAt);
-    throw error;
   }
+  const countedAt = Date.now();
   const verdict = passOneVerdict({ hasHeader: header !== null, dataRecords, maxRows });
   if (verdict || header === null) {
     return failUpload(deps, upload, verdict ?? fileErrors.empty(), null, startedAt);
@@ -258,11 +273,9 @@ async function runUpload(
     claimIds: { key: fieldEncryptionKeys(config).current, customerId },
   });
 
-  // ---- Pass 2: the row pipeline into staging.
-  const batchRows = options.stagingBatchRows ?? 5_000;
+  // ---- Pass 2: the row pipeline into staging. On PostgreSQL one COPY streams for the whole
+  // pass, so the database stores rows while the pipeline validates the next ones.
   const results: ValidationResult[] = [];
-  let batch: ClaimRow[] = [];
-  let staged = 0;
   let minSubmitted: string | null = null;
   let lastProgressRows = 0;
   let lastProgressAt = Date.now();
@@ -276,11 +289,10 @@ async function runUpload(
     lastProgressRows = done;
     lastProgressAt = Date.now();
   };
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    staged += await copyStagingRows(database, customerId, uploadId, batch);
-    batch = [];
-  };
+  const staging = await openStagingWriter(database, customerId, uploadId, {
+    ...(options.stagingBatchRows !== undefined && { pgliteBatchRows: options.stagingBatchRows }),
+  });
+  let staged: number;
   try {
     for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
       ...(signal && { signal }),
@@ -296,10 +308,7 @@ async function runUpload(
         if (minSubmitted === null || result.row.submittedDate < minSubmitted) {
           minSubmitted = result.row.submittedDate;
         }
-        if (result.duplicateOf === null) {
-          batch.push(result.row);
-          if (batch.length >= batchRows) await flush();
-        }
+        if (result.duplicateOf === null) await staging.write(result.row);
       }
       const done = pipeline.rowsProcessed;
       if (
@@ -309,15 +318,18 @@ async function runUpload(
         await writeProgress(done);
       }
     }
+    staged = await staging.end();
   } catch (error) {
+    await staging.abort(error instanceof Error ? error : new Error(String(error)));
     if (error instanceof CsvFileError) {
       await deleteStagingRows(db, customerId, uploadId);
       return failUpload(deps, upload, error.fileError, null, startedAt);
     }
     throw error;
   }
-  await flush();
   await writeProgress(pipeline.rowsProcessed);
+  if (staged > 0) await analyzeStagingRows(db);
+  const stagedAt = Date.now();
   await options.afterStaging?.();
 
   // Read before the final transaction changes the rollups: the anomaly baseline (§4.2).
@@ -347,6 +359,7 @@ async function runUpload(
     return { report, status };
   });
 
+  const committedAt = Date.now();
   if (status !== 'failed') {
     await detectQuality(deps, upload, report, trailingMix).catch((error) =>
       logger.error({ err: describeError(error), upload_id: uploadId }, 'anomaly detection / metrics failed'),
@@ -362,9 +375,17 @@ async function runUpload(
       );
     }
   }
+  const phases: UploadPhaseTimings = {
+    count: countedAt - startedAt,
+    stage: stagedAt - countedAt,
+    commit: committedAt - stagedAt,
+    quality: Date.now() - committedAt,
+  };
+  logger.info({ upload_id: uploadId, status, rows: report.totalRows, phases_ms: phases }, 'upload processed');
   return {
     uploadId,
     status,
+    phases,
     totalRows: report.totalRows,
     acceptedRows: report.acceptedRows,
     insertedRows: report.insertedRows,

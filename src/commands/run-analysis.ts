@@ -12,7 +12,11 @@ import {
   updateRun,
 } from '../db/repositories/analysis-runs.repository.ts';
 import { replaceRunFindings } from '../db/repositories/findings.repository.ts';
-import { type RollupGrain, rollupRowsInWindow } from '../db/repositories/rollups.repository.ts';
+import {
+  driftWatchWindowTotals,
+  type RollupHistograms,
+  rollupRowsInWindow,
+} from '../db/repositories/rollups.repository.ts';
 import type { AnalysisProduct, DB, JsonObject } from '../db/schema.ts';
 import {
   type DateWindow,
@@ -26,7 +30,7 @@ import {
   PRODUCT_NAME,
   runDelayGuard,
   runDenialScope,
-  runDriftWatch,
+  runDriftWatchOnWindowTotals,
   type Sensitivity,
   SIGNAL_LABEL,
   toEpochDay,
@@ -131,22 +135,50 @@ export function analysisRollupWindow(product: AnalysisProduct, asOf: string): Da
 
 type DetectorResult = DriftWatchResult | DenialScopeResult | DelayGuardResult;
 
-/** Reads the product's rollups and runs its pure detector. */
+/**
+ * Reads the product's rollups and runs its pure detector. DriftWatch reads per-window totals
+ * summed in the database (`driftWatchWindowTotals`: a few thousand rows instead of ~156,000
+ * daily rows, same result); the other products read their collapsed daily rows.
+ */
 export async function detectFindings(
   db: Kysely<DB>,
   input: { customerId: number; product: AnalysisProduct; asOf: string; sensitivity: Sensitivity },
 ): Promise<DetectorResult> {
-  const window = analysisRollupWindow(input.product, input.asOf);
-  const rows = await rollupRowsInWindow(db, input.customerId, window, input.product as RollupGrain);
   const options = { customerId: input.customerId, asOf: input.asOf };
   switch (input.product) {
     case 'driftwatch':
-      return runDriftWatch(rows, { ...options, sensitivity: input.sensitivity });
+      return runDriftWatchOnWindowTotals(await driftWatchWindowTotals(db, input.customerId, input.asOf), {
+        ...options,
+        sensitivity: input.sensitivity,
+      });
     case 'denialscope':
-      return runDenialScope(rows, { ...options, sensitivity: input.sensitivity });
+      return runDenialScope(await productRows(db, input.customerId, 'denialscope', input.asOf), {
+        ...options,
+        sensitivity: input.sensitivity,
+      });
     case 'delayguard':
-      return runDelayGuard(rows, options);
+      return runDelayGuard(await productRows(db, input.customerId, 'delayguard', input.asOf), options);
   }
+}
+
+/**
+ * Histograms each daily-row detector reads (§6, §7): DenialScope none, DelayGuard only the
+ * payment days. Leaving the others out keeps the result and saves most of the read.
+ */
+export const PRODUCT_HISTOGRAMS = {
+  denialscope: { decision: false, payment: false },
+  delayguard: { decision: false, payment: true },
+} as const satisfies Record<string, RollupHistograms>;
+
+function productRows(
+  db: Kysely<DB>,
+  customerId: number,
+  product: 'denialscope' | 'delayguard',
+  asOf: string,
+) {
+  return rollupRowsInWindow(db, customerId, analysisRollupWindow(product, asOf), product, {
+    histograms: PRODUCT_HISTOGRAMS[product],
+  });
 }
 
 /** Validates an `as_of` date (`YYYY-MM-DD`, a real calendar date). */

@@ -145,6 +145,8 @@ async function removeDemoCustomer(services: Services, customerId: number): Promi
       .where('customer_id', '=', customerId)
       .execute();
     // Tenant tables reference the customer with ON DELETE CASCADE; audit rows keep a null customer.
+    // Staging has no foreign key (migration 0022): its rows go first, explicitly.
+    await sql`DELETE FROM upload_staging_rows WHERE customer_id = ${customerId}`.execute(trx);
     await sql`DELETE FROM customers WHERE id = ${customerId}`.execute(trx);
     for (const member of members) await trx.deleteFrom('users').where('id', '=', member.user_id).execute();
   });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 import { AppError, NotFoundError } from '../config/errors.ts';
 import type { Database } from '../db/database.ts';
-import { deleteStagingRows } from '../db/repositories/claims.repository.ts';
+import { deleteOrphanStagingRows, deleteStagingRows } from '../db/repositories/claims.repository.ts';
 import {
   markIngestionRecordsOfUpload,
   recordSystemEvent,
@@ -259,6 +259,7 @@ export async function sweepUploads(deps: {
       }
     }
   }
+  await deleteOrphanStagingRows(db);
   const expired = await db
     .selectFrom('uploads')
     .selectAll()

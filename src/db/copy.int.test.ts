@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../../test/db.ts';
-import { copyRows } from './copy.ts';
+import { copyRows, openCopyWriter } from './copy.ts';
 
 let handle: TestDatabase | null = null;
 afterEach(async () => {
@@ -74,5 +74,41 @@ describe(`copyRows (${onPostgres ? 'PostgreSQL, pg-copy-streams' : "PGlite, COPY
     await expect(copyRows(handle.database, 'x; DROP TABLE y', ['id'], [[1]])).rejects.toThrow(
       /invalid identifier/,
     );
+  });
+
+  it('a copy writer streams many rows in pieces; an aborted one leaves the connection usable', async () => {
+    handle = await createTestDatabase({ migrated: false });
+    const db = handle.database.db;
+    await sql`CREATE TABLE copy_stream (id integer PRIMARY KEY, t text)`.execute(db);
+    const writer = await openCopyWriter(handle.database, 'copy_stream', ['id', 't'], {
+      pgliteBatchRows: 1_000,
+    });
+    for (let id = 1; id <= 30_000; id++) await writer.write([id, `row "${id}", with a comma`]);
+    expect(await writer.end()).toBe(30_000);
+    const stored = await sql<{ n: string; t: string }>`
+      SELECT count(*) AS n, max(t) FILTER (WHERE id = 7) AS t FROM copy_stream`.execute(db);
+    expect(Number(stored.rows[0]?.n)).toBe(30_000);
+    expect(stored.rows[0]?.t).toBe('row "7", with a comma');
+
+    const aborted = await openCopyWriter(handle.database, 'copy_stream', ['id', 't'], {
+      pgliteBatchRows: 1_000,
+    });
+    for (let id = 30_001; id <= 30_500; id++) await aborted.write([id, 'x']);
+    await aborted.abort(new Error('pipeline failed'));
+    const after = await sql<{ n: string }>`SELECT count(*) AS n FROM copy_stream`.execute(db);
+    // Nothing of the aborted load: rows still buffered are dropped (PGlite) / the COPY is undone.
+    expect(Number(after.rows[0]?.n)).toBe(30_000);
+  });
+
+  it('a copy writer reports a failing row at end() and releases its connection', async () => {
+    handle = await createTestDatabase({ migrated: false });
+    const db = handle.database.db;
+    await sql`CREATE TABLE copy_stream_pk (id integer PRIMARY KEY)`.execute(db);
+    const writer = await openCopyWriter(handle.database, 'copy_stream_pk', ['id']);
+    await writer.write([1]);
+    await writer.write([1]);
+    await expect(writer.end()).rejects.toThrow(/duplicate key/);
+    const count = await sql<{ n: string }>`SELECT count(*) AS n FROM copy_stream_pk`.execute(db);
+    expect(Number(count.rows[0]?.n)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from './database.ts';
 
@@ -23,8 +23,10 @@ function quoteIdentifier(name: string): string {
 function encodeCell(value: CopyValue): string {
   if (value === null) return '';
   let text: string;
-  if (typeof value === 'string') text = value;
-  else if (typeof value === 'number') {
+  if (typeof value === 'string') {
+    // Most cells have no quote: skip the replace (this runs for every cell of every row).
+    return value.includes('"') ? `"${value.replaceAll('"', '""')}"` : `"${value}"`;
+  } else if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error('COPY cannot encode a non-finite number');
     return String(value);
   } else if (typeof value === 'boolean') return value ? 't' : 'f';
@@ -49,7 +51,8 @@ function copyStatement(table: string, columns: readonly string[], source: string
 
 /**
  * Bulk-loads `rows` into `table`. Call it with batches (a few thousand rows): on PGlite the
- * batch is handed over as one Blob; on PostgreSQL the rows stream with backpressure. Runs
+ * batch is handed over as one Blob; on PostgreSQL the rows stream with backpressure through
+ * `openCopyWriter`. Runs
  * outside any transaction of the caller (on PGlite it waits for the single connection).
  * Returns the number of rows copied.
  */
@@ -77,21 +80,132 @@ export async function copyRows(
     return count;
   }
 
+  const writer = await openCopyWriter(database, table, columns);
+  try {
+    for await (const row of rows) await writer.write(row);
+  } catch (error) {
+    await writer.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+  return writer.end();
+}
+
+/**
+ * An open bulk load that rows are written to one at a time, for producers that want to keep
+ * going while the database ingests (the upload pipeline). `end()` commits the load and returns
+ * the row count; `abort()` discards it. Either must be called exactly once.
+ */
+export interface CopyWriter {
+  /** Resolves at once unless the database is behind (then after it caught up). */
+  write(row: readonly CopyValue[]): Promise<void>;
+  end(): Promise<number>;
+  abort(reason: Error): Promise<void>;
+}
+
+/** Encoded text handed to the driver in pieces of about this size (one write per piece). */
+const COPY_PIECE_CHARS = 256 * 1024;
+
+/**
+ * Opens a bulk load into `table`. On PostgreSQL it is ONE `COPY … FROM STDIN` for all rows on
+ * a dedicated pool connection: rows are encoded into ~256 KB pieces and streamed with
+ * backpressure, so PostgreSQL parses and stores while the caller produces the next rows, and
+ * the load is atomic (an aborted COPY stores nothing). On PGlite (one connection shared with
+ * everything else) rows are buffered and loaded in blobs of `pgliteBatchRows`, each a COPY of
+ * its own, so other queries can run between them.
+ */
+export async function openCopyWriter(
+  database: Database,
+  table: string,
+  columns: readonly string[],
+  options: { pgliteBatchRows?: number } = {},
+): Promise<CopyWriter> {
+  if (database.kind === 'pglite') return pgliteCopyWriter(database, table, columns, options.pgliteBatchRows);
   const pool = database.pool;
   if (!pool) throw new Error('PostgreSQL database without its pool');
+  const statement = copyStatement(table, columns, 'STDIN'); // validates names before a connection is taken
   const client = await pool.connect();
+  const ingest = client.query(copyFrom(statement));
+  // Remember a failure of the COPY (bad value, constraint) so the next write reports it.
+  let failure: Error | null = null;
+  ingest.on('error', (error: Error) => {
+    failure ??= error;
+  });
+  let piece = '';
   let count = 0;
-  try {
-    const ingest = client.query(copyFrom(copyStatement(table, columns, 'STDIN')));
-    async function* lines(): AsyncGenerator<string> {
-      for await (const row of rows) {
-        count++;
-        yield encodeCopyLine(row);
-      }
+  let closed = false;
+  const release = (broken: boolean): void => {
+    if (closed) return;
+    closed = true;
+    client.release(broken ? true : undefined);
+  };
+  const push = async (text: string): Promise<void> => {
+    if (failure) throw failure;
+    if (!ingest.write(text)) {
+      await Promise.race([once(ingest, 'drain'), once(ingest, 'close')]);
+      if (failure) throw failure;
     }
-    await pipeline(Readable.from(lines()), ingest);
-    return count;
-  } finally {
-    client.release();
-  }
+  };
+  return {
+    async write(row) {
+      piece += encodeCopyLine(row);
+      count++;
+      if (piece.length >= COPY_PIECE_CHARS) {
+        const text = piece;
+        piece = '';
+        await push(text);
+      }
+    },
+    async end() {
+      try {
+        if (piece.length > 0) await push(piece);
+        piece = '';
+        ingest.end();
+        await finished(ingest);
+        if (failure) throw failure;
+        release(false);
+        return count;
+      } catch (error) {
+        release(true);
+        throw error;
+      }
+    },
+    async abort(reason) {
+      piece = '';
+      if (!ingest.destroyed) ingest.destroy(reason);
+      // The server answers the CopyFail; wait for it so the connection is clean, then drop it
+      // anyway (a half-finished protocol exchange must never go back to the pool).
+      await finished(ingest).catch(() => {});
+      release(true);
+    },
+  };
+}
+
+function pgliteCopyWriter(
+  database: Database,
+  table: string,
+  columns: readonly string[],
+  batchRows = 20_000,
+): CopyWriter {
+  let batch: (readonly CopyValue[])[] = [];
+  let count = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    count += await copyRows(database, table, columns, rows);
+  };
+  return {
+    async write(row) {
+      batch.push(row);
+      if (batch.length >= batchRows) await flush();
+    },
+    async end() {
+      await flush();
+      return count;
+    },
+    async abort() {
+      // Batches already loaded are not undone here: the caller deletes what it staged.
+      batch = [];
+    },
+  };
 }

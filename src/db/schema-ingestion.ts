@@ -18,7 +18,15 @@ type NullableNumeric = ColumnType<string | null, string | number | null | undefi
 
 export type UploadFormat = 'csv' | 'x12_835' | 'json';
 export type UploadSource = 'web_ui' | 'api' | 'ingest' | 'cli';
-export type UploadStatus = 'queued' | 'needs_mapping' | 'processing' | 'success' | 'partial' | 'failed';
+/** `deleted` (migration 0021): soft-removed by a user; its claims are reversed (docs/DECISIONS.md). */
+export type UploadStatus =
+  | 'queued'
+  | 'needs_mapping'
+  | 'processing'
+  | 'success'
+  | 'partial'
+  | 'failed'
+  | 'deleted';
 export type ClaimOutcome = 'PAID' | 'DENIED' | 'OTHER';
 
 export interface UploadsTable {
@@ -58,6 +66,9 @@ export interface UploadsTable {
   progress_updated_at: NullableTimestamp;
   processing_completed_at: NullableTimestamp;
   processing_duration_ms: number | null;
+  /** Set with status `deleted` (migration 0021). */
+  deleted_at: NullableTimestamp;
+  deleted_by: number | null;
 }
 
 export interface UploadFileChunksTable {

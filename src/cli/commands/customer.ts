@@ -94,7 +94,9 @@ async function list(args: string[], context: Parameters<Command['run']>[1]): Pro
       const rows = await sql<{
         customer_id: number;
         n: number;
-      }>`select customer_id, count(*)::int as n from claims group by customer_id`.execute(db);
+      }>`select customer_id, count(*)::int as n from claims where not reversed group by customer_id`.execute(
+        db,
+      );
       for (const row of rows.rows) claims.set(Number(row.customer_id), Number(row.n));
     }
     const table = [

@@ -6,7 +6,20 @@ import { migration as m0005 } from './0005_sessions_login.ts';
 import { migration as m0006 } from './0006_auth_tokens.ts';
 import { migration as m0010 } from './0010_ingestion_core.ts';
 import { migration as m0020 } from './0020_analytics_runs_findings.ts';
+import { migration as m0021 } from './0021_upload_soft_delete.ts';
+import { migration as m0022 } from './0022_ingest_bulk_load.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration in order. Later features append theirs here. */
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0010, m0020];
+export const migrations: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0010,
+  m0020,
+  m0021,
+  m0022,
+];

@@ -5,6 +5,10 @@ import type { ClaimRecord } from './claims.repository.ts';
 /**
  * Read side of the claims browser, the claims API and the claims export (web-api-ops §1.6,
  * §4.5–§4.6). Customer id first; filters are already validated by the edge.
+ *
+ * Reversed claims (an 835 reversal, or the claims of a deleted upload) are out of every list,
+ * count, detail, summary and export here, exactly as they are out of the rollups: what the
+ * claims pages show always adds up to what analytics see.
  */
 
 export type ClaimOutcome = 'PAID' | 'DENIED' | 'OTHER';
@@ -56,6 +60,7 @@ export type ClaimScope = number | typeof ALL_CUSTOMERS;
 
 function applyFilters(query: ClaimsQuery, scope: ClaimScope, filters: ClaimFilters): ClaimsQuery {
   let q = scope === ALL_CUSTOMERS ? query : query.where('claims.customer_id', '=', scope);
+  q = q.where('claims.reversed', '=', false);
   if (filters.payer !== undefined) q = q.where(sql`lower(claims.payer)`, '=', filters.payer.toLowerCase());
   if (filters.cpt !== undefined) q = q.where('claims.cpt', '=', filters.cpt);
   if (filters.cptGroup !== undefined) q = q.where('claims.cpt_group', '=', filters.cptGroup);
@@ -99,7 +104,7 @@ export async function searchClaims(
   return query.orderBy('claims.id', 'desc').limit(page.limit).offset(page.offset).execute();
 }
 
-/** One claim by id in the scope (staff across customers), or undefined. */
+/** One stored (not reversed) claim by id in the scope (staff across customers), or undefined. */
 export async function findClaimInScope(
   db: Kysely<DB>,
   scope: ClaimScope,
@@ -148,7 +153,6 @@ export async function payerSummary(
   filters: ClaimFilters,
 ): Promise<PayerSummaryRow[]> {
   const rows = await applyFilters(db.selectFrom('claims'), customerId, filters)
-    .where('claims.reversed', '=', false)
     .select([
       'claims.payer as payer',
       sql<string>`count(*)`.as('total_claims'),

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ClaimRow } from '../../domain/claims/index.ts';
-import { type CopyValue, copyRows } from '../copy.ts';
+import { type CopyValue, type CopyWriter, copyRows, openCopyWriter } from '../copy.ts';
 import type { Database } from '../database.ts';
 import type { ClaimDailyRollupsTable, ClaimsTable, DB } from '../schema.ts';
 
@@ -170,6 +170,46 @@ export async function copyStagingRows(
   );
 }
 
+/** An open bulk load of one upload's validated rows into staging (see `openCopyWriter`). */
+export interface StagingWriter {
+  write(row: ClaimRow): Promise<void>;
+  end(): Promise<number>;
+  abort(reason: Error): Promise<void>;
+}
+
+/**
+ * Opens the staging load of an upload: one streaming COPY on PostgreSQL (atomic: an aborted
+ * load stores nothing), blob batches on PGlite (the caller deletes partial batches).
+ */
+export async function openStagingWriter(
+  database: Database,
+  customerId: number,
+  uploadId: number,
+  options: { pgliteBatchRows?: number } = {},
+): Promise<StagingWriter> {
+  const copy: CopyWriter = await openCopyWriter(
+    database,
+    'upload_staging_rows',
+    STAGING_COPY_COLUMNS,
+    options,
+  );
+  return {
+    write: (row) => copy.write(stagingTuple(customerId, uploadId, row)),
+    end: () => copy.end(),
+    abort: (reason) => copy.abort(reason),
+  };
+}
+
+/**
+ * Refreshes the planner statistics of the staging table after a bulk load. Staging swings
+ * from empty to a million rows within minutes, faster than autovacuum notices; without
+ * fresh numbers PostgreSQL planned the final transaction's joins as if staging were empty
+ * (nested loops over both tables, minutes instead of seconds). Samples, so it stays cheap.
+ */
+export async function analyzeStagingRows(db: Kysely<DB>): Promise<void> {
+  await sql`ANALYZE upload_staging_rows`.execute(db);
+}
+
 export async function deleteStagingRows(
   db: Kysely<DB>,
   customerId: number,
@@ -181,6 +221,19 @@ export async function deleteStagingRows(
     .where('upload_id', '=', uploadId)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/**
+ * Deletes staging rows whose upload is not processing (a crash between attempts, a deleted
+ * customer): staging has no foreign key (migration 0022), so the sweeper tidies up instead.
+ */
+export async function deleteOrphanStagingRows(db: Kysely<DB>): Promise<number> {
+  const result = await sql`
+    DELETE FROM upload_staging_rows s
+     WHERE NOT EXISTS (SELECT 1 FROM uploads u
+                        WHERE u.customer_id = s.customer_id AND u.id = s.upload_id
+                          AND u.status = 'processing')`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 export async function countStagingRows(
@@ -243,8 +296,9 @@ export interface AppliedStaging {
 /**
  * Moves an upload's staged rows into `claims` (must run inside the final transaction, after
  * `lockCustomerClaims`): decides each row against the stored claim with its identity (none →
- * insert; `c:` identity with another row_hash → update, i.e. re-adjudication: every field
- * replaced, revision + 1, upload_id = this upload, reversed = false; otherwise duplicate,
+ * insert; a reversed stored claim (its upload was deleted) or a `c:` identity with another
+ * row_hash → update, i.e. re-adjudication or revival: every field replaced, revision + 1,
+ * upload_id = this upload, reversed = false; otherwise duplicate,
  * skipped), writes the inserts and updates, and recomputes the rollups of every touched day
  * (new dates, and the old dates of updated claims). Staging rows stay (with their decision)
  * until `deleteStagingRows`, so the caller can read the decisions.
@@ -255,9 +309,11 @@ export async function applyStagedRows(
   uploadId: number,
 ): Promise<AppliedStaging> {
   // 1. Decide against stored claims (rows without a stored twin keep the default 'insert').
-  await sql`
+  const matched = await sql`
     UPDATE upload_staging_rows s
        SET decision = CASE
+             -- A removed (reversed) claim sent again comes back: an update revives it.
+             WHEN c.reversed THEN 'update'
              WHEN s.identity_key LIKE 'c:%' AND c.row_hash <> s.row_hash THEN 'update'
              ELSE 'duplicate' END,
            old_submitted_date = c.submitted_date
@@ -275,9 +331,13 @@ export async function applyStagedRows(
      WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} AND s.decision = 'insert'
      ORDER BY s.row_number`.execute(trx);
 
-  // 3. Re-adjudication updates.
+  // 3. Re-adjudication updates — only when some row matched a stored claim: a first upload
+  // never pays for the join.
+  const anyMatched = Number(matched.numAffectedRows ?? 0n) > 0;
   const assignments = sql.raw(LINE_COLUMNS.map((c) => `${c} = s.${c}`).join(', '));
-  const updated = await sql`
+  const updated = !anyMatched
+    ? { numAffectedRows: 0n }
+    : await sql`
     UPDATE claims c
        SET ${assignments},
            upload_id = s.upload_id,
@@ -291,16 +351,19 @@ export async function applyStagedRows(
 
   // 4. Rollups of every touched day.
   const dayRows = await sql<{ day: string }>`
-    SELECT submitted_date AS day FROM upload_staging_rows
-     WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision <> 'duplicate'
-    UNION
-    SELECT old_submitted_date AS day FROM upload_staging_rows
-     WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'update'
+    SELECT DISTINCT day FROM (
+      SELECT submitted_date AS day FROM upload_staging_rows
+       WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision <> 'duplicate'
+      UNION ALL
+      SELECT old_submitted_date AS day FROM upload_staging_rows
+       WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'update') d
     ORDER BY day`.execute(trx);
   const days = dayRows.rows.map((row) => row.day);
   await recomputeRollupDays(trx, customerId, days);
 
-  const counts = await sql<{ n: string }>`
+  const counts = !anyMatched
+    ? { rows: [{ n: '0' }] }
+    : await sql<{ n: string }>`
     SELECT count(*) AS n FROM upload_staging_rows
      WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'duplicate'`.execute(trx);
   return {

@@ -281,7 +281,11 @@ export async function saveQualityMetrics(
   }
 }
 
-/** Quality reports created since `since` (newest first), for the dashboard and health score. */
+/**
+ * Quality reports created since `since` (newest first), for the dashboard and health score.
+ * Reports of deleted uploads are left out: a file deleted by mistake should not weigh on the
+ * score (its report stays readable on its own page).
+ */
 export async function listQualityReportsSince(
   db: Kysely<DB>,
   customerId: number,
@@ -292,6 +296,15 @@ export async function listQualityReportsSince(
     .selectAll()
     .where('customer_id', '=', customerId)
     .where('created_at', '>=', since)
+    .where(
+      'upload_id',
+      'not in',
+      db
+        .selectFrom('uploads')
+        .select('id')
+        .where('customer_id', '=', customerId)
+        .where('status', '=', 'deleted'),
+    )
     .orderBy('created_at', 'desc')
     .orderBy('upload_id', 'desc')
     .execute();

@@ -1,6 +1,12 @@
 import { type Kysely, sql } from 'kysely';
 import type { DateWindow } from '../../domain/analytics/dates.ts';
-import type { DailyRollupRow, Outcome } from '../../domain/analytics/rollups.ts';
+import { type DriftWindowTotals, driftWatchWindows } from '../../domain/analytics/driftwatch.ts';
+import {
+  accumulateHistogram,
+  type DailyRollupRow,
+  histogramRecord,
+  type Outcome,
+} from '../../domain/analytics/rollups.ts';
 import type { DB } from '../schema.ts';
 
 /**
@@ -67,8 +73,17 @@ interface RawRollupRow {
  *    GROUP BY day, payer, [cpt_group,] outcome[, denial_reason]   (the kept dimensions)
  *    ORDER BY the same columns
  */
-function rollupWindowQuery(customerId: number, window: DateWindow, grain: RollupGrain) {
+function rollupWindowQuery(
+  customerId: number,
+  window: DateWindow,
+  grain: RollupGrain,
+  histograms: RollupHistograms,
+) {
   const dims = GRAIN_DIMENSIONS[grain];
+  // A histogram the caller never reads is not collected: its JSON transfer and per-row merge in
+  // Node cost far more than the sums (most of a DenialScope or DelayGuard read).
+  const decisionHists = histograms.decision ? sql`jsonb_agg(decision_days_hist)` : sql`NULL::jsonb`;
+  const paymentHists = histograms.payment ? sql`jsonb_agg(payment_days_hist)` : sql`NULL::jsonb`;
   const cptGroup = dims.cptGroup ? sql`cpt_group` : sql`''`;
   const denialReason = dims.denialReason ? sql`denial_reason` : sql`''`;
   // Only stored columns are grouped (a constant in GROUP BY is an error).
@@ -92,8 +107,8 @@ function rollupWindowQuery(customerId: number, window: DateWindow, grain: Rollup
            sum(allowed_count)::bigint AS allowed_count,
            sum(billed_count)::bigint AS billed_count,
            sum(paid_count)::bigint AS paid_count,
-           jsonb_agg(decision_days_hist) AS decision_days_hists,
-           jsonb_agg(payment_days_hist) AS payment_days_hists,
+           ${decisionHists} AS decision_days_hists,
+           ${paymentHists} AS payment_days_hists,
            sum(payment_date_count)::bigint AS payment_date_count,
            sum(underpay_n)::bigint AS underpay_n,
            sum(underpay_sum)::float8 AS underpay_sum,
@@ -156,19 +171,124 @@ function toRow(raw: RawRollupRow): DailyRollupRow {
   };
 }
 
+/** Which day histograms a read merges; a histogram left out comes back as `{}` on every row. */
+export interface RollupHistograms {
+  readonly decision: boolean;
+  readonly payment: boolean;
+}
+
+const ALL_HISTOGRAMS: RollupHistograms = { decision: true, payment: true };
+
 /**
  * Rollup rows of `customerId` with `day` in `[window.start, window.end)` at the given grain.
  * Another customer's rows are never read (the customer id is part of every predicate).
+ * `options.histograms` leaves out histograms the caller never reads (default: both merged);
+ * DenialScope reads neither, DelayGuard only `payment_days_hist`.
  */
 export async function rollupRowsInWindow(
   db: Kysely<DB>,
   customerId: number,
   window: DateWindow,
   grain: RollupGrain = 'all',
+  options: { histograms?: RollupHistograms } = {},
 ): Promise<DailyRollupRow[]> {
   if (window.start >= window.end) return [];
-  const result = await rollupWindowQuery(customerId, window, grain).execute(db);
+  const histograms = options.histograms ?? ALL_HISTOGRAMS;
+  const result = await rollupWindowQuery(customerId, window, grain, histograms).execute(db);
   return result.rows.map(toRow);
+}
+
+interface RawDriftWindowTotals {
+  payer: string;
+  cpt_group: string;
+  window_name: 'baseline' | 'current';
+  volume: number | string;
+  denied: number | string;
+  allowed_sum: string;
+  allowed_count: number | string;
+  paid_allowed_sum: string;
+  paid_allowed_count: number | string;
+  underpay_n: number | string;
+  underpay_sum: number | string;
+  underpay_sumsq: number | string;
+  /** The window's `decision_days_hist` objects as JSON texts joined by commas. */
+  decision_days_hists: string | null;
+}
+
+/** Merges the comma-joined histogram texts of one group into one sorted histogram. */
+function mergeHistogramTexts(joined: string | null): Record<string, number> {
+  if (joined === null || joined === '') return {};
+  const merged = new Map<number, number>();
+  // One JSON.parse of the whole list: far cheaper than one parse (or one jsonb value) per row.
+  for (const hist of JSON.parse(`[${joined}]`) as Array<Record<string, number>>) {
+    accumulateHistogram(merged, hist);
+  }
+  return histogramRecord(merged);
+}
+
+/**
+ * DriftWatch's input for one run (analytics §5.1): per `(payer, cpt_group)` and window
+ * (baseline `[T−104, T−14)`, current `[T−14, T)`) the PAID + DENIED totals the detector
+ * compares, summed in the database — about 2 × payers × groups rows (1,500 for 30 × 25) where
+ * the daily read returns ~156,000 rows that Node then parsed and merged (issue 5: that transfer
+ * and merge was ~80 % of a full run).
+ *
+ * Exactly the sums `aggregateDriftGroups` computes from the daily rows: counts are integers and
+ * money is `numeric` (both exact in any order); the histograms are merged in Node from one
+ * comma-joined text per group (counts are integers, so order does not matter); the two
+ * double-precision sums are added in ascending `day` order (`sum(… ORDER BY day)`), the order in
+ * which the daily path adds them, so p-values and statistics are bit-identical. That needs one
+ * PAID row per `(day, payer, cpt_group)`, which the rollup key guarantees (`denial_reason` is
+ * `''` for PAID). Grouping keys use the "C" collation: byte order is enough (Node sorts the
+ * groups itself) and much cheaper than a linguistic collation in the sort.
+ *
+ * Portable to PostgreSQL 14+ and PGlite (FILTER, ordered aggregates and string_agg are all
+ * older than 14). The window scan uses the primary key `(customer_id, day, …)`.
+ */
+export async function driftWatchWindowTotals(
+  db: Kysely<DB>,
+  customerId: number,
+  asOf: string,
+): Promise<DriftWindowTotals[]> {
+  const { baseline, current } = driftWatchWindows(asOf);
+  const result = await sql<RawDriftWindowTotals>`
+    SELECT payer COLLATE "C" AS payer,
+           cpt_group COLLATE "C" AS cpt_group,
+           CASE WHEN day >= ${current.start}::date THEN 'current' ELSE 'baseline' END AS window_name,
+           sum(claim_count)::bigint AS volume,
+           coalesce(sum(claim_count) FILTER (WHERE outcome = 'DENIED'), 0)::bigint AS denied,
+           sum(allowed_sum)::text AS allowed_sum,
+           sum(allowed_count)::bigint AS allowed_count,
+           coalesce(sum(allowed_sum) FILTER (WHERE outcome = 'PAID'), 0)::text AS paid_allowed_sum,
+           coalesce(sum(allowed_count) FILTER (WHERE outcome = 'PAID'), 0)::bigint AS paid_allowed_count,
+           coalesce(sum(underpay_n) FILTER (WHERE outcome = 'PAID'), 0)::bigint AS underpay_n,
+           coalesce(sum(underpay_sum ORDER BY day) FILTER (WHERE outcome = 'PAID'), 0)::float8 AS underpay_sum,
+           coalesce(sum(underpay_sumsq ORDER BY day) FILTER (WHERE outcome = 'PAID'), 0)::float8 AS underpay_sumsq,
+           string_agg(decision_days_hist::text, ',') AS decision_days_hists
+      FROM claim_daily_rollups
+     WHERE customer_id = ${customerId}
+       AND day >= ${baseline.start}::date
+       AND day < ${current.end}::date
+       AND claim_count > 0
+       AND outcome IN ('PAID', 'DENIED')
+     GROUP BY 1, 2, 3`.execute(db);
+  return result.rows.map(
+    (raw): DriftWindowTotals => ({
+      payer: raw.payer,
+      cpt_group: raw.cpt_group,
+      window: raw.window_name,
+      volume: Number(raw.volume),
+      denied: Number(raw.denied),
+      allowed_sum: money(raw.allowed_sum),
+      allowed_count: Number(raw.allowed_count),
+      paid_allowed_sum: money(raw.paid_allowed_sum),
+      paid_allowed_count: Number(raw.paid_allowed_count),
+      underpay_n: Number(raw.underpay_n),
+      underpay_sum: Number(raw.underpay_sum),
+      underpay_sumsq: Number(raw.underpay_sumsq),
+      decision_days_hist: mergeHistogramTexts(raw.decision_days_hists),
+    }),
+  );
 }
 
 /** Whether the customer has any rollup row (any claim at all) — cheap existence check. */

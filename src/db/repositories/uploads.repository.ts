@@ -10,8 +10,14 @@ export type UploadRecord = Selectable<UploadsTable>;
 export type NewUpload = Omit<Insertable<UploadsTable>, 'customer_id' | 'id'>;
 export type UploadChanges = Omit<Updateable<UploadsTable>, 'customer_id' | 'id'>;
 
-/** Statuses after which an upload never changes again. */
-export const FINAL_UPLOAD_STATUSES: readonly UploadStatus[] = ['success', 'partial', 'failed'];
+/**
+ * Statuses after which processing never changes the upload again. `deleted` is final too: only
+ * a processed upload (success, partial, failed) can be deleted, and nothing leaves `deleted`.
+ */
+export const FINAL_UPLOAD_STATUSES: readonly UploadStatus[] = ['success', 'partial', 'failed', 'deleted'];
+
+/** Statuses from which a user may delete an upload (processing is over, its claims are written). */
+export const DELETABLE_UPLOAD_STATUSES: readonly UploadStatus[] = ['success', 'partial', 'failed'];
 
 export async function insertUpload(
   db: Kysely<DB>,
@@ -39,7 +45,11 @@ export async function findUpload(
     .executeTakeFirst();
 }
 
-/** The earliest upload of the customer with these exact bytes (duplicate-file check, §2.2). */
+/**
+ * The earliest upload of the customer with these exact bytes (duplicate-file check, §2.2).
+ * Deleted uploads do not count: their claims are gone from analytics, so sending the file
+ * again is a fresh upload, not a duplicate.
+ */
 export async function findUploadBySha256(
   db: Kysely<DB>,
   customerId: number,
@@ -50,6 +60,7 @@ export async function findUploadBySha256(
     .selectAll()
     .where('customer_id', '=', customerId)
     .where('file_sha256', '=', sha256)
+    .where('status', '<>', 'deleted')
     .orderBy('id', 'asc')
     .limit(1)
     .executeTakeFirst();
@@ -194,7 +205,10 @@ export async function findUploadProgress(
   return upload ? presentProgress(upload) : undefined;
 }
 
-/** `GET /api/v1/uploads/stats/`: counts by status and the number of claims stored. */
+/**
+ * `GET /api/v1/uploads/stats/`: counts by status and the number of claims stored (reversed
+ * claims — of deleted uploads or 835 reversals — are not stored data any more).
+ */
 export async function uploadStats(
   db: Kysely<DB>,
   customerId: number,
@@ -217,9 +231,11 @@ export async function uploadStats(
     .selectFrom('claims')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('customer_id', '=', customerId)
+    .where('reversed', '=', false)
     .executeTakeFirstOrThrow();
   return {
-    total: [...by.values()].reduce((a, b) => a + b, 0),
+    // A deleted upload is history, not data: it stays listable but is not counted.
+    total: [...by.entries()].filter(([status]) => status !== 'deleted').reduce((a, [, n]) => a + n, 0),
     success: by.get('success') ?? 0,
     partial: by.get('partial') ?? 0,
     failed: by.get('failed') ?? 0,
@@ -242,4 +258,83 @@ export async function findStalledUploads(
     .where('status', '=', 'processing')
     .where('progress_updated_at', '<', sql<Date>`now() - ${olderThanMs} * interval '1 millisecond'`)
     .execute();
+}
+
+// --- delete (soft removal; docs/DECISIONS.md "Deleting an upload") ---------------------------
+
+/** One upload of the customer, row-locked for the rest of the transaction (delete). */
+export async function findUploadForUpdate(
+  trx: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<UploadRecord | undefined> {
+  return trx
+    .selectFrom('uploads')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('id', '=', uploadId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * Marks `reversed` every claim whose current version the upload wrote and that still counts.
+ * Returns how many and the distinct submitted dates they sit on (the rollup days to recompute),
+ * read before the update so a large upload never returns one row per claim. Run inside the
+ * delete transaction, after `lockCustomerClaims`.
+ */
+export async function reverseClaimsOfUpload(
+  trx: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<{ claimsReversed: number; submittedDays: string[] }> {
+  const days = await trx
+    .selectFrom('claims')
+    .select(sql<string>`to_char(submitted_date, 'YYYY-MM-DD')`.as('day'))
+    .distinct()
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .where('reversed', '=', false)
+    .orderBy('day')
+    .execute();
+  const result = await trx
+    .updateTable('claims')
+    .set({ reversed: true, updated_at: sql`now()` })
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .where('reversed', '=', false)
+    .executeTakeFirst();
+  return { claimsReversed: Number(result.numUpdatedRows), submittedDays: days.map((d) => d.day) };
+}
+
+/** Gives the upload the final status `deleted` with who and when. */
+export async function markUploadDeleted(
+  trx: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  userId: number | null,
+): Promise<UploadRecord> {
+  return trx
+    .updateTable('uploads')
+    .set({ status: 'deleted', deleted_at: sql`now()`, deleted_by: userId })
+    .where('customer_id', '=', customerId)
+    .where('id', '=', uploadId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Claims of the upload that still count (current version written by it, not reversed). */
+export async function countCurrentClaimsOfUpload(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('claims')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .where('reversed', '=', false)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

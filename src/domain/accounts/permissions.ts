@@ -195,6 +195,17 @@ export function roleIsAnalyst(role: Role | null | undefined): boolean {
   return role === 'owner' || role === 'admin' || role === 'analyst';
 }
 
+/**
+ * Deleting an upload (removes its claims from analytics; docs/DECISIONS.md "Deleting an
+ * upload"): owner or admin (staff acting on the customer hold the admin set). The spec's
+ * permission table has no row for it; analysts upload, but deletion destroys data others rely
+ * on, so it follows the "destructive configuration" line of manage_configuration rather than
+ * upload_claims. Not a named permission, so the `/me/` map keeps the spec's keys.
+ */
+export function canDeleteUploads(actor: Actor | null | undefined, customerId?: CustomerId | null): boolean {
+  return isAdmin(actor, customerId);
+}
+
 /** Operator console, audit log and metrics dashboard (§2.3): any active staff. */
 export function canAccessOperatorConsole(actor: Actor | null | undefined): boolean {
   return isStaffUser(actor);

@@ -2,7 +2,7 @@
  * DriftWatch (analytics §5): has a payer's denial rate, decision time or underpayment for a CPT
  * group drifted from its normal level? Pure function over daily rollup rows.
  */
-import { histogramMedian } from '../stats/histogram.ts';
+import { type DayHistogram, histogramMedian } from '../stats/histogram.ts';
 import { mannWhitneyUFromHistograms } from '../stats/mann-whitney.ts';
 import { reaches, toScore } from '../stats/numeric.ts';
 import { twoProportionZTest } from '../stats/two-proportion.ts';
@@ -139,6 +139,105 @@ export function aggregateDriftGroups(rows: readonly DailyRollupRow[], asOf: stri
   return [...groups.values()]
     .filter((g) => g.baseline.volume > 0 || g.current.volume > 0)
     .sort((a, b) => compareText(a.payer, b.payer) || compareText(a.cptGroup, b.cptGroup));
+}
+
+/**
+ * One `(payer, cpt_group)` group's PAID + DENIED totals in one DriftWatch window — what
+ * `aggregateDriftGroups` accumulates from daily rows, summed by the database instead (the normal
+ * run reads these: ~1,500 rows instead of ~156,000 daily rows at 30 payers × 25 groups).
+ * Field names follow the rollup columns; sums of money are exact decimal strings.
+ */
+export interface DriftWindowTotals {
+  readonly payer: string;
+  readonly cpt_group: string;
+  readonly window: 'baseline' | 'current';
+  /** Σ claim_count over PAID + DENIED rows. */
+  readonly volume: number;
+  /** Σ claim_count over DENIED rows. */
+  readonly denied: number;
+  /** Σ allowed_sum / allowed_count over PAID + DENIED rows. */
+  readonly allowed_sum: string;
+  readonly allowed_count: number;
+  /** Σ allowed_sum / allowed_count over PAID rows. */
+  readonly paid_allowed_sum: string;
+  readonly paid_allowed_count: number;
+  /** Σ underpay_n over PAID rows. */
+  readonly underpay_n: number;
+  /**
+   * Σ underpay_sum and Σ underpay_sumsq over PAID rows, added one day after the other in
+   * ascending `day` order starting from the first day: double-precision addition is not
+   * associative, and this is the order `aggregateDriftGroups` adds them in, so both paths give
+   * bit-identical statistics.
+   */
+  readonly underpay_sum: number;
+  readonly underpay_sumsq: number;
+  /** decision_days_hist merged over the window's PAID + DENIED rows. */
+  readonly decision_days_hist: DayHistogram;
+}
+
+/**
+ * Builds the detector's groups from per-window totals (the rows of one `asOf`'s windows); the
+ * same groups `aggregateDriftGroups` builds from the daily rows of those windows. Totals with
+ * zero volume are skipped, as rows with no claims are there.
+ */
+export function driftGroupsFromWindowTotals(totals: readonly DriftWindowTotals[]): DriftGroup[] {
+  const groups = new Map<string, DriftGroup>();
+  for (const t of totals) {
+    if (!(t.volume > 0)) continue;
+    const key = JSON.stringify([t.payer, t.cpt_group]);
+    let g = groups.get(key);
+    if (!g) {
+      g = { payer: t.payer, cptGroup: t.cpt_group, baseline: emptyStats(), current: emptyStats() };
+      groups.set(key, g);
+    }
+    const s = g[t.window];
+    s.volume += t.volume;
+    s.denied += t.denied;
+    accumulateHistogram(s.decisionHist, t.decision_days_hist);
+    s.allowedCents += parseCents(t.allowed_sum);
+    s.allowedCount += t.allowed_count;
+    s.paidAllowedCents += parseCents(t.paid_allowed_sum);
+    s.paidAllowedCount += t.paid_allowed_count;
+    s.underpayN += t.underpay_n;
+    s.underpaySum += t.underpay_sum;
+    s.underpaySumsq += t.underpay_sumsq;
+  }
+  return [...groups.values()].sort(
+    (a, b) => compareText(a.payer, b.payer) || compareText(a.cptGroup, b.cptGroup),
+  );
+}
+
+/**
+ * Reference computation of `DriftWindowTotals` from daily rows (tests compare the database's
+ * totals with it). Sorted by payer, group, window.
+ */
+export function driftWindowTotalsFromRows(
+  rows: readonly DailyRollupRow[],
+  asOf: string,
+): DriftWindowTotals[] {
+  const out: DriftWindowTotals[] = [];
+  for (const g of aggregateDriftGroups(rows, asOf)) {
+    for (const window of ['baseline', 'current'] as const) {
+      const s = g[window];
+      if (s.volume === 0) continue;
+      out.push({
+        payer: g.payer,
+        cpt_group: g.cptGroup,
+        window,
+        volume: s.volume,
+        denied: s.denied,
+        allowed_sum: formatCentsDecimal(s.allowedCents),
+        allowed_count: s.allowedCount,
+        paid_allowed_sum: formatCentsDecimal(s.paidAllowedCents),
+        paid_allowed_count: s.paidAllowedCount,
+        underpay_n: s.underpayN,
+        underpay_sum: s.underpaySum,
+        underpay_sumsq: s.underpaySumsq,
+        decision_days_hist: histogramRecord(s.decisionHist),
+      });
+    }
+  }
+  return out;
 }
 
 /** `S(d, t)`: 0.5·d/t up to t, then 0.5 + 0.25·min((d − t)/t, 2) (§5.4). */
@@ -369,11 +468,26 @@ function toFinding(
  * PAYMENT_AMOUNT test when both windows have >= 30 underpayment ratios; BH runs over all of them.
  */
 export function runDriftWatch(rows: readonly DailyRollupRow[], options: DriftWatchOptions): DriftWatchResult {
+  return runDriftWatchOnGroups(aggregateDriftGroups(rows, options.asOf), options);
+}
+
+/**
+ * `runDriftWatch` over per-window totals already summed for `options.asOf`'s windows (the
+ * normal run's input, `driftWatchWindowTotals` in the rollups repository); same result as
+ * `runDriftWatch` over the daily rows those totals were summed from.
+ */
+export function runDriftWatchOnWindowTotals(
+  totals: readonly DriftWindowTotals[],
+  options: DriftWatchOptions,
+): DriftWatchResult {
+  return runDriftWatchOnGroups(driftGroupsFromWindowTotals(totals), options);
+}
+
+function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatchOptions): DriftWatchResult {
   const P = DRIFTWATCH_DEFAULTS;
   const customerId = String(options.customerId);
   const sensitivity = options.sensitivity ?? 'strict';
   const windows = driftWatchWindows(options.asOf);
-  const groups = aggregateDriftGroups(rows, options.asOf);
   const eligible = groups.filter(
     (g) => g.baseline.volume >= P.min_volume && g.current.volume >= P.min_volume,
   );

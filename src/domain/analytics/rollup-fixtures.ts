@@ -5,7 +5,7 @@
  * "every analytic result from rollups equals the same computation over raw claims".
  * Not used in production (ingestion maintains the rollups in SQL).
  */
-import { daysBetween } from './dates.ts';
+import { addDays, daysBetween } from './dates.ts';
 import { formatCentsDecimal, parseCents } from './money.ts';
 import type { DailyRollupRow, Outcome } from './rollups.ts';
 
@@ -151,4 +151,69 @@ export function rollupsFromClaims(claims: readonly ClaimLine[]): DailyRollupRow[
     auth_required_count: r.auth_required_count,
     auth_missing_count: r.auth_missing_count,
   }));
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so fixtures are reproducible. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * A varied DriftWatch claim set for `[asOf − 120, asOf + 3)`: 4 payers (one non-ASCII) × 4 CPT
+ * groups, 2–6 claims per payer, group and day, ~12 % denied over 3 reasons, ~5 % OTHER, random
+ * cent amounts (so underpayment ratios are not round numbers and the order of floating-point
+ * sums matters), some claims without an allowed amount. Three planted drifts in the last 14
+ * days give one finding of each signal: Aetna/EVAL denials ×2.5, Cigna/SURG decisions +6 days,
+ * Humana/RAD paid 50–80 % of allowed instead of 70–100 %. Used to check that every read path of
+ * DriftWatch gives identical results.
+ */
+export function variedDriftClaims(asOf: string, seed = 7): ClaimLine[] {
+  const random = seededRandom(seed);
+  const payers = ['Aetna', 'Cigna', 'Humana', 'Ünited Health'];
+  const groups = ['EVAL', 'SURG', 'RAD', 'e&m'];
+  const reasons = ['CO-16', 'CO-97', null];
+  const currentStart = addDays(asOf, -14);
+  const claims: ClaimLine[] = [];
+  for (let day = addDays(asOf, -120); day < addDays(asOf, 3); day = addDays(day, 1)) {
+    const current = day >= currentStart;
+    for (const payer of payers) {
+      for (const group of groups) {
+        const n = 2 + Math.floor(random() * 5);
+        for (let i = 0; i < n; i++) {
+          const deniedRate = current && payer === 'Aetna' && group === 'EVAL' ? 0.3 : 0.12;
+          const roll = random();
+          const outcome: Outcome = roll < deniedRate ? 'DENIED' : roll < deniedRate + 0.05 ? 'OTHER' : 'PAID';
+          const slower = current && payer === 'Cigna' && group === 'SURG' ? 6 : 0;
+          const allowedCents = random() < 0.05 ? null : 5000 + Math.floor(random() * 25_000);
+          const [low, high] = current && payer === 'Humana' && group === 'RAD' ? [0.5, 0.8] : [0.7, 1];
+          const paidCents =
+            outcome === 'PAID' && allowedCents !== null
+              ? Math.round(allowedCents * (low + random() * (high - low)))
+              : null;
+          const reason = outcome === 'DENIED' ? reasons[Math.floor(random() * reasons.length)] : null;
+          const decidedAfter = 3 + Math.floor(random() * 10) + slower;
+          claims.push({
+            payer,
+            cpt_group: group,
+            submitted_date: day,
+            decided_date: addDays(day, decidedAfter),
+            outcome,
+            allowed_amount: allowedCents === null ? null : formatCentsDecimal(BigInt(allowedCents)),
+            paid_amount: paidCents === null ? null : formatCentsDecimal(BigInt(paidCents)),
+            payment_date: outcome === 'PAID' && random() < 0.5 ? addDays(day, decidedAfter + 4) : null,
+            denial_reason_code: reason ?? null,
+            denial_reason_text: outcome === 'DENIED' && reason === null ? 'Missing documentation' : null,
+          });
+        }
+      }
+    }
+  }
+  return claims;
 }

@@ -348,26 +348,30 @@ function boundCents(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? Math.round(v * 100) : null;
 }
 
-/** Evaluate one configurable rule; null when it passes (empty optional values pass). */
-export function evaluateRule(rule: ValidationRule, row: RuleInput): RuleFailure | null {
-  const fail = (value: string | null): RuleFailure => ({
+function ruleFailure(rule: ValidationRule, value: string | null): RuleFailure {
+  return {
     rule,
     field: rule.fieldName,
     value,
     message: renderRuleMessage(rule, value),
     severity: rule.severity,
-  });
+  };
+}
+
+/** Evaluate one configurable rule; null when it passes (empty optional values pass). */
+export function evaluateRule(rule: ValidationRule, row: RuleInput): RuleFailure | null {
+  // No per-call closure here: this runs for every rule of every row.
   switch (rule.code) {
     case 'FMT_CPT': {
       const skip = (rule.validationLogic['skip'] as string[] | undefined) ?? ['CLAIM'];
       if (row.cpt === '' || skip.includes(row.cpt)) return null;
       const pattern = rulePattern(rule.validationLogic['pattern'], '^(\\d{4}[0-9FTU]|[A-Z]\\d{4})$');
-      return pattern.test(row.cpt) ? null : fail(row.cpt);
+      return pattern.test(row.cpt) ? null : ruleFailure(rule, row.cpt);
     }
     case 'FMT_DENIAL_CODE': {
       if (!row.denialReasonCode) return null;
       const pattern = rulePattern(rule.validationLogic['pattern'], '^[A-Z]{2}-[A-Z0-9]{1,5}$');
-      return pattern.test(row.denialReasonCode) ? null : fail(row.denialReasonCode);
+      return pattern.test(row.denialReasonCode) ? null : ruleFailure(rule, row.denialReasonCode);
     }
     case 'RNG_ALLOWED_AMT': {
       if (row.allowedAmount === null) return null;
@@ -375,11 +379,12 @@ export function evaluateRule(rule: ValidationRule, row: RuleInput): RuleFailure 
       if (cents === null) return null;
       const min = boundCents(rule.validationLogic['min']);
       const max = boundCents(rule.validationLogic['max']);
-      if ((min !== null && cents < min) || (max !== null && cents > max)) return fail(row.allowedAmount);
+      if ((min !== null && cents < min) || (max !== null && cents > max))
+        return ruleFailure(rule, row.allowedAmount);
       return null;
     }
     case 'BIZ_DENIAL_REASON':
-      return row.outcome === 'DENIED' && !row.denialReasonCode ? fail(null) : null;
+      return row.outcome === 'DENIED' && !row.denialReasonCode ? ruleFailure(rule, null) : null;
     default:
       return null;
   }

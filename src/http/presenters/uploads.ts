@@ -16,6 +16,7 @@ export const UPLOAD_STATUS_LABELS: Record<UploadStatus, string> = {
   success: 'Success',
   partial: 'Partial',
   failed: 'Failed',
+  deleted: 'Deleted',
 };
 
 function iso(value: Date | string | null): string | null {

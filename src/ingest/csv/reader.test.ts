@@ -74,6 +74,12 @@ describe('CSV reader', () => {
     );
   });
 
+  it('reports a quote inside an unquoted cell as malformed without echoing the cell', async () => {
+    const message = await fileError('payer,cpt\nJohn Smith"x,1\n');
+    expect(message).toMatch(/^Malformed CSV at line 2: Invalid Opening Quote/);
+    expect(message).not.toContain('John');
+  });
+
   it('pulls lazily: stopping after the header reads only the first chunks (bounded memory)', async () => {
     let pulled = 0;
     async function* endless(): AsyncGenerator<Uint8Array> {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { cleanCell, type FileError, fileErrors, firstInvalidUtf8Offset } from '../../domain/claims/index.ts';
 
 /**
@@ -80,7 +80,10 @@ export async function* decodeUtf8(source: AsyncIterable<Uint8Array>): AsyncGener
 function malformed(error: unknown): CsvFileError {
   const e = error as { message?: string; lines?: number };
   const line = typeof e.lines === 'number' ? e.lines : 1;
+  // csv-parse quotes the offending cell ("…, value is \"John Smith\""): never echo it, a cell
+  // may hold a patient identifier (§3).
   const reason = String(e.message ?? 'unreadable CSV')
+    .replace(/,? value is [\s\S]*$/, '')
     .replace(/ at line \d+/, '')
     .replace(/\s+/g, ' ')
     .trim();
@@ -123,10 +126,7 @@ export async function* readCsvRecords(
     const cause = feedError ?? error;
     if (cause instanceof CsvFileError) throw cause;
     if (options.signal?.aborted) throw cause;
-    if (
-      typeof (cause as { code?: unknown }).code === 'string' &&
-      String((cause as { code: string }).code).startsWith('CSV_')
-    ) {
+    if (cause instanceof CsvError) {
       throw malformed(cause);
     }
     throw cause;

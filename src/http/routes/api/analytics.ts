@@ -441,6 +441,8 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
           .selectFrom('claims')
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('customer_id', '=', customerId)
+          // Reversed claims (deleted uploads, 835 reversals) are not stored data any more.
+          .where('reversed', '=', false)
           .executeTakeFirst()
       )?.n ?? 0,
     );

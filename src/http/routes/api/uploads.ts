@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deleteUpload, UploadNotDeletableError } from '../../../commands/delete-upload.ts';
 import { DuplicateFileError, FileTooLargeError } from '../../../commands/upload-claims-file.ts';
 import { cancelUploadMapping, completeUploadMapping } from '../../../commands/upload-mapping.ts';
-import { AppError } from '../../../config/errors.ts';
+import { AppError, NotFoundError } from '../../../config/errors.ts';
 import { findQualityReport } from '../../../db/repositories/quality.repository.ts';
 import { findUpload, type UploadRecord, uploadStats } from '../../../db/repositories/uploads.repository.ts';
 import type { UploadSource, UploadStatus } from '../../../db/schema.ts';
+import { canDeleteUploads, isStaffUser } from '../../../domain/accounts/permissions.ts';
 import { CANONICAL_COLUMNS, type CanonicalField } from '../../../domain/claims/index.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
@@ -27,6 +29,7 @@ const STATUSES: readonly UploadStatus[] = [
   'success',
   'partial',
   'failed',
+  'deleted',
 ];
 const SOURCES: readonly UploadSource[] = ['web_ui', 'api', 'ingest', 'cli'];
 const ORDERING: Record<string, 'created_at' | 'status' | 'accepted_rows'> = {
@@ -160,6 +163,41 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
       const report = await findQualityReport(db, upload.customer_id, upload.id);
       if (!report) return notFound(reply);
       return presentQualityReport(db, upload.customer_id, report);
+    },
+  );
+
+  // Soft removal (docs/DECISIONS.md "Deleting an upload"): 204; owner/admin only; 409 while the
+  // upload is not final or already deleted.
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/uploads/:id/',
+    { preHandler: apiScope({ permission: 'upload_claims', requireCustomer: true }) },
+    async (request, reply) => {
+      const customerId = request.apiCustomerId!;
+      if (!canDeleteUploads(request.apiActor, customerId))
+        return apiError(
+          reply,
+          403,
+          'permission_denied',
+          'You do not have permission to perform this action.',
+        );
+      const upload = await scopedUpload(request);
+      if (!upload) return notFound(reply);
+      try {
+        await deleteUpload(services, {
+          customerId,
+          uploadId: upload.id,
+          userId: request.auth.user!.id,
+          requestId: request.id,
+          ip: request.ip,
+          actingAsOperator: isStaffUser(request.apiActor),
+        });
+      } catch (error) {
+        if (error instanceof UploadNotDeletableError)
+          return apiError(reply, 409, 'conflict', error.message, { status: error.status });
+        if (error instanceof NotFoundError) return notFound(reply);
+        throw error;
+      }
+      return reply.code(204).send();
     },
   );
 

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findClaim } from '../../../db/repositories/claims.repository.ts';
 import {
   type ClaimFilters,
   type ClaimOrder,
   claimFilterChoices,
   countFilteredClaims,
+  findClaimInScope,
   iterateFilteredClaims,
   payerSummary,
   searchClaims,
@@ -190,7 +190,8 @@ export function registerClaimsRoutes(app: FastifyInstance, services: Services): 
     { preHandler: requireView },
     async (request, reply) => {
       const id = parseId(request.params.id);
-      const claim = id === null ? undefined : await findClaim(db, request.auth.customer!.id, id);
+      // A reversed claim (deleted upload, 835 reversal) is not stored data any more: 404.
+      const claim = id === null ? undefined : await findClaimInScope(db, request.auth.customer!.id, id);
       if (!claim) return sendNotFoundPage(request, reply);
       const rows: Array<[string, string]> = [
         ['Claim ID', readClaimId(claim) ?? '-'],

@@ -21,6 +21,7 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   ingestion_failed: 'Ingestion Failed',
   data_quality_anomaly: 'Data Quality Anomaly',
   mappings_reapplied: 'Mappings Reapplied',
+  upload_deleted: 'Upload Deleted',
 };
 
 /** Display name of a system event type (unknown types: words title-cased). */

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggedInClient, type PortalClient } from '../../../../test/accounts.ts';
+import { loggedInClient, PASSWORD, type PortalClient } from '../../../../test/accounts.ts';
 import { type ClaimsFixtures, createClaimsFixtures } from '../../../../test/claims.ts';
+import { createCustomer } from '../../../commands/create-customer.ts';
+import { insertMembership } from '../../../db/repositories/memberships.repository.ts';
 import { insertAnomalies } from '../../../db/repositories/quality.repository.ts';
+import { insertUser } from '../../../db/repositories/users.repository.ts';
+import { hashPassword } from '../../../domain/accounts/passwords.ts';
 import { buildApp } from '../../app.ts';
 
 let fixtures: ClaimsFixtures;
@@ -199,5 +203,48 @@ describe('/portal/quality/', () => {
     expect(validation.statusCode).toBe(200);
     const v = validation.json() as { labels: string[]; counts: number[] };
     expect(v.labels.length).toBe(v.counts.length);
+  });
+});
+
+describe('quality charts', () => {
+  it('draws the 30-day quality trend on the dashboard and the score and metric charts on trends', async () => {
+    const viewer = await client('viewer_a');
+    const dashboard = await viewer.get('/portal/quality/');
+    expect(dashboard.body).toContain('<h2>Quality Trend (30 Days)</h2>');
+    expect(dashboard.body).toContain('<svg class="chart" id="chart-quality-trend"');
+    expect(dashboard.body).toMatch(/<circle [^>]*><title>\d\d-\d\d #\d+: \d+%<\/title>/);
+    expect(dashboard.body).toContain(`<td>#${fixtures.uploadA.id}</td>`);
+    expect(dashboard.body).not.toContain(`<td>#${fixtures.uploadB.id}</td>`);
+
+    const trends = await viewer.get('/portal/quality/trends/?days=30');
+    expect(trends.body).toContain('<svg class="chart" id="chart-upload-scores"');
+    // Processing writes today's metrics, so every metric has one point.
+    for (const metric of ['completeness', 'validity', 'timeliness', 'uniqueness']) {
+      expect(trends.body).toContain(`<svg class="chart" id="chart-metric-${metric}"`);
+    }
+    expect(trends.body).not.toContain('No uploads in this period.');
+  });
+
+  it('shows an empty state instead of a chart for a customer without uploads', async () => {
+    const db = fixtures.services.database.db;
+    const empty = await createCustomer(db, { name: 'Empty Clinic', products: [], actorUserId: null });
+    const user = await insertUser(db, {
+      username: 'viewer_empty',
+      email: 'viewer_empty@example.com',
+      passwordHash: await hashPassword(PASSWORD),
+    });
+    await insertMembership(db, empty.id, user.id, 'viewer');
+    const viewer = await client('viewer_empty');
+
+    const dashboard = await viewer.get('/portal/quality/');
+    expect(dashboard.statusCode).toBe(200);
+    expect(dashboard.body).toContain('No uploads in the last 30 days.');
+    expect(dashboard.body).not.toContain('<svg class="chart"');
+
+    const trends = await viewer.get('/portal/quality/trends/');
+    expect(trends.statusCode).toBe(200);
+    expect(trends.body).toContain('No uploads in this period.');
+    expect(trends.body).toContain('No completeness scores in this period.');
+    expect(trends.body).not.toContain('<svg class="chart"');
   });
 });

@@ -28,6 +28,7 @@ import { recordAudit } from '../../../obs/audit.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, requireView, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { METRIC_TITLES, metricChart, uploadScoreChart } from '../../presenters/quality-charts.ts';
 import { field, queryParam } from './form.ts';
 
 const DAY_MS = 86_400_000;
@@ -148,6 +149,13 @@ export function registerQualityRoutes(app: FastifyInstance, services: Services):
             })
           : [],
         newestAnomalies: open.slice(0, 5).map(presentAnomaly),
+        // "Quality Trend (30 Days)" (§4.4): the table beside it lists only the 10 newest uploads,
+        // so the chart carries its own data table.
+        trendChart: uploadScoreChart(reports, {
+          id: 'chart-quality-trend',
+          title: 'Quality Trend (30 Days)',
+          withTable: true,
+        }),
       },
       { title: 'Data Quality Dashboard', section: 'quality' },
     );
@@ -323,9 +331,12 @@ export function registerQualityRoutes(app: FastifyInstance, services: Services):
   app.get('/portal/quality/trends/', { preHandler: requireView }, async (request, reply) => {
     const customerId = request.auth.customer!.id;
     const days = daysParam(request, [7, 30, 60, 90]);
-    const [reports, rules] = await Promise.all([
-      listQualityReportsSince(db, customerId, new Date(Date.now() - days * DAY_MS)),
+    const since = new Date(Date.now() - days * DAY_MS);
+    const sinceDay = since.toISOString().slice(0, 10);
+    const [reports, rules, ...metricSeries] = await Promise.all([
+      listQualityReportsSince(db, customerId, since),
       listValidationRules(db, customerId),
+      ...METRIC_TYPES.map((type) => listMetricSeries(db, customerId, type, sinceDay)),
     ]);
     const trend = qualityTrend(reports.map((r) => Number(r.quality_score)));
     const failures = new Map<string, number>();
@@ -344,6 +355,17 @@ export function registerQualityRoutes(app: FastifyInstance, services: Services):
         days,
         dayOptions: [7, 30, 60, 90].map((d) => ({ value: d, selected: d === days })),
         trend: trend.message,
+        // The "Upload scores" table below is this chart's data table.
+        scoreChart: uploadScoreChart(reports, {
+          id: 'chart-upload-scores',
+          title: `Upload quality scores (${days} days)`,
+          withTable: false,
+        }),
+        metricCharts: METRIC_TYPES.map((type, i) => ({
+          type,
+          title: METRIC_TITLES[type],
+          chart: metricChart(type, metricSeries[i] ?? []),
+        })),
         uploads: reports.map((r) => ({
           uploadId: r.upload_id,
           created: stamp(r.created_at),

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deleteUpload, isDeletableStatus, UploadNotDeletableError } from '../../../commands/delete-upload.ts';
 import { DuplicateFileError, FileTooLargeError } from '../../../commands/upload-claims-file.ts';
 import {
   cancelUploadMapping,
@@ -8,14 +9,18 @@ import {
 import { AppError, NotFoundError } from '../../../config/errors.ts';
 import { findQualityReport, type QualityReportRecord } from '../../../db/repositories/quality.repository.ts';
 import {
+  countCurrentClaimsOfUpload,
   countUploads,
+  FINAL_UPLOAD_STATUSES,
   findUpload,
   listUploads,
   type UploadRecord,
 } from '../../../db/repositories/uploads.repository.ts';
+import { canDeleteUploads } from '../../../domain/accounts/permissions.ts';
 import { CANONICAL_COLUMNS, type CanonicalField, REQUIRED_COLUMNS } from '../../../domain/claims/index.ts';
 import type { Services } from '../../../services.ts';
-import { requirePermission, sendNotFoundPage } from '../../guards.ts';
+import { actingAsOperator } from '../../auth-state.ts';
+import { requirePermission, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import { PORTAL_CSRF_MESSAGE } from '../../plugins/auth.ts';
 import {
@@ -282,7 +287,15 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
       const rejectionPages = Math.max(1, Math.ceil(filtered.length / PAGE_SIZE));
       const page = /^\d{1,6}$/.test(pageText) ? Math.min(Math.max(1, Number(pageText)), rejectionPages) : 1;
       const warnings = report?.warnings ?? [];
-      const final = ['success', 'partial', 'failed'].includes(upload.status);
+      const final = FINAL_UPLOAD_STATUSES.includes(upload.status);
+      const deletedBy =
+        upload.deleted_by === null
+          ? null
+          : await db
+              .selectFrom('users')
+              .select('username')
+              .where('id', '=', upload.deleted_by)
+              .executeTakeFirst();
       const tone =
         upload.status === 'success' ? 'success' : upload.status === 'partial' ? 'warning' : 'error';
       return renderPage(
@@ -302,7 +315,13 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
             error: upload.error_message,
           },
           final,
-          summary: final ? upload.summary_message : null,
+          canDelete: isDeletableStatus(upload.status) && canDeleteUploads(request.auth.actor),
+          deleted:
+            upload.status === 'deleted'
+              ? { at: minute(upload.deleted_at), by: deletedBy?.username ?? 'Unknown user' }
+              : null,
+          // A deleted upload shows the deletion notice instead of its processing summary.
+          summary: final && upload.status !== 'deleted' ? upload.summary_message : null,
           summaryTone: tone,
           privacyAlert: upload.privacy_alert,
           progress: presentUploadProgress(upload),
@@ -340,6 +359,81 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
         },
         { title: `Upload #${upload.id}`, section: 'uploads' },
       );
+    },
+  );
+
+  // --- delete (soft removal; docs/DECISIONS.md "Deleting an upload") ---------------------
+
+  /**
+   * The upload a delete request is about, or the reply already sent: 404 for an unknown or
+   * another customer's id, 403 for roles below admin, flash + back to the detail page when the
+   * upload is not (or no longer) deletable.
+   */
+  async function deletableUpload(
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+  ): Promise<{ upload: UploadRecord } | { refused: FastifyReply }> {
+    const upload = await uploadOf(request);
+    if (!upload) return { refused: sendNotFoundPage(request, reply) };
+    if (!canDeleteUploads(request.auth.actor))
+      return { refused: sendForbidden(request, reply, 'delete_uploads') };
+    if (!isDeletableStatus(upload.status)) {
+      request.flash('error', new UploadNotDeletableError(upload).message);
+      return { refused: reply.redirect(`/portal/uploads/${upload.id}/`, 302) };
+    }
+    return { upload };
+  }
+
+  app.get<{ Params: { id: string } }>(
+    '/portal/uploads/:id/delete/',
+    { preHandler: requireUpload },
+    async (request, reply) => {
+      const checked = await deletableUpload(request, reply);
+      if ('refused' in checked) return checked.refused;
+      const { upload } = checked;
+      const claims = await countCurrentClaimsOfUpload(db, upload.customer_id, upload.id);
+      return renderPage(
+        request,
+        reply,
+        'upload_delete',
+        { upload: { id: upload.id, filename: upload.filename }, claims },
+        { title: `Delete upload #${upload.id}`, section: 'uploads' },
+      );
+    },
+  );
+
+  // The auth plugin checks the CSRF token of this form POST before the handler runs.
+  app.post<{ Params: { id: string } }>(
+    '/portal/uploads/:id/delete/',
+    { preHandler: requireUpload },
+    async (request, reply) => {
+      const checked = await deletableUpload(request, reply);
+      if ('refused' in checked) return checked.refused;
+      const { upload } = checked;
+      try {
+        const result = await deleteUpload(services, {
+          customerId: upload.customer_id,
+          uploadId: upload.id,
+          userId: request.auth.user!.id,
+          requestId: request.id,
+          ip: request.ip,
+          actingAsOperator: actingAsOperator(request.auth),
+        });
+        const n = result.claimsRemoved;
+        request.flash(
+          'success',
+          `Upload ${upload.filename} deleted: ${n} ${n === 1 ? 'claim' : 'claims'} removed.`,
+        );
+        return reply.redirect('/portal/uploads/', 302);
+      } catch (error) {
+        // Another request deleted it (or processing state changed) between the check and the lock.
+        if (error instanceof UploadNotDeletableError) {
+          request.flash('error', error.message);
+          return reply.redirect(`/portal/uploads/${upload.id}/`, 302);
+        }
+        if (error instanceof NotFoundError) return sendNotFoundPage(request, reply);
+        throw error;
+      }
     },
   );
 
