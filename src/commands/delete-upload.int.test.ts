@@ -156,6 +156,14 @@ describe('deleteUpload', () => {
     // The quality dashboard and trends no longer weigh the deleted upload.
     const reports = await listQualityReportsSince(db, customerId, new Date(0));
     expect(reports.map((r) => r.upload_id)).toEqual([laterUpload.id]);
+    // The daily validity metric counts only the rows of the uploads still standing.
+    const validity = await db
+      .selectFrom('data_quality_metrics')
+      .select(['sample_size'])
+      .where('customer_id', '=', customerId)
+      .where('metric_type', '=', 'validity')
+      .execute();
+    expect(validity.map((m) => m.sample_size)).toEqual([reports[0]!.total_rows]);
 
     const audit = await db
       .selectFrom('audit_events')

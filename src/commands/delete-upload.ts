@@ -8,6 +8,10 @@ import {
   recomputeRollupDays,
 } from '../db/repositories/claims.repository.ts';
 import { recordSystemEvent } from '../db/repositories/ingestion-records.repository.ts';
+import {
+  metricUploadsCompletedOn,
+  replaceQualityMetricsOfDay,
+} from '../db/repositories/quality.repository.ts';
 import { deleteUploadFile } from '../db/repositories/upload-files.repository.ts';
 import {
   DELETABLE_UPLOAD_STATUSES,
@@ -17,6 +21,8 @@ import {
   type UploadRecord,
 } from '../db/repositories/uploads.repository.ts';
 import type { UploadStatus } from '../db/schema.ts';
+import { utcToday } from '../domain/claims/index.ts';
+import { computeDailyMetrics } from '../domain/quality/index.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { recordAudit } from '../obs/audit.ts';
 import { requestPostUploadAnalysis } from './request-analysis.ts';
@@ -31,7 +37,8 @@ import { requestPostUploadAnalysis } from './request-analysis.ts';
  *
  * One transaction under the customer claims lock (so it serialises with uploads and mapping
  * re-apply runs): reverse the claims, recompute the rollups of every submitted_date they touch,
- * mark the upload, write audit `upload_deleted` and event `upload_deleted` (counts only), and drop
+ * mark the upload, recompute the quality metrics of its completion day, write audit
+ * `upload_deleted` and event `upload_deleted` (counts only), and drop
  * any leftover staging rows and raw bytes.
  */
 
@@ -108,6 +115,12 @@ export async function deleteUpload(
     const reversal = await reverseClaimsOfUpload(trx, customerId, uploadId);
     await recomputeRollupDays(trx, customerId, reversal.submittedDays);
     const deleted = await markUploadDeleted(trx, customerId, uploadId, input.userId);
+    // Its completion day's quality metrics counted it: compute them again without it.
+    if ((upload.status === 'success' || upload.status === 'partial') && upload.processing_completed_at) {
+      const day = utcToday(new Date(upload.processing_completed_at));
+      const remaining = await metricUploadsCompletedOn(trx, customerId, day);
+      await replaceQualityMetricsOfDay(trx, customerId, day, computeDailyMetrics(remaining, day));
+    }
     const counts = {
       claims_removed: reversal.claimsReversed,
       rollup_days_recomputed: reversal.submittedDays.length,

@@ -28,7 +28,8 @@ import {
   insertAnomalies,
   insertValidationResults,
   listValidationRules,
-  saveQualityMetrics,
+  metricUploadsCompletedOn,
+  replaceQualityMetricsOfDay,
   saveQualityReport,
 } from '../db/repositories/quality.repository.ts';
 import { deleteUploadFile, readUploadFile } from '../db/repositories/upload-files.repository.ts';
@@ -587,31 +588,7 @@ async function detectQuality(
     trailingOutcomeMix: trailingMix,
   });
   const today = utcToday(deps.now ? deps.now() : new Date());
-  const dayUploads = await sql<{
-    total_rows: number;
-    accepted_rows: number;
-    warning_rows: number;
-    complete_rows: number;
-    duplicate_rows: number;
-    date_max: string | null;
-  }>`
-    SELECT r.total_rows, r.accepted_rows, r.warning_rows, r.complete_rows, r.duplicate_rows, u.date_max
-      FROM uploads u
-      JOIN upload_quality_reports r ON r.customer_id = u.customer_id AND r.upload_id = u.id
-     WHERE u.customer_id = ${customerId} AND u.status IN ('success', 'partial')
-       AND u.processing_completed_at >= ${today}::date
-       AND u.processing_completed_at < ${today}::date + 1`.execute(db);
-  const metrics = computeDailyMetrics(
-    dayUploads.rows.map((row) => ({
-      totalRows: row.total_rows,
-      acceptedRows: row.accepted_rows,
-      warningRows: row.warning_rows,
-      completeRows: row.complete_rows,
-      duplicateRows: row.duplicate_rows,
-      dateMax: row.date_max,
-    })),
-    today,
-  );
+  const metrics = computeDailyMetrics(await metricUploadsCompletedOn(db, customerId, today), today);
   await db.transaction().execute(async (trx) => {
     await insertAnomalies(trx, customerId, uploadId, anomalies);
     for (const anomaly of anomalies) {
@@ -627,6 +604,6 @@ async function detectQuality(
         relatedUploadId: uploadId,
       });
     }
-    await saveQualityMetrics(trx, customerId, today, metrics);
+    await replaceQualityMetricsOfDay(trx, customerId, today, metrics);
   });
 }

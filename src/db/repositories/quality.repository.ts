@@ -3,6 +3,7 @@ import type { ValidationResult } from '../../domain/claims/index.ts';
 import {
   DEFAULT_VALIDATION_RULES,
   type DetectedAnomaly,
+  type MetricUpload,
   type QualityMetric,
   type RuleType,
   type UploadQualityReport,
@@ -286,6 +287,60 @@ export async function saveQualityMetrics(
  * Reports of deleted uploads are left out: a file deleted by mistake should not weigh on the
  * score (its report stays readable on its own page).
  */
+/**
+ * Counters of the customer's success/partial uploads that completed on `day` (UTC) — the
+ * inputs of that day's quality metrics. Deleted uploads are not success/partial, so they drop
+ * out.
+ */
+export async function metricUploadsCompletedOn(
+  db: Kysely<DB>,
+  customerId: number,
+  day: string,
+): Promise<MetricUpload[]> {
+  const rows = await sql<{
+    total_rows: number;
+    accepted_rows: number;
+    warning_rows: number;
+    complete_rows: number;
+    duplicate_rows: number;
+    date_max: string | null;
+  }>`
+    SELECT r.total_rows, r.accepted_rows, r.warning_rows, r.complete_rows, r.duplicate_rows, u.date_max
+      FROM uploads u
+      JOIN upload_quality_reports r ON r.customer_id = u.customer_id AND r.upload_id = u.id
+     WHERE u.customer_id = ${customerId} AND u.status IN ('success', 'partial')
+       AND u.processing_completed_at >= ${day}::date
+       AND u.processing_completed_at < ${day}::date + 1`.execute(db);
+  return rows.rows.map((row) => ({
+    totalRows: row.total_rows,
+    acceptedRows: row.accepted_rows,
+    warningRows: row.warning_rows,
+    completeRows: row.complete_rows,
+    duplicateRows: row.duplicate_rows,
+    dateMax: row.date_max,
+  }));
+}
+
+/**
+ * Makes the stored metrics of `day` exactly `metrics`: upserts them and deletes the day's
+ * metric types that are no longer computed (e.g. its last upload was deleted).
+ */
+export async function replaceQualityMetricsOfDay(
+  db: Kysely<DB>,
+  customerId: number,
+  day: string,
+  metrics: readonly QualityMetric[],
+): Promise<void> {
+  const kept = metrics.map((m) => m.metricType);
+  let stale = db
+    .deleteFrom('data_quality_metrics')
+    .where('customer_id', '=', customerId)
+    .where('measurement_date', '=', day);
+  if (kept.length > 0) stale = stale.where('metric_type', 'not in', kept);
+  await stale.execute();
+  await saveQualityMetrics(db, customerId, day, metrics);
+}
+
 export async function listQualityReportsSince(
   db: Kysely<DB>,
   customerId: number,
