@@ -10,6 +10,7 @@ import {
   verifyJwt,
 } from '../../domain/accounts/tokens.ts';
 import type { Services } from '../../services.ts';
+import { csrfOriginAllowed } from '../csrf-origin.ts';
 import '../api-tenancy.ts';
 import { ANONYMOUS, type AuthState, loadAuthState } from '../auth-state.ts';
 import { CSRF_COOKIE, type FlashLevel, isSessionIdShape, PortalSession, SESSION_COOKIE } from '../session.ts';
@@ -255,7 +256,11 @@ export async function registerAuth(app: FastifyInstance, services: Services): Pr
     const body = request.body as Record<string, unknown> | undefined;
     const token =
       typeof header === 'string' ? header : body && typeof body === 'object' ? body['csrf_token'] : null;
-    if (request.checkCsrf(token) && originAllowed(request)) return;
+    if (
+      request.checkCsrf(token) &&
+      csrfOriginAllowed(config, { origin: request.headers.origin, referer: request.headers.referer })
+    )
+      return;
     request.log.warn({ route: request.routeOptions.url }, 'CSRF check failed');
     reply.code(403);
     if (api) {
@@ -273,23 +278,6 @@ export async function registerAuth(app: FastifyInstance, services: Services): Pr
       }),
     );
   });
-
-  function originAllowed(request: FastifyRequest): boolean {
-    if (!config.isProduction) return true;
-    const origin = request.headers.origin ?? request.headers.referer;
-    if (typeof origin !== 'string' || origin === '') return true;
-    let parsed: string;
-    try {
-      parsed = new URL(origin).origin;
-    } catch {
-      return false;
-    }
-    const allowed = [
-      new URL(config.portalBaseUrl).origin,
-      ...config.csrfTrustedOrigins.map((o) => o.replace(/\/+$/, '')),
-    ];
-    return allowed.includes(parsed);
-  }
 
   // 5. Persist session changes and set or clear cookies.
   app.addHook('onSend', async (request, reply, payload) => {
