@@ -197,6 +197,8 @@ describe(`upload processing (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
         ...base,
         attempt: 1,
         stagingBatchRows: 64,
+        // PostgreSQL: several chunks already applied inside the open final transaction.
+        overlapChunkRows: 64,
         afterStaging: async () => {
           stagedAtCrash = await countStagingRows(db, h.customerId, upload.id);
           throw new Error('worker killed');
@@ -269,6 +271,42 @@ describe(`upload processing (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     await expectRollupsMatchClaims(h);
     const third = await h.ingest('third.csv', csv(HEADER, generatedRows(200, 13, { offset: 1000 })));
     expect(third).toMatchObject({ status: 'success', inserted_rows: 200 });
+    await expectRollupsMatchClaims(h);
+  });
+
+  it('applied chunk by chunk inside the open final transaction, uploads give the same result', async () => {
+    harness = await createIngestionHarness({ startWorker: false });
+    const h = harness;
+    const deps = { database: h.services.database, config: h.services.config, logger: silentLogger() };
+    const run = async (name: string, body: string) => {
+      const { upload } = await h.submit(name, body);
+      // 37: chunk boundaries fall anywhere (PGlite ignores the option and stages everything).
+      return processUpload(deps, {
+        customerId: h.customerId,
+        uploadId: upload.id,
+        attempt: 1,
+        maxAttempts: 2,
+        requestId: `req-${name}`,
+        overlapChunkRows: 37,
+      });
+    };
+    expect(await run('first.csv', csv(HEADER, generatedRows(400, 11)))).toMatchObject({
+      status: 'success',
+      insertedRows: 400,
+    });
+    await expectRollupsMatchClaims(h);
+    const second = await run('second.csv', csv(HEADER, generatedRows(300, 12, { shiftDays: 5 })));
+    expect(second.updatedRows + second.duplicateRows).toBe(300);
+    expect(second.updatedRows).toBeGreaterThan(250);
+    await expectRollupsMatchClaims(h);
+    // C-300…C-399 are unchanged since the first file: duplicates; 50 new claims.
+    const third = await run(
+      'third.csv',
+      csv(HEADER, [...generatedRows(400, 11).slice(300), ...generatedRows(50, 14, { offset: 2000 })]),
+    );
+    expect(third).toMatchObject({ status: 'success', insertedRows: 50, duplicateRows: 100, updatedRows: 0 });
+    expect(await countClaims(h.services.database.db, h.customerId)).toBe(450);
+    expect(await countStagingRows(h.services.database.db, h.customerId, third.uploadId)).toBe(0);
     await expectRollupsMatchClaims(h);
   });
 

@@ -6,10 +6,13 @@ import { fieldEncryptionKeys } from '../config/field-key.ts';
 import type { Database } from '../db/database.ts';
 import {
   analyzeStagingRows,
+  applyStagedChunk,
   applyStagedRows,
   deleteStagingRows,
+  finishStagedRows,
   lockCustomerClaims,
   openStagingWriter,
+  type StagingWriter,
   stagedNonInsertDecisions,
 } from '../db/repositories/claims.repository.ts';
 import {
@@ -97,8 +100,10 @@ export interface ProcessUploadOptions {
   signal?: AbortSignal;
   /** Mirrors progress into the job record. */
   progress?: (done: number, total: number | null) => Promise<void>;
-  /** Rows per COPY blob on PGlite (default 20,000); PostgreSQL streams one COPY. */
+  /** Rows per COPY blob on PGlite (default 20,000). */
   stagingBatchRows?: number;
+  /** Rows per staging chunk on PostgreSQL, each applied by the open final transaction (25,000). */
+  overlapChunkRows?: number;
   /** Fault injection for tests: runs after every row is staged, before the final transaction. */
   afterStaging?: () => Promise<void> | void;
 }
@@ -129,6 +134,8 @@ export interface UploadPhaseTimings {
 }
 
 const PROGRESS_EVERY_ROWS = 5_000;
+/** Staged rows per chunk handed to the overlapped final transaction (PostgreSQL). */
+const OVERLAP_CHUNK_ROWS = 25_000;
 const PROGRESS_EVERY_MS = 2_000;
 
 /** An internal failure that retrying cannot fix (kept apart from file-level errors). */
@@ -274,8 +281,13 @@ async function runUpload(
     claimIds: { key: fieldEncryptionKeys(config).current, customerId },
   });
 
-  // ---- Pass 2: the row pipeline into staging. On PostgreSQL one COPY streams for the whole
-  // pass, so the database stores rows while the pipeline validates the next ones.
+  // ---- Pass 2: the row pipeline into staging, and (PostgreSQL) the final transaction at the
+  // same time. On PostgreSQL the final transaction opens now, takes the customer lock, and
+  // applies each committed staging chunk (decide, insert, update) while the pipeline validates
+  // the next rows: PostgreSQL's claim inserts and Node's pipeline run on two cores instead of
+  // one after the other. Nothing is visible before its commit, so a failure anywhere still
+  // leaves no claims. PGlite (one connection shared with the portal) stages everything first
+  // and runs the final transaction afterwards, as the spec's order describes.
   const results: ValidationResult[] = [];
   let minSubmitted: string | null = null;
   let lastProgressRows = 0;
@@ -290,57 +302,103 @@ async function runUpload(
     lastProgressRows = done;
     lastProgressAt = Date.now();
   };
-  const staging = await openStagingWriter(database, customerId, uploadId, {
+  const overlapped = database.kind === 'postgres' ? await db.startTransaction().execute() : null;
+  let chunkApplies: Promise<void> = Promise.resolve();
+  let chunkApplyError: unknown = null;
+  let anyMatched = false;
+  const applyChunkLater = (rows: { from: number; to: number }): void => {
+    if (!overlapped) return;
+    chunkApplies = chunkApplies
+      .then(async () => {
+        if (chunkApplyError) return;
+        const applied = await applyStagedChunk(overlapped, customerId, uploadId, rows);
+        if (applied.matched > 0) anyMatched = true;
+      })
+      .catch((error: unknown) => {
+        chunkApplyError ??= error;
+      });
+  };
+  const chunkRows = overlapped ? (options.overlapChunkRows ?? OVERLAP_CHUNK_ROWS) : Number.POSITIVE_INFINITY;
+  const stagingOptions = {
     ...(options.stagingBatchRows !== undefined && { pgliteBatchRows: options.stagingBatchRows }),
-  });
-  let staged: number;
+  };
+  let staging: StagingWriter | null = null;
+  let staged = 0;
+  let chunk = { from: 0, to: 0, rows: 0 };
+  const closeChunk = async (): Promise<void> => {
+    if (!staging) return;
+    const writer = staging;
+    staging = null;
+    staged += await writer.end();
+    if (chunk.rows > 0) applyChunkLater({ from: chunk.from, to: chunk.to });
+    chunk = { from: 0, to: 0, rows: 0 };
+    if (chunkApplyError) throw chunkApplyError;
+  };
+  let stagedAt = 0;
+  let trailingMix: OutcomeMix | null = null;
   try {
-    for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
-      ...(signal && { signal }),
-    })) {
-      if (record.line <= headerLine) continue;
-      const result = pipeline.processRow(record.cells, record.line);
-      if (result.status === 'skipped') continue;
-      for (const r of result.validationResults) results.push(r);
-      if (result.status === 'rejected') {
-        // The only thing logged about a PHI row: its number and the kind of hit, never a value.
-        if (result.logLine) logger.warn({ upload_id: uploadId }, result.logLine);
-      } else {
-        if (minSubmitted === null || result.row.submittedDate < minSubmitted) {
-          minSubmitted = result.row.submittedDate;
+    if (overlapped) await lockCustomerClaims(overlapped, customerId);
+    try {
+      for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
+        ...(signal && { signal }),
+      })) {
+        if (record.line <= headerLine) continue;
+        const result = pipeline.processRow(record.cells, record.line);
+        if (result.status === 'skipped') continue;
+        for (const r of result.validationResults) results.push(r);
+        if (result.status === 'rejected') {
+          // The only thing logged about a PHI row: its number and the kind of hit, never a value.
+          if (result.logLine) logger.warn({ upload_id: uploadId }, result.logLine);
+        } else {
+          if (minSubmitted === null || result.row.submittedDate < minSubmitted) {
+            minSubmitted = result.row.submittedDate;
+          }
+          if (result.duplicateOf === null) {
+            staging ??= await openStagingWriter(database, customerId, uploadId, stagingOptions);
+            await staging.write(result.row);
+            if (chunk.rows === 0) chunk.from = result.row.rowNumber;
+            chunk.to = result.row.rowNumber;
+            chunk.rows++;
+            if (chunk.rows >= chunkRows) await closeChunk();
+          }
         }
-        if (result.duplicateOf === null) await staging.write(result.row);
+        const done = pipeline.rowsProcessed;
+        if (
+          done - lastProgressRows >= PROGRESS_EVERY_ROWS ||
+          Date.now() - lastProgressAt >= PROGRESS_EVERY_MS
+        ) {
+          await writeProgress(done);
+        }
       }
-      const done = pipeline.rowsProcessed;
-      if (
-        done - lastProgressRows >= PROGRESS_EVERY_ROWS ||
-        Date.now() - lastProgressAt >= PROGRESS_EVERY_MS
-      ) {
-        await writeProgress(done);
-      }
+      await closeChunk();
+    } catch (error) {
+      const open = staging as StagingWriter | null;
+      if (open) await open.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
     }
-    staged = await staging.end();
+    await writeProgress(pipeline.rowsProcessed);
+    await chunkApplies;
+    if (chunkApplyError) throw chunkApplyError;
+    if (staged > 0 && !overlapped) await analyzeStagingRows(db);
+    stagedAt = Date.now();
+    await options.afterStaging?.();
+    // Read before the final transaction changes the rollups: the anomaly baseline (§4.2).
+    trailingMix = minSubmitted ? await trailingOutcomeMix(db, customerId, minSubmitted) : null;
   } catch (error) {
-    await staging.abort(error instanceof Error ? error : new Error(String(error)));
+    await chunkApplies;
+    if (overlapped) await overlapped.rollback().execute();
     if (error instanceof CsvFileError) {
       await deleteStagingRows(db, customerId, uploadId);
       return failUpload(deps, upload, error.fileError, null, startedAt);
     }
     throw error;
   }
-  await writeProgress(pipeline.rowsProcessed);
-  if (staged > 0) await analyzeStagingRows(db);
-  const stagedAt = Date.now();
-  await options.afterStaging?.();
-
-  // Read before the final transaction changes the rollups: the anomaly baseline (§4.2).
-  const trailingMix = minSubmitted ? await trailingOutcomeMix(db, customerId, minSubmitted) : null;
 
   // ---- The final transaction (§2.9).
-  const { report, status } = await db.transaction().execute(async (trx) => {
-    await lockCustomerClaims(trx, customerId);
+  const finish = async (trx: Kysely<DB>) => {
     if (staged > 0) {
-      await applyStagedRows(trx, customerId, uploadId);
+      if (overlapped) await finishStagedRows(trx, customerId, uploadId, { anyMatched });
+      else await applyStagedRows(trx, customerId, uploadId);
       for await (const decision of stagedNonInsertDecisions(trx, customerId, uploadId)) {
         pipeline.settle(decision.rowNumber, decision.decision);
       }
@@ -358,7 +416,26 @@ async function runUpload(
     await deleteStagingRows(trx, customerId, uploadId);
     await deleteUploadFile(trx, customerId, uploadId);
     return { report, status };
-  });
+  };
+  let outcome: Awaited<ReturnType<typeof finish>>;
+  if (overlapped) {
+    try {
+      outcome = await finish(overlapped);
+      await overlapped.commit().execute();
+    } catch (error) {
+      await overlapped
+        .rollback()
+        .execute()
+        .catch(() => {});
+      throw error;
+    }
+  } else {
+    outcome = await db.transaction().execute(async (trx) => {
+      await lockCustomerClaims(trx, customerId);
+      return finish(trx);
+    });
+  }
+  const { report, status } = outcome;
 
   const committedAt = Date.now();
   if (status !== 'failed') {

@@ -308,6 +308,31 @@ export async function applyStagedRows(
   customerId: number,
   uploadId: number,
 ): Promise<AppliedStaging> {
+  const chunk = await applyStagedChunk(trx, customerId, uploadId);
+  const finished = await finishStagedRows(trx, customerId, uploadId, { anyMatched: chunk.matched > 0 });
+  return { inserted: chunk.inserted, updated: chunk.updated, ...finished };
+}
+
+export interface AppliedStagingChunk {
+  /** Staged rows that found a stored claim with their identity (update or duplicate). */
+  matched: number;
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Steps 1–3 of `applyStagedRows` for the staged rows of an upload, or only those with
+ * `row_number` in `rows` (inclusive): decide, insert, update. An upload may be applied chunk by
+ * chunk in one transaction while later chunks are still being staged (PostgreSQL), because
+ * identities are unique within an upload's staged rows: no chunk decides against another.
+ */
+export async function applyStagedChunk(
+  trx: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  rows?: { from: number; to: number },
+): Promise<AppliedStagingChunk> {
+  const inRange = rows ? sql`AND s.row_number BETWEEN ${rows.from} AND ${rows.to}` : sql``;
   // 1. Decide against stored claims (rows without a stored twin keep the default 'insert').
   const matched = await sql`
     UPDATE upload_staging_rows s
@@ -318,8 +343,9 @@ export async function applyStagedRows(
              ELSE 'duplicate' END,
            old_submitted_date = c.submitted_date
       FROM claims c
-     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId}
+     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} ${inRange}
        AND c.customer_id = s.customer_id AND c.identity_key = s.identity_key`.execute(trx);
+  const matchedRows = Number(matched.numAffectedRows ?? 0n);
 
   // 2. Inserts.
   const columns = sql.raw(LINE_COLUMNS.join(', '));
@@ -328,16 +354,16 @@ export async function applyStagedRows(
     INSERT INTO claims (customer_id, upload_id, first_upload_id, source_row_number, ${columns})
     SELECT s.customer_id, s.upload_id, s.upload_id, s.row_number, ${fromStaging}
       FROM upload_staging_rows s
-     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} AND s.decision = 'insert'
+     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} ${inRange} AND s.decision = 'insert'
      ORDER BY s.row_number`.execute(trx);
 
   // 3. Re-adjudication updates — only when some row matched a stored claim: a first upload
   // never pays for the join.
-  const anyMatched = Number(matched.numAffectedRows ?? 0n) > 0;
   const assignments = sql.raw(LINE_COLUMNS.map((c) => `${c} = s.${c}`).join(', '));
-  const updated = !anyMatched
-    ? { numAffectedRows: 0n }
-    : await sql`
+  const updated =
+    matchedRows === 0
+      ? { numAffectedRows: 0n }
+      : await sql`
     UPDATE claims c
        SET ${assignments},
            upload_id = s.upload_id,
@@ -346,10 +372,26 @@ export async function applyStagedRows(
            reversed = false,
            updated_at = now()
       FROM upload_staging_rows s
-     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} AND s.decision = 'update'
+     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} ${inRange} AND s.decision = 'update'
        AND c.customer_id = s.customer_id AND c.identity_key = s.identity_key`.execute(trx);
+  return {
+    matched: matchedRows,
+    inserted: Number(inserted.numAffectedRows ?? 0n),
+    updated: Number(updated.numAffectedRows ?? 0n),
+  };
+}
 
-  // 4. Rollups of every touched day.
+/**
+ * Step 4 of `applyStagedRows`, once every chunk is applied: recomputes the rollups of every
+ * touched day (new dates, and the old dates of updated claims) and counts the duplicates.
+ * `anyMatched` = some chunk matched a stored claim (else there are no duplicates to count).
+ */
+export async function finishStagedRows(
+  trx: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+  options: { anyMatched: boolean },
+): Promise<{ duplicates: number; days: string[] }> {
   const dayRows = await sql<{ day: string }>`
     SELECT DISTINCT day FROM (
       SELECT submitted_date AS day FROM upload_staging_rows
@@ -361,17 +403,12 @@ export async function applyStagedRows(
   const days = dayRows.rows.map((row) => row.day);
   await recomputeRollupDays(trx, customerId, days);
 
-  const counts = !anyMatched
+  const counts = !options.anyMatched
     ? { rows: [{ n: '0' }] }
     : await sql<{ n: string }>`
     SELECT count(*) AS n FROM upload_staging_rows
      WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'duplicate'`.execute(trx);
-  return {
-    inserted: Number(inserted.numAffectedRows ?? 0n),
-    updated: Number(updated.numAffectedRows ?? 0n),
-    duplicates: Number(counts.rows[0]?.n ?? 0),
-    days,
-  };
+  return { duplicates: Number(counts.rows[0]?.n ?? 0), days };
 }
 
 /**
