@@ -206,6 +206,22 @@ describe('claim-number protection', () => {
     expect(p.last4).toBe('1001');
     expect(claimIdLast4('AB')).toBe('AB');
   });
+
+  it('reuses the protected form of a recent claim number (lines of one claim), not of old ones', () => {
+    const protector = createClaimIdProtector(key, 1);
+    const first = protector.protect('C-1001');
+    expect(protector.protect('C-1001')).toBe(first);
+    const other = protector.protect('C-1002');
+    expect(other.hash).not.toBe(first.hash);
+    expect(decryptClaimId(key, other.enc)).toBe('C-1002');
+    // Once many other numbers came by, it is protected afresh (new nonce, same hash).
+    for (let n = 0; n < 100; n++) protector.protect(`X-${n}`);
+    const again = protector.protect('C-1001');
+    expect(again).not.toBe(first);
+    expect(again.hash).toBe(first.hash);
+    expect(again.enc.equals(first.enc)).toBe(false);
+    expect(decryptClaimId(key, again.enc)).toBe('C-1001');
+  });
 });
 
 describe('identity (§2.8)', () => {
