@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { histogramMedian } from '../stats/histogram.ts';
+import { mulberry32 } from '../synthetic/prng.ts';
 import { addDays } from './dates.ts';
 import { runDenialScope } from './denialscope.ts';
 import { aggregateDriftGroups, driftWatchWindows, runDriftWatch } from './driftwatch.ts';
 import { type ClaimLine, rollupsFromClaims } from './rollup-fixtures.ts';
-
-/** mulberry32: tiny deterministic PRNG so the property test is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T = '2026-03-02';
 const PAYERS = ['Aetna', 'Cigna', 'Humana', 'Medicare'];
@@ -28,7 +17,7 @@ const GROUPS = ['E&M', 'RAD', 'SURG'];
  * has real work to do.
  */
 function noDriftClaims(seed: number): ClaimLine[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const claims: ClaimLine[] = [];
   for (const payer of PAYERS) {
     for (const group of GROUPS) {

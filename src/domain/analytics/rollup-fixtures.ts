@@ -5,6 +5,8 @@
  * "every analytic result from rollups equals the same computation over raw claims".
  * Not used in production (ingestion maintains the rollups in SQL).
  */
+
+import { mulberry32 } from '../synthetic/prng.ts';
 import { addDays, daysBetween } from './dates.ts';
 import { formatCentsDecimal, parseCents } from './money.ts';
 import type { DailyRollupRow, Outcome } from './rollups.ts';
@@ -153,18 +155,6 @@ export function rollupsFromClaims(claims: readonly ClaimLine[]): DailyRollupRow[
   }));
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so fixtures are reproducible. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * A varied DriftWatch claim set for `[asOf − 120, asOf + 3)`: 4 payers (one non-ASCII) × 4 CPT
  * groups, 2–6 claims per payer, group and day, ~12 % denied over 3 reasons, ~5 % OTHER, random
@@ -175,7 +165,7 @@ function seededRandom(seed: number): () => number {
  * DriftWatch gives identical results.
  */
 export function variedDriftClaims(asOf: string, seed = 7): ClaimLine[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const payers = ['Aetna', 'Cigna', 'Humana', 'Ünited Health'];
   const groups = ['EVAL', 'SURG', 'RAD', 'e&m'];
   const reasons = ['CO-16', 'CO-97', null];
