@@ -303,21 +303,7 @@ async function runUpload(
     lastProgressAt = Date.now();
   };
   const overlapped = database.kind === 'postgres' ? await db.startTransaction().execute() : null;
-  let chunkApplies: Promise<void> = Promise.resolve();
-  let chunkApplyError: unknown = null;
-  let anyMatched = false;
-  const applyChunkLater = (rows: { from: number; to: number }): void => {
-    if (!overlapped) return;
-    chunkApplies = chunkApplies
-      .then(async () => {
-        if (chunkApplyError) return;
-        const applied = await applyStagedChunk(overlapped, customerId, uploadId, rows);
-        if (applied.matched > 0) anyMatched = true;
-      })
-      .catch((error: unknown) => {
-        chunkApplyError ??= error;
-      });
-  };
+  const applier = overlapped ? new StagedChunkApplier(overlapped, customerId, uploadId) : null;
   const chunkRows = overlapped ? (options.overlapChunkRows ?? OVERLAP_CHUNK_ROWS) : Number.POSITIVE_INFINITY;
   const stagingOptions = {
     ...(options.stagingBatchRows !== undefined && { pgliteBatchRows: options.stagingBatchRows }),
@@ -330,9 +316,9 @@ async function runUpload(
     const writer = staging;
     staging = null;
     staged += await writer.end();
-    if (chunk.rows > 0) applyChunkLater({ from: chunk.from, to: chunk.to });
+    if (chunk.rows > 0) applier?.apply({ from: chunk.from, to: chunk.to });
     chunk = { from: 0, to: 0, rows: 0 };
-    if (chunkApplyError) throw chunkApplyError;
+    applier?.throwIfFailed();
   };
   let stagedAt = 0;
   let trailingMix: OutcomeMix | null = null;
@@ -377,15 +363,14 @@ async function runUpload(
       throw error;
     }
     await writeProgress(pipeline.rowsProcessed);
-    await chunkApplies;
-    if (chunkApplyError) throw chunkApplyError;
+    await applier?.drain();
     if (staged > 0 && !overlapped) await analyzeStagingRows(db);
     stagedAt = Date.now();
     await options.afterStaging?.();
     // Read before the final transaction changes the rollups: the anomaly baseline (§4.2).
     trailingMix = minSubmitted ? await trailingOutcomeMix(db, customerId, minSubmitted) : null;
   } catch (error) {
-    await chunkApplies;
+    await applier?.settled();
     if (overlapped) await overlapped.rollback().execute();
     if (error instanceof CsvFileError) {
       await deleteStagingRows(db, customerId, uploadId);
@@ -397,7 +382,7 @@ async function runUpload(
   // ---- The final transaction (§2.9).
   const finish = async (trx: Kysely<DB>) => {
     if (staged > 0) {
-      if (overlapped) await finishStagedRows(trx, customerId, uploadId, { anyMatched });
+      if (applier) await finishStagedRows(trx, customerId, uploadId, { anyMatched: applier.anyMatched });
       else await applyStagedRows(trx, customerId, uploadId);
       for await (const decision of stagedNonInsertDecisions(trx, customerId, uploadId)) {
         pipeline.settle(decision.rowNumber, decision.decision);
@@ -471,6 +456,50 @@ async function runUpload(
     duplicateRows: report.duplicateRows,
     rejectedRows: report.rejectedRows,
   };
+}
+
+/**
+ * Applies committed staging chunks in the open final transaction one after another, in the
+ * background of pass 2 (PostgreSQL). The first failure stops later chunks and is rethrown by
+ * `throwIfFailed` / `drain`; a rejected promise is never left unobserved.
+ */
+class StagedChunkApplier {
+  anyMatched = false;
+  private queue: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | null = null;
+
+  constructor(
+    private readonly trx: Kysely<DB>,
+    private readonly customerId: number,
+    private readonly uploadId: number,
+  ) {}
+
+  apply(rows: { from: number; to: number }): void {
+    this.queue = this.queue
+      .then(async () => {
+        if (this.failure) return;
+        const applied = await applyStagedChunk(this.trx, this.customerId, this.uploadId, rows);
+        if (applied.matched > 0) this.anyMatched = true;
+      })
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      });
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits for every scheduled chunk; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.queue;
+    this.throwIfFailed();
+  }
+
+  /** Waits for every scheduled chunk without throwing (before a rollback). */
+  async settled(): Promise<void> {
+    await this.queue;
+  }
 }
 
 /** Counters, status, messages, ingestion record, events and audit of a finished upload. */
