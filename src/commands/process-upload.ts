@@ -371,7 +371,12 @@ async function runUpload(
     trailingMix = minSubmitted ? await trailingOutcomeMix(db, customerId, minSubmitted) : null;
   } catch (error) {
     await applier?.settled();
-    if (overlapped) await overlapped.rollback().execute();
+    // A broken connection must not hide the original error or skip the cleanup below.
+    if (overlapped)
+      await overlapped
+        .rollback()
+        .execute()
+        .catch(() => {});
     if (error instanceof CsvFileError) {
       await deleteStagingRows(db, customerId, uploadId);
       return failUpload(deps, upload, error.fileError, null, startedAt);
