@@ -5,6 +5,7 @@
  */
 
 import { CANONICAL_COLUMNS } from '../claims/columns.ts';
+import { defaultCptGroup } from '../claims/normalize.ts';
 
 /** The template's 16 columns, in order: the ingestion contract itself. */
 export const TEMPLATE_COLUMNS = CANONICAL_COLUMNS;
@@ -172,22 +173,6 @@ export const DEMO_CPT_GROUPS: readonly (readonly [string, string])[] = [
 ];
 
 const DEMO_GROUP_OF: ReadonlyMap<string, string> = new Map(DEMO_CPT_GROUPS);
-
-/** The built-in CPT group of a code (ingestion spec §5.2). */
-export function defaultCptGroup(code: string): string {
-  if (/^\d{5}$/.test(code)) {
-    const n = Number(code);
-    if (n >= 99202 && n <= 99499) return 'E&M';
-    if (n >= 100 && n <= 1999) return 'Anesthesia';
-    if (n >= 10004 && n <= 69990) return 'Surgery';
-    if (n >= 70010 && n <= 79999) return 'Radiology';
-    if (n >= 80047 && n <= 89398) return 'Pathology & Lab';
-    if ((n >= 90281 && n <= 99199) || (n >= 99500 && n <= 99607)) return 'Medicine';
-    return 'OTHER';
-  }
-  if (/^[A-Z]\d{4}$/.test(code)) return 'HCPCS';
-  return 'OTHER';
-}
 
 /** The groups a code belongs to for scenario targeting: its demo group (if any) and built-in group. */
 export function cptGroupsOf(code: string): string[] {

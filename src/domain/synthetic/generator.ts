@@ -8,6 +8,7 @@
  * stream them to disk or into ingestion without holding a whole file.
  */
 import { createHash } from 'node:crypto';
+import { defaultCptGroup } from '../claims/normalize.ts';
 import {
   AUTH_OBTAINED_SHARE,
   AUTH_REQUIRED_CPTS,
@@ -20,7 +21,6 @@ import {
   cptGroupsOf,
   DECISION_LAGS,
   DENIAL_CODES,
-  defaultCptGroup,
   denialText,
   EM_MODIFIER_25_SHARE,
   EM_TELEHEALTH_SHARE,
