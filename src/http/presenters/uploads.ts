@@ -100,6 +100,19 @@ export function qualityCategoryLabels(report: QualityReportRecord): string[] {
   return out;
 }
 
+/** The counters of a stored quality report that the §4.3 recommendations read. */
+export function recommendationReport(report: QualityReportRecord) {
+  return {
+    totalRows: report.total_rows,
+    acceptedRows: report.accepted_rows,
+    phiRows: report.phi_rows,
+    missingFieldsRows: report.missing_fields_rows,
+    duplicateRows: report.duplicate_rows,
+    identifierColumns: report.identifier_columns,
+    ruleFailureCounts: report.rule_failure_counts,
+  };
+}
+
 /** Recommendations of §4.3 for one upload (critical anomalies of the upload counted). */
 export async function uploadRecommendations(
   db: Kysely<DB>,
@@ -108,15 +121,7 @@ export async function uploadRecommendations(
 ): Promise<string[]> {
   const anomalies = await listAnomaliesOfUpload(db, customerId, report.upload_id);
   return recommendations({
-    report: {
-      totalRows: report.total_rows,
-      acceptedRows: report.accepted_rows,
-      phiRows: report.phi_rows,
-      missingFieldsRows: report.missing_fields_rows,
-      duplicateRows: report.duplicate_rows,
-      identifierColumns: report.identifier_columns,
-      ruleFailureCounts: report.rule_failure_counts,
-    },
+    report: recommendationReport(report),
     criticalAnomalies: anomalies.filter((a) => a.severity === 'critical').length,
   });
 }

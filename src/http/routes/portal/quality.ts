@@ -29,6 +29,7 @@ import type { Services } from '../../../services.ts';
 import { requirePermission, requireView, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import { METRIC_TITLES, metricChart, uploadScoreChart } from '../../presenters/quality-charts.ts';
+import { recommendationReport } from '../../presenters/uploads.ts';
 import { field, queryParam } from './form.ts';
 
 const DAY_MS = 86_400_000;
@@ -136,15 +137,7 @@ export function registerQualityRoutes(app: FastifyInstance, services: Services):
         }),
         recommendations: latest
           ? recommendations({
-              report: {
-                totalRows: latest.total_rows,
-                acceptedRows: latest.accepted_rows,
-                phiRows: latest.phi_rows,
-                missingFieldsRows: latest.missing_fields_rows,
-                duplicateRows: latest.duplicate_rows,
-                identifierColumns: latest.identifier_columns,
-                ruleFailureCounts: latest.rule_failure_counts,
-              },
+              report: recommendationReport(latest),
               criticalAnomalies: openCritical,
             })
           : [],
@@ -212,15 +205,7 @@ export function registerQualityRoutes(app: FastifyInstance, services: Services):
             duplicateRows: report.duplicate_rows,
           } as Parameters<typeof categoryLabels>[0]),
           recommendations: recommendations({
-            report: {
-              totalRows: report.total_rows,
-              acceptedRows: report.accepted_rows,
-              phiRows: report.phi_rows,
-              missingFieldsRows: report.missing_fields_rows,
-              duplicateRows: report.duplicate_rows,
-              identifierColumns: report.identifier_columns,
-              ruleFailureCounts: report.rule_failure_counts,
-            },
+            report: recommendationReport(report),
             criticalAnomalies: openCritical,
             ruleNames: Object.fromEntries(rules.map((r) => [r.code, r.name])),
           }),
