@@ -8,7 +8,6 @@ import {
   addMember,
   changeMemberRole,
   removeMember,
-  type TeamDeps,
   type TeamOutcome,
 } from '../../../commands/manage-team.ts';
 import { endUserSessions } from '../../../commands/password-reset.ts';
@@ -37,6 +36,7 @@ import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginateArray } from '../../pagination.ts';
 import { presentCustomer, presentMember } from '../../presenters/accounts.ts';
+import { teamDepsFor } from '../../team-deps.ts';
 
 type Body = Record<string, unknown>;
 
@@ -266,19 +266,6 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
     return paginateArray(request, members.map(presentMember));
   });
 
-  function teamDeps(request: FastifyRequest): TeamDeps {
-    return {
-      db,
-      config: services.config,
-      mailer: services.mailer,
-      sessions: services.sessions,
-      now: services.clock.now(),
-      requestId: request.id,
-      ip: request.ip,
-      logger: request.log,
-    };
-  }
-
   function sendOutcome(reply: FastifyReply, outcome: Exclude<TeamOutcome, { ok: true }>) {
     if (outcome.kind === 'not_found') return apiError(reply, 404, 'not_found', 'Not found.');
     if (outcome.kind === 'invalid') return invalid(reply, outcome.errors);
@@ -311,7 +298,7 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
     else if (!role) errors['role'] = [`"${roleText}" is not a valid choice.`];
     if (Object.keys(errors).length > 0) return invalid(reply, errors);
     const customerId = request.apiCustomerId as number;
-    const outcome = await addMember(teamDeps(request), request.apiActor, customerId, {
+    const outcome = await addMember(teamDepsFor(services, request), request.apiActor, customerId, {
       username,
       email,
       firstName: str(data['first_name'])?.trim() ?? '',
@@ -344,7 +331,13 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
       return invalid(reply, {
         role: [roleText === null ? 'This field is required.' : `"${roleText}" is not a valid choice.`],
       });
-    const outcome = await changeMemberRole(teamDeps(request), request.apiActor, customerId, id, role);
+    const outcome = await changeMemberRole(
+      teamDepsFor(services, request),
+      request.apiActor,
+      customerId,
+      id,
+      role,
+    );
     if (!outcome.ok) return sendOutcome(reply, outcome);
     const member = await findMember(db, customerId, id);
     return member ? presentMember(member) : apiError(reply, 404, 'not_found', 'Not found.');
@@ -356,7 +349,7 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
     const id = parseId(request.params.id);
     if (id === null) return apiError(reply, 404, 'not_found', 'Not found.');
     const outcome = await removeMember(
-      teamDeps(request),
+      teamDepsFor(services, request),
       request.apiActor,
       request.apiCustomerId as number,
       id,

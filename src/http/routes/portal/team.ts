@@ -3,7 +3,6 @@ import {
   addMember,
   changeMemberRole,
   removeMember,
-  type TeamDeps,
   type TeamOutcome,
 } from '../../../commands/manage-team.ts';
 import { listMembers } from '../../../db/repositories/memberships.repository.ts';
@@ -12,6 +11,7 @@ import { TEAM_MESSAGES } from '../../../domain/accounts/team-rules.ts';
 import type { Services } from '../../../services.ts';
 import { requireView, sendErrorPage, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { teamDepsFor } from '../../team-deps.ts';
 import { field } from './form.ts';
 
 function formatTable(date: Date | null): string {
@@ -61,16 +61,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services): vo
   app.post('/portal/team/', { preHandler: requireView }, async (request, reply) => {
     const { auth } = request;
     const customerId = auth.customer!.id;
-    const deps: TeamDeps = {
-      db,
-      config: services.config,
-      mailer: services.mailer,
-      sessions: services.sessions,
-      now: services.clock.now(),
-      requestId: request.id,
-      ip: request.ip,
-      logger: request.log,
-    };
+    const deps = teamDepsFor(services, request);
     const action = field(request, 'action');
     const membershipId = parseId(field(request, 'membership_id'));
     let outcome: TeamOutcome;
