@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ClaimRow } from '../../domain/claims/index.ts';
-import { type CopyValue, type CopyWriter, copyRows, openCopyWriter } from '../copy.ts';
+import { type CopyValue, type CopyWriter, openCopyWriter } from '../copy.ts';
 import type { Database } from '../database.ts';
 import type { ClaimDailyRollupsTable, ClaimsTable, DB } from '../schema.ts';
 
@@ -153,21 +153,6 @@ export function stagingTuple(customerId: number, uploadId: number, row: ClaimRow
     row.adjustments,
     row.remarkCodes,
   ];
-}
-
-/** Bulk-loads validated rows of an upload into staging (outside any transaction). */
-export async function copyStagingRows(
-  database: Database,
-  customerId: number,
-  uploadId: number,
-  rows: readonly ClaimRow[],
-): Promise<number> {
-  return copyRows(
-    database,
-    'upload_staging_rows',
-    STAGING_COPY_COLUMNS,
-    rows.map((row) => stagingTuple(customerId, uploadId, row)),
-  );
 }
 
 /** An open bulk load of one upload's validated rows into staging (see `openCopyWriter`). */
