@@ -155,4 +155,33 @@ describe(`column mapping step and sweeper (${onPostgres ? 'PostgreSQL' : 'PGlite
       error_message: 'Processing was interrupted and could not be completed. Please upload the file again.',
     });
   });
+
+  it('the sweeper deletes staging rows of uploads that are not processing (staging has no foreign key)', async () => {
+    harness = await createIngestionHarness();
+    const h = harness;
+    const db = h.services.database.db;
+    const ok = csv('payer,cpt,submitted_date,decided_date,outcome', [
+      'Aetna,99213,2024-01-15,2024-01-20,PAID',
+    ]);
+    const done = await h.ingest('done.csv', ok);
+    const { upload: running } = await h.submit('running.csv', ok, { allowDuplicate: true });
+    await h.settled(running.id);
+    // A live upload (fresh progress) keeps its rows; a finished one's leftovers go.
+    await db
+      .updateTable('uploads')
+      .set({ status: 'processing', progress_updated_at: sql`now()` })
+      .where('id', '=', running.id)
+      .execute();
+    const stagingRow = (uploadId: number, rowNumber: number) =>
+      sql`INSERT INTO upload_staging_rows (customer_id, upload_id, row_number, identity_key, row_hash,
+            payer, payer_raw, cpt, cpt_group, submitted_date, decided_date, outcome)
+          VALUES (${h.customerId}, ${uploadId}, ${rowNumber}, ${`h:${rowNumber}`}, ${'0'.repeat(64)},
+            'Aetna', 'Aetna', '99213', 'E&M', '2024-01-15', '2024-01-20', 'PAID')`.execute(db);
+    await stagingRow(done.id, 2);
+    await stagingRow(running.id, 2);
+
+    await sweepUploads({ database: h.services.database, queue: h.services.queue });
+    expect(await countStagingRows(db, h.customerId, done.id)).toBe(0);
+    expect(await countStagingRows(db, h.customerId, running.id)).toBe(1);
+  });
 });
