@@ -238,37 +238,12 @@ export async function countStagingRows(
 // ---------------------------------------------------------------------------------------
 // The final transaction (§2.9)
 
-/** Claim-line columns copied from staging on insert and update (everything but bookkeeping). */
-const LINE_COLUMNS = [
-  'identity_key',
-  'claim_id_enc',
-  'claim_id_hash',
-  'claim_id_last4',
-  'line_occurrence',
-  'row_hash',
-  'payer',
-  'payer_raw',
-  'cpt',
-  'cpt_group',
-  'modifiers',
-  'submitted_date',
-  'decided_date',
-  'payment_date',
-  'outcome',
-  'outcome_raw',
-  'allowed_amount',
-  'billed_amount',
-  'paid_amount',
-  'denial_reason_code',
-  'denial_reason_text',
-  'authorization_required',
-  'authorization_obtained',
-  'place_of_service',
-  'claim_status_code',
-  'payer_claim_control_number',
-  'adjustments',
-  'remark_codes',
-] as const;
+/**
+ * Claim-line columns copied from staging on insert and update: the staged columns but the
+ * staging row's own key (customer, upload, row number), which `claims` stores differently.
+ */
+const STAGING_KEY_COLUMNS: ReadonlySet<string> = new Set(['customer_id', 'upload_id', 'row_number']);
+const LINE_COLUMNS = STAGING_COPY_COLUMNS.filter((column) => !STAGING_KEY_COLUMNS.has(column));
 
 export interface AppliedStaging {
   inserted: number;
