@@ -60,3 +60,38 @@ export function weekday(date: string): number {
 export function latestMondayOnOrBefore(date: string): string {
   return addDays(date, -((weekday(date) + 6) % 7));
 }
+
+/**
+ * What a run knows about how far back the customer's data reaches (issue 9, left truncation).
+ * A window of decisions made on day D can only hold claims submitted on or after the first day
+ * of the data, so early in a short history the slow claims are missing and every decision looks
+ * fast. A day is "mature" once `maturityDays` (the 95th percentile of decision days) have passed
+ * since the data began; baselines start no earlier than that.
+ */
+export interface HistoryCoverage {
+  /** First `submitted_date` in the customer's data. */
+  readonly dataStart: string;
+  /** 95th percentile of decision days over the customer's decisions (whole days, capped). */
+  readonly maturityDays: number;
+}
+
+/** Longest maturity margin applied (a payer slower than this is not waited for). */
+export const MAX_MATURITY_DAYS = 120;
+
+/**
+ * The baseline window a product may use: the nominal one, or its mature part when the data
+ * begins too late for its first days to hold every decision (`start` moves forward, never past
+ * `end`).
+ */
+export function matureBaseline(nominal: DateWindow, history?: HistoryCoverage): DateWindow {
+  if (!history) return nominal;
+  const margin = Math.min(Math.max(0, Math.ceil(history.maturityDays)), MAX_MATURITY_DAYS);
+  const matureFrom = addDays(history.dataStart, margin);
+  if (matureFrom <= nominal.start) return nominal;
+  return { start: matureFrom < nominal.end ? matureFrom : nominal.end, end: nominal.end };
+}
+
+/** Days in a window `[start, end)` (0 when empty). */
+export function windowDays(window: DateWindow): number {
+  return Math.max(0, daysBetween(window.start, window.end));
+}

@@ -1,17 +1,26 @@
 /**
  * DelayGuard (analytics §7): is a payer taking longer to pay? Compares the mean days to payment
- * of the last 14 days with the 60 days before, per payer. No significance test.
+ * of the claims decided in the last 14 days with those decided in the 60 days before, per payer.
+ * Issue 9 adds a one-sided Welch t-test on the days (gated like the other products' tests), so a
+ * few slow claims of a small payer no longer make a finding.
  */
 import { reaches, roundHalfAwayFromZero, toScore } from '../stats/numeric.ts';
-import { type DateWindow, windowBefore } from './dates.ts';
+import { summaryFromSums, welchTTestUpper } from '../stats/welch-t.ts';
+import { type DateWindow, type HistoryCoverage, matureBaseline, windowBefore, windowDays } from './dates.ts';
 import {
+  capSeverityLevel,
   countBy,
   countNewFingerprints,
   deltaPercent,
+  type EmergingCandidate,
   type FindingDraft,
   findingFingerprint,
+  finishEmerging,
+  gateTests,
   type JsonObject,
   LIKELY_CAUSES,
+  type Sensitivity,
+  type TestCandidate,
 } from './findings.ts';
 import { confidenceLabel, SEVERITY_LEVEL_SCORE, type SeverityLabel, severityLabel } from './labels.ts';
 import { divRoundHalfAwayFromZero, formatCentsDecimal, parseCents } from './money.ts';
@@ -23,7 +32,12 @@ export const DELAYGUARD_DEFAULTS = {
   current_days: 14,
   baseline_days: 60,
   min_sample: 10,
+  /** Payers with at least this many claims per window (but < min_sample) feed the emerging list only. */
+  watch_sample: 5,
+  /** Shortest baseline (days) after the maturity rule; a shorter history evaluates nothing. */
+  min_baseline_days: 14,
   completeness_floor: 0.8,
+  fdr_q: 0.05,
 } as const;
 
 /** Run options. */
@@ -31,13 +45,25 @@ export interface DelayGuardOptions {
   readonly customerId: string | number;
   readonly asOf: string;
   readonly existingFingerprints?: ReadonlySet<string>;
+  /** Customer `drift_sensitivity` (now gates DelayGuard's test too); default `strict`. */
+  readonly sensitivity?: Sensitivity;
+  /** How far back the data reaches (maturity rule); without it the nominal windows are used. */
+  readonly history?: HistoryCoverage;
+  /** Emerging keys of the previous run with their `consecutive_runs`. */
+  readonly previousEmerging?: ReadonlyMap<string, number>;
 }
 
-/** Windows of §7.1: current `[T−14, T)`, baseline `[T−74, T−14)`. */
-export function delayGuardWindows(asOf: string): { baseline: DateWindow; current: DateWindow } {
+/**
+ * Windows of §7.1 on the decision timeline (claims DECIDED in them): current `[T−14, T)`,
+ * baseline `[T−74, T−14)` — with `history`, the baseline's mature part.
+ */
+export function delayGuardWindows(
+  asOf: string,
+  history?: HistoryCoverage,
+): { baseline: DateWindow; current: DateWindow } {
   const P = DELAYGUARD_DEFAULTS;
   return {
-    baseline: windowBefore(asOf, P.baseline_days + P.current_days, P.current_days),
+    baseline: matureBaseline(windowBefore(asOf, P.baseline_days + P.current_days, P.current_days), history),
     current: windowBefore(asOf, P.current_days, 0),
   };
 }
@@ -49,6 +75,8 @@ export interface DelayWindowStats {
   /** Observations in the merged payment_days_hist and their Σ days (exact integers). */
   readonly histCount: number;
   readonly histDaysSum: number;
+  /** Σ days² over the merged payment_days_hist (exact integers; the t-test's variance). */
+  readonly histDaysSumSq: number;
   /** Mean of the merged payment_days_hist; null when empty. */
   readonly avgDays: number | null;
   readonly allowedCents: bigint;
@@ -67,6 +95,7 @@ function windowStats(rows: readonly DailyRollupRow[]): DelayWindowStats {
   let claims = 0;
   let histCount = 0;
   let histDaysSum = 0;
+  let histDaysSumSq = 0;
   let allowedCents = 0n;
   let paymentDates = 0;
   const days = new Map<string, MutableDay>();
@@ -79,6 +108,7 @@ function windowStats(rows: readonly DailyRollupRow[]): DelayWindowStats {
       if (!(count > 0)) continue;
       rowHist += count;
       histDaysSum += Number(key) * count;
+      histDaysSumSq += Number(key) * Number(key) * count;
     }
     histCount += rowHist;
     const d = days.get(row.day) ?? { claims: 0, hist: 0 };
@@ -93,6 +123,7 @@ function windowStats(rows: readonly DailyRollupRow[]): DelayWindowStats {
     claims,
     histCount,
     histDaysSum,
+    histDaysSumSq,
     avgDays: histCount === 0 ? null : histDaysSum / histCount,
     allowedCents,
     activeDays: active.length,
@@ -109,8 +140,12 @@ export interface DelayPayer {
 }
 
 /** Groups rollups by payer and computes both windows' statistics. */
-export function aggregateDelayPayers(rows: readonly DailyRollupRow[], asOf: string): DelayPayer[] {
-  const w = delayGuardWindows(asOf);
+export function aggregateDelayPayers(
+  rows: readonly DailyRollupRow[],
+  asOf: string,
+  history?: HistoryCoverage,
+): DelayPayer[] {
+  const w = delayGuardWindows(asOf, history);
   const byPayer = new Map<string, { baseline: DailyRollupRow[]; current: DailyRollupRow[] }>();
   const put = (row: DailyRollupRow, which: 'baseline' | 'current'): void => {
     const e = byPayer.get(row.payer) ?? { baseline: [], current: [] };
@@ -155,10 +190,15 @@ export interface DelayGuardSummary extends JsonObject {
   readonly current_end: string;
   readonly payers_considered: number;
   readonly payers_evaluated: number;
+  /** Welch tests counted in the false-discovery family. */
+  readonly tests: number;
+  readonly held_back: number;
   readonly findings: number;
   readonly findings_by_severity_label: Readonly<Record<string, number>>;
   readonly data_quality_warnings: readonly DelayWarning[];
   readonly new_fingerprints: number;
+  readonly emerging: readonly EmergingCandidate[];
+  readonly insufficient_history: boolean;
 }
 
 /** Result of a DelayGuard run. */
@@ -168,104 +208,185 @@ export interface DelayGuardResult {
   readonly findings: FindingDraft[];
 }
 
+/** A payer whose slowdown met the rules of §7.1 steps 1–7, before the test's gate. */
+interface DelayCandidate {
+  readonly payer: string;
+  readonly b: DelayWindowStats;
+  readonly c: DelayWindowStats;
+  readonly delta: number;
+  readonly deltaPct: number;
+  readonly confidence: number;
+  readonly level: SeverityLabel;
+  readonly t: number;
+  readonly df: number | null;
+}
+
+function daysSummary(s: DelayWindowStats) {
+  return summaryFromSums(s.histCount, s.histDaysSum, s.histDaysSumSq);
+}
+
 /**
- * Runs DelayGuard for one customer at `asOf` (steps 1–9 of §7.1). Only slowdowns become findings.
- * The completeness floor is the guard against incomplete recent data: when fewer than 80% of the
- * current window's claims carry usable dates, the payer is reported as a warning, not judged.
+ * Runs DelayGuard for one customer at `asOf` (steps 1–9 of §7.1, on decided-date windows).
+ * Only slowdowns become findings. A payer's slowdown is tested with a one-sided Welch t-test on
+ * the days to payment (BH over the payers tested); `strict` needs `q <= 0.05` as in the other
+ * products, `reference` only the rules of §7.1. The completeness floor still guards against
+ * incomplete dates: below 80 % the payer is reported as a warning, not judged.
  */
 export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGuardOptions): DelayGuardResult {
   const P = DELAYGUARD_DEFAULTS;
   const customerId = String(options.customerId);
-  const w = delayGuardWindows(options.asOf);
-  const payers = aggregateDelayPayers(rows, options.asOf);
+  const sensitivity = options.sensitivity ?? 'strict';
+  const w = delayGuardWindows(options.asOf, options.history);
+  const insufficientHistory = windowDays(w.baseline) < P.min_baseline_days;
+  const payers = insufficientHistory ? [] : aggregateDelayPayers(rows, options.asOf, options.history);
   const warnings: DelayWarning[] = [];
-  const findings: FindingDraft[] = [];
+  const tests: TestCandidate<DelayCandidate>[] = [];
   let evaluated = 0;
 
   for (const { payer, baseline: b, current: c } of payers) {
-    // 1. Minimum sample in both windows.
-    if (b.claims < P.min_sample || c.claims < P.min_sample) continue;
+    // 1. Minimum sample in both windows (a smaller payer is only watched, for the emerging list).
+    const watchOnly = b.claims < P.min_sample || c.claims < P.min_sample;
+    if (b.claims < P.watch_sample || c.claims < P.watch_sample) continue;
     // 3. Completeness guard (checked before Δ: without dates there is no mean to compare).
     if (c.completeness < P.completeness_floor) {
-      const pct = roundHalfAwayFromZero(c.completeness * 100, 1).toFixed(1);
-      warnings.push({ payer, message: `Low date completeness (${pct}%)` });
+      if (!watchOnly) {
+        const pct = roundHalfAwayFromZero(c.completeness * 100, 1).toFixed(1);
+        warnings.push({ payer, message: `Low date completeness (${pct}%)` });
+      }
       continue;
     }
     if (b.avgDays === null || c.avgDays === null) continue;
     // 2. Δ and Δ% (0 when the baseline mean is 0).
     const delta = c.avgDays - b.avgDays;
     const deltaPct = b.avgDays === 0 ? 0 : (delta / b.avgDays) * 100;
-    evaluated += 1;
+    if (!watchOnly) evaluated += 1;
     // 4. Only slowdowns.
     if (!(delta > 0)) continue;
     // 5–7. Confidence, severity, skip small low-severity changes.
     const confidence = delayConfidence(c.claims, b.claims, c.completeness);
-    const level = delaySeverity(delta, confidence);
+    const level = capSeverityLevel(delaySeverity(delta, confidence), confidence);
     if (level === 'low' && !reaches(delta, 2)) continue;
-    // 8. Dollars at risk = (allowed_total_c / active_days_c) × Δ, exact: Δ = (S_c·N_b − S_b·N_c)/(N_c·N_b).
-    const risk = divRoundHalfAwayFromZero(
-      c.allowedCents *
-        (BigInt(c.histDaysSum) * BigInt(b.histCount) - BigInt(b.histDaysSum) * BigInt(c.histCount)),
-      BigInt(c.activeDays) * BigInt(c.histCount) * BigInt(b.histCount),
+    const sb = daysSummary(b);
+    const sc = daysSummary(c);
+    const welch = welchTTestUpper(sb, sc);
+    const pooled = summaryFromSums(
+      b.histCount + c.histCount,
+      b.histDaysSum + c.histDaysSum,
+      b.histDaysSumSq + c.histDaysSumSq,
     );
-    const severity = SEVERITY_LEVEL_SCORE[level];
-    findings.push({
-      customer_id: customerId,
-      product: 'delayguard',
-      signal_type: 'payment_delay_drift',
-      fingerprint: findingFingerprint(
-        customerId,
-        'delayguard',
-        'payment_delay_drift',
+    tests.push({
+      pValue: welch.pValue,
+      thresholdMet: true,
+      family: 'payment_delay_drift',
+      // Watched payers are not counted; equal days everywhere (variance 0) can never differ.
+      minimumP: watchOnly || pooled.variance === 0 ? 1 : 0,
+      evidenceMet: !watchOnly,
+      payload: {
         payer,
-        '',
-        w.current.start,
-        w.current.end,
-      ),
-      payer,
-      cpt_group: null,
-      denial_reason: null,
-      baseline_start: w.baseline.start,
-      baseline_end: w.baseline.end,
-      current_start: w.current.start,
-      current_end: w.current.end,
-      baseline_value: b.avgDays,
-      current_value: c.avgDays,
-      delta_value: delta,
-      unit: 'days',
-      delta_percent: deltaPercent(delta, b.avgDays),
-      baseline_count: b.claims,
-      current_count: c.claims,
-      direction: 'degrading',
-      severity,
-      severity_label: severityLabel(severity),
-      confidence,
-      confidence_label: confidenceLabel(confidence),
-      test: 'none',
-      p_value: null,
-      q_value: null,
-      estimated_impact: formatCentsDecimal(risk),
-      impact_kind: 'dollars_at_risk',
-      summary_text: paymentDelaySentence(payer, b.avgDays, c.avgDays, deltaPct),
-      details: {
-        baseline_window: { start: w.baseline.start, end: w.baseline.end },
-        current_window: { start: w.current.start, end: w.current.end },
-        baseline_avg_days: b.avgDays,
-        current_avg_days: c.avgDays,
-        delta_days: delta,
-        delta_percent: roundHalfAwayFromZero(deltaPct, 2),
-        baseline_payment_date_share: b.paymentDateShare,
-        current_payment_date_share: c.paymentDateShare,
-        current_completeness: c.completeness,
-        current_active_days: c.activeDays,
-        current_allowed_total: formatCentsDecimal(c.allowedCents),
-        severity_level: level,
-        data_quality_warnings: warnings.filter((x) => x.payer === payer),
-        likely_causes: LIKELY_CAUSES.payment_delay_drift,
-        note: 'Claims not yet decided are not in the data, so the most recent days can understate a slowdown.',
+        b,
+        c,
+        delta,
+        deltaPct,
+        confidence,
+        level,
+        t: welch.t,
+        df: Number.isFinite(welch.df) ? welch.df : null,
       },
     });
   }
+
+  const gated = gateTests(tests, sensitivity, P.fdr_q);
+  const findings: FindingDraft[] = gated
+    .filter((t) => t.accepted)
+    .map(({ payload: x, pValue, qValue }) => {
+      const { payer, b, c, delta } = x;
+      // 8. Dollars at risk = (allowed_total_c / active_days_c) × Δ, exact: Δ = (S_c·N_b − S_b·N_c)/(N_c·N_b).
+      const risk = divRoundHalfAwayFromZero(
+        c.allowedCents *
+          (BigInt(c.histDaysSum) * BigInt(b.histCount) - BigInt(b.histDaysSum) * BigInt(c.histCount)),
+        BigInt(c.activeDays) * BigInt(c.histCount) * BigInt(b.histCount),
+      );
+      const severity = SEVERITY_LEVEL_SCORE[x.level];
+      const bAvg = b.avgDays as number;
+      const cAvg = c.avgDays as number;
+      return {
+        customer_id: customerId,
+        product: 'delayguard' as const,
+        signal_type: 'payment_delay_drift' as const,
+        fingerprint: findingFingerprint(
+          customerId,
+          'delayguard',
+          'payment_delay_drift',
+          payer,
+          '',
+          w.current.start,
+          w.current.end,
+        ),
+        payer,
+        cpt_group: null,
+        denial_reason: null,
+        baseline_start: w.baseline.start,
+        baseline_end: w.baseline.end,
+        current_start: w.current.start,
+        current_end: w.current.end,
+        baseline_value: bAvg,
+        current_value: cAvg,
+        delta_value: delta,
+        unit: 'days' as const,
+        delta_percent: deltaPercent(delta, bAvg),
+        baseline_count: b.claims,
+        current_count: c.claims,
+        direction: 'degrading' as const,
+        severity,
+        severity_label: severityLabel(severity),
+        confidence: x.confidence,
+        confidence_label: confidenceLabel(x.confidence),
+        test: 'welch_t' as const,
+        p_value: pValue,
+        q_value: qValue,
+        estimated_impact: formatCentsDecimal(risk),
+        impact_kind: 'dollars_at_risk' as const,
+        summary_text: paymentDelaySentence(payer, bAvg, cAvg, x.deltaPct),
+        details: {
+          baseline_window: { start: w.baseline.start, end: w.baseline.end },
+          current_window: { start: w.current.start, end: w.current.end },
+          baseline_avg_days: bAvg,
+          current_avg_days: cAvg,
+          delta_days: delta,
+          delta_percent: roundHalfAwayFromZero(x.deltaPct, 2),
+          baseline_payment_date_share: b.paymentDateShare,
+          current_payment_date_share: c.paymentDateShare,
+          current_completeness: c.completeness,
+          current_active_days: c.activeDays,
+          current_allowed_total: formatCentsDecimal(c.allowedCents),
+          severity_level: x.level,
+          statistics: { t: x.t, df: x.df },
+          data_quality_warnings: warnings.filter((warning) => warning.payer === payer),
+          likely_causes: LIKELY_CAUSES.payment_delay_drift,
+          note: 'Windows hold the claims decided in them, so claims still waiting for a decision cannot make a payer look faster.',
+        },
+      };
+    });
+  const emerging = finishEmerging(
+    gated
+      .filter((t) => t.emerging !== null)
+      .map((t) => ({
+        signal_type: 'payment_delay_drift' as const,
+        payer: t.payload.payer,
+        subkey: '',
+        reason: t.emerging ?? 'not_significant',
+        direction: 'degrading' as const,
+        baseline_value: t.payload.b.avgDays as number,
+        current_value: t.payload.c.avgDays as number,
+        delta_value: t.payload.delta,
+        unit: 'days' as const,
+        baseline_count: t.payload.b.claims,
+        current_count: t.payload.c.claims,
+        p_value: t.pValue,
+        q_value: t.qValue,
+      })),
+    options.previousEmerging,
+  );
 
   return {
     parameters: {
@@ -273,6 +394,13 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
       baseline_days: P.baseline_days,
       min_sample: P.min_sample,
       completeness_floor: P.completeness_floor,
+      timeline: 'decided',
+      sensitivity,
+      fdr_q: P.fdr_q,
+      ...(options.history && {
+        data_start: options.history.dataStart,
+        maturity_days: options.history.maturityDays,
+      }),
     },
     summary: {
       baseline_start: w.baseline.start,
@@ -281,10 +409,14 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
       current_end: w.current.end,
       payers_considered: payers.length,
       payers_evaluated: evaluated,
+      tests: gated.filter((t) => t.counted).length,
+      held_back: gated.filter((t) => t.heldBack).length,
       findings: findings.length,
       findings_by_severity_label: countBy(findings, (f) => f.severity_label),
       data_quality_warnings: warnings,
       new_fingerprints: countNewFingerprints(findings, options.existingFingerprints ?? new Set()),
+      emerging,
+      insufficient_history: insufficientHistory,
     },
     findings,
   };

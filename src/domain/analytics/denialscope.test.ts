@@ -6,6 +6,7 @@ import { type ClaimLine, rollupsFromClaims } from './rollup-fixtures.ts';
 
 const T = '2026-03-04';
 
+/** `n` claims DECIDED on `day` (submitted 3 days before): windows hold decisions since issue 9. */
 function claims(
   n: number,
   payer: string,
@@ -17,8 +18,8 @@ function claims(
   return Array.from({ length: n }, () => ({
     payer,
     cpt_group: 'E&M',
-    submitted_date: day,
-    decided_date: addDays(day, 3),
+    submitted_date: addDays(day, -3),
+    decided_date: day,
     outcome,
     allowed_amount: allowed,
     denial_reason_code: outcome === 'DENIED' ? reason : null,
@@ -26,6 +27,7 @@ function claims(
 }
 
 const at = (offset: number) => addDays(T, -offset);
+const decisionRows = (list: readonly ClaimLine[]) => rollupsFromClaims(list, 'decided');
 
 function bySignal(findings: FindingDraft[], signal: string): FindingDraft {
   const f = findings.find((x) => x.signal_type === signal);
@@ -35,7 +37,7 @@ function bySignal(findings: FindingDraft[], signal: string): FindingDraft {
 
 describe('DenialScope acceptance examples (analytics §14)', () => {
   it('A11 — dollars spike, compared per day', () => {
-    const rows = rollupsFromClaims([
+    const rows = decisionRows([
       ...claims(12, 'Cigna', at(20), 'DENIED', 'CO-97', '100.00'),
       ...claims(12, 'Cigna', at(20), 'PAID', null, '100.00'),
       ...claims(20, 'Cigna', at(3), 'DENIED', 'CO-97', '100.00'),
@@ -100,7 +102,7 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
       list.push(...claims(5, 'Blue Cross Blue Shield', at(d), 'DENIED', 'CO-197', '150.00'));
       list.push(...claims(5, 'Blue Cross Blue Shield', at(d), 'PAID', null, '150.00'));
     }
-    const r = runDenialScope(rollupsFromClaims(list), { customerId: 42, asOf: T });
+    const r = runDenialScope(decisionRows(list), { customerId: 42, asOf: T });
     expect(r.findings.map((f) => f.signal_type)).toEqual(['denial_rate_spike', 'denial_dollars_spike']);
     expect(r.summary.tests).toBe(1);
 
@@ -130,7 +132,7 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
   });
 
   it('A13 — new denial reason', () => {
-    const rows = rollupsFromClaims(claims(12, 'Aetna', at(2), 'DENIED', 'CO-16', '180.00'));
+    const rows = decisionRows(claims(12, 'Aetna', at(2), 'DENIED', 'CO-16', '180.00'));
     const r = runDenialScope(rows, { customerId: 42, asOf: T });
     expect(r.findings).toHaveLength(1);
     const f = bySignal(r.findings, 'new_denial_reason');
@@ -158,7 +160,7 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
   }
 
   it('A14 — volume spike without dollars', () => {
-    const r = runDenialScope(rollupsFromClaims(a14(42, 25)), { customerId: 42, asOf: T });
+    const r = runDenialScope(decisionRows(a14(42, 25)), { customerId: 42, asOf: T });
     expect(r.summary.tests).toBe(2);
     expect(r.findings).toHaveLength(1);
     const f = bySignal(r.findings, 'denial_volume_spike');
@@ -168,7 +170,7 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
     expect(f.severity).toBe(0.75);
     expect(f.severity_label).toBe('high');
     expect(f.p_value).toBeCloseTo(0.017143, 6);
-    expect(f.q_value).toBeCloseTo(0.034287, 6);
+    expect(f.q_value).toBe(f.p_value); // the volume family has m = 1 (the rate test is its own family)
     expect(f.confidence).toBe(1);
     expect(f.estimated_impact).toBeNull();
     expect(f.unit).toBe('count_per_day');
@@ -177,18 +179,20 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
     expect(rate?.p_value).toBe(0.5);
   });
 
-  it('A14 counter-case — 21 → 14: held back in strict, critical in thresholds-only', () => {
-    const rows = rollupsFromClaims(a14(21, 14));
+  it('A14 counter-case — 18 → 12: held back in strict, critical in thresholds-only', () => {
+    // rel = (12 × 21)/(18 × 7) − 1 = 1.0 → critical; Poisson p = 0.05066 > 0.05 (m = 1 in its family).
+    const rows = decisionRows(a14(18, 12));
     const strict = runDenialScope(rows, { customerId: 42, asOf: T });
     expect(strict.findings).toEqual([]);
     expect(strict.summary.held_back).toBe(1);
     const held = strict.summary.tests_detail.find((t) => t.held_back);
-    expect(held?.p_value).toBeCloseTo(0.03633, 5);
-    expect(held?.q_value).toBeCloseTo(0.072659, 6);
+    expect(held?.p_value).toBeCloseTo(0.05066, 5);
+    expect(held?.q_value).toBe(held?.p_value);
     const reference = runDenialScope(rows, { customerId: 42, asOf: T, sensitivity: 'reference' });
     const f = bySignal(reference.findings, 'denial_volume_spike');
     expect(f.severity_label).toBe('critical');
-    expect(f.q_value).toBeCloseTo(0.072659, 6);
+    expect(f.confidence).toBe(0.75);
+    expect(f.q_value).toBeCloseTo(0.05066, 5);
   });
 
   it('A15 — reason buckets hold denied claims only', () => {
@@ -197,7 +201,7 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
       ...claims(1, 'Aetna', at(5), 'PAID', null, null),
       ...claims(1, 'Aetna', at(6), 'DENIED', 'CO-45', null),
     ];
-    const rows = rollupsFromClaims(list);
+    const rows = decisionRows(list);
     const buckets = rows
       .map((r) => [r.payer, r.denial_reason, r.outcome, r.claim_count])
       .reduce<Record<string, number>>((acc, [p, reason, o, n]) => {
@@ -232,7 +236,7 @@ describe('DenialScope rules', () => {
       list.push(...claims(12, payer, at(2), 'DENIED', 'CO-1', '100.00'));
       list.push(...claims(10, payer, at(2), 'PAID', null, '100.00'));
     }
-    const r = runDenialScope(rollupsFromClaims(list), { customerId: 1, asOf: T });
+    const r = runDenialScope(decisionRows(list), { customerId: 1, asOf: T });
     expect(r.findings.map((f) => `${f.signal_type}:${f.payer}:${f.denial_reason}`)).toEqual([
       'new_denial_reason:Alpha:NEW-1',
       'new_denial_reason:Zeta:NEW-1',
@@ -244,7 +248,7 @@ describe('DenialScope rules', () => {
   });
 
   it('ignores data outside the windows (incl. on or after as_of)', () => {
-    const rows = rollupsFromClaims([
+    const rows = decisionRows([
       ...claims(30, 'Aetna', T, 'DENIED', 'CO-16', '10.00'),
       ...claims(30, 'Aetna', at(29), 'DENIED', 'CO-16', '10.00'),
     ]);
@@ -257,5 +261,86 @@ describe('DenialScope rules', () => {
     const r = runDenialScope([], { customerId: 42, asOf: T });
     expect(r.findings).toEqual([]);
     expect(r.summary).toMatchObject({ keys_considered: 0, tests: 0, findings: 0 });
+  });
+});
+
+describe('DenialScope minimum evidence and severity (issue 9)', () => {
+  /** A dollars spike of one key: `b` denials in the baseline, `r` in the recent window, $500 each. */
+  function spike(b: number, r: number): ClaimLine[] {
+    return [
+      ...claims(b, 'Cigna', at(20), 'DENIED', 'CO-97', '500.00'),
+      ...claims(60, 'Cigna', at(20), 'PAID', null, '500.00'),
+      ...claims(r, 'Cigna', at(3), 'DENIED', 'CO-97', '500.00'),
+      ...claims(30, 'Cigna', at(3), 'PAID', null, '500.00'),
+    ];
+  }
+
+  it('no dollar or rate spike on fewer than 10 recent denials — a "needs more data" emerging entry instead', () => {
+    const r = runDenialScope(decisionRows(spike(2, 6)), { customerId: 42, asOf: T });
+    expect(r.findings).toEqual([]);
+    const entries = r.summary.emerging.map((e) => [e.signal_type, e.reason]);
+    expect(entries).toContainEqual(['denial_dollars_spike', 'needs_more_data']);
+    expect(entries).toContainEqual(['denial_rate_spike', 'needs_more_data']);
+    expect(r.summary.emerging.every((e) => e.payer === 'Cigna' && e.subkey === 'CO-97')).toBe(true);
+  });
+
+  it('2–4 recent denials are not even emerging (no evidence)', () => {
+    const r = runDenialScope(decisionRows(spike(1, 4)), { customerId: 42, asOf: T });
+    expect(r.findings).toEqual([]);
+    expect(r.summary.emerging.filter((e) => e.signal_type === 'denial_dollars_spike')).toEqual([]);
+  });
+
+  it('a critical spike on thin evidence is capped: Low confidence → at most Medium', () => {
+    // 10 recent vs 2 baseline denials: rel = (10 × 21)/(2 × 7) − 1 = 14 → critical by size,
+    // but confidence = (10 + 2)/40 = 0.3 (Low).
+    const r = runDenialScope(decisionRows(spike(2, 10)), { customerId: 42, asOf: T });
+    const f = bySignal(r.findings, 'denial_dollars_spike');
+    expect(f.confidence).toBe(0.3);
+    expect(f.confidence_label).toBe('Low');
+    expect(f.severity_label).toBe('medium');
+    expect(f.severity).toBe(0.5);
+    expect(f.details['uncapped_severity_level']).toBe('critical');
+  });
+
+  it('a new reason with 5–9 denials is emerging, not a finding, and is not counted in the family', () => {
+    const r = runDenialScope(decisionRows(claims(7, 'Aetna', at(2), 'DENIED', 'CO-16', '180.00')), {
+      customerId: 42,
+      asOf: T,
+    });
+    expect(r.findings).toEqual([]);
+    expect(r.summary.tests).toBe(0);
+    expect(r.summary.emerging).toMatchObject([
+      {
+        signal_type: 'new_denial_reason',
+        payer: 'Aetna',
+        subkey: 'CO-16',
+        reason: 'needs_more_data',
+        current_count: 7,
+      },
+    ]);
+  });
+
+  it('a short history shortens the baseline to its mature part and scales the per-day values', () => {
+    const list = [
+      ...claims(10, 'Cigna', at(10), 'DENIED', 'CO-97', '100.00'),
+      ...claims(20, 'Cigna', at(3), 'DENIED', 'CO-97', '100.00'),
+    ];
+    // Data from T−40, claims decided within 26 days: the baseline starts at T−14 (7 days long).
+    const history = { dataStart: at(40), maturityDays: 26 };
+    const r = runDenialScope(decisionRows(list), { customerId: 42, asOf: T, history });
+    expect([r.summary.baseline_start, r.summary.baseline_end]).toEqual([at(14), at(7)]);
+    const f = bySignal(r.findings, 'denial_dollars_spike');
+    // 10 denials over 7 baseline days = $142.86/day → 20 over 7 recent days = $285.71/day (rel 1.0).
+    expect([f.baseline_value, f.current_value]).toEqual([142.86, 285.71]);
+    expect(f.details['relative_increase']).toBe(1);
+    expect(f.details['baseline_days']).toBe(7);
+    // With less than 7 mature baseline days nothing is evaluated.
+    const tooShort = runDenialScope(decisionRows(list), {
+      customerId: 42,
+      asOf: T,
+      history: { dataStart: at(20), maturityDays: 20 },
+    });
+    expect(tooShort.summary.insufficient_history).toBe(true);
+    expect(tooShort.findings).toEqual([]);
   });
 });

@@ -3,17 +3,23 @@
  * Keys are `(payer, denial_reason)` over DENIED claims only; the rate denominator is every claim
  * of the payer. Recent (7 days) and baseline (21 days) windows are compared per day.
  */
+import { poissonRateMinimumP, twoProportionMinimumP } from '../stats/attainable.ts';
 import { reaches, roundHalfAwayFromZero, toScore } from '../stats/numeric.ts';
 import { poissonRateTestUpper } from '../stats/poisson-rate.ts';
 import { twoProportionZTest } from '../stats/two-proportion.ts';
-import { type DateWindow, windowBefore } from './dates.ts';
+import { type DateWindow, type HistoryCoverage, matureBaseline, windowBefore, windowDays } from './dates.ts';
 import {
+  capSeverityLevel,
   countBy,
+  countedTestsBySignal,
   countNewFingerprints,
   type DenialSignal,
   deltaPercent,
+  type EmergingCandidate,
+  type EmergingDraft,
   type FindingDraft,
   findingFingerprint,
+  finishEmerging,
   type GatedTest,
   gateTests,
   type ImpactKind,
@@ -42,6 +48,15 @@ export const DENIALSCOPE_DEFAULTS = {
   recent_days: 7,
   baseline_days: 21,
   min_volume: 10,
+  /**
+   * Minimum evidence of every finding (issue 9): at least this many denied claims of the key in
+   * the recent window. Below it a change is at most an emerging candidate.
+   */
+  min_recent_denials: 10,
+  /** An untested dollars spike on fewer denials is listed as emerging from this many on. */
+  emerging_min_recent_denials: 5,
+  /** Shortest baseline (days) after the maturity rule; a shorter history evaluates nothing. */
+  min_baseline_days: 7,
   /** Dollar floor per window for the dollars spike: `min_volume` dollars ($10.00). */
   min_dollars_cents: 1000n,
   fdr_q: 0.05,
@@ -55,10 +70,20 @@ export interface DenialScopeOptions {
   readonly asOf: string;
   readonly sensitivity?: Sensitivity;
   readonly existingFingerprints?: ReadonlySet<string>;
+  /** How far back the data reaches (maturity rule); without it the nominal windows are used. */
+  readonly history?: HistoryCoverage;
+  /** Emerging keys of the previous run with their `consecutive_runs`. */
+  readonly previousEmerging?: ReadonlyMap<string, number>;
 }
 
-/** Windows of §6.1: period `[T−30, T)`, recent `[T−7, T)`, baseline `[T−28, T−7)`. */
-export function denialScopeWindows(asOf: string): {
+/**
+ * Windows of §6.1 on the decision timeline (claims DECIDED in them): period `[T−30, T)`,
+ * recent `[T−7, T)`, baseline `[T−28, T−7)` — with `history`, the baseline's mature part.
+ */
+export function denialScopeWindows(
+  asOf: string,
+  history?: HistoryCoverage,
+): {
   period: DateWindow;
   recent: DateWindow;
   baseline: DateWindow;
@@ -67,8 +92,14 @@ export function denialScopeWindows(asOf: string): {
   return {
     period: windowBefore(asOf, P.period_days, 0),
     recent: windowBefore(asOf, P.recent_days, 0),
-    baseline: windowBefore(asOf, P.recent_days + P.baseline_days, P.recent_days),
+    baseline: matureBaseline(windowBefore(asOf, P.recent_days + P.baseline_days, P.recent_days), history),
   };
+}
+
+/** Lengths in days of the two compared windows (per-day values and Poisson exposures). */
+interface Exposure {
+  readonly recentDays: number;
+  readonly baselineDays: number;
 }
 
 /** Severity by relative increase (§6.3): >= 1.0 critical, >= 0.75 high, >= 0.5 medium, else low. */
@@ -96,8 +127,12 @@ export interface DenialKey {
 }
 
 /** Sums rollups into keys (DENIED rows only) and payer totals (all outcomes), sorted by payer, reason. */
-export function aggregateDenialKeys(rows: readonly DailyRollupRow[], asOf: string): DenialKey[] {
-  const w = denialScopeWindows(asOf);
+export function aggregateDenialKeys(
+  rows: readonly DailyRollupRow[],
+  asOf: string,
+  history?: HistoryCoverage,
+): DenialKey[] {
+  const w = denialScopeWindows(asOf, history);
   const payerTotals = new Map<string, { recent: number; baseline: number }>();
   const keys = new Map<string, { payer: string; reason: string; recent: KeyWindow; baseline: KeyWindow }>();
   const add = (row: DailyRollupRow, which: 'recent' | 'baseline'): void => {
@@ -132,9 +167,8 @@ export function aggregateDenialKeys(rows: readonly DailyRollupRow[], asOf: strin
 }
 
 /** `(recent × 21)/(baseline × 7) − 1`, computed from totals to avoid rounding (§6.2). */
-function relativeIncrease(recent: number, baseline: number): number {
-  const P = DENIALSCOPE_DEFAULTS;
-  return (recent * P.baseline_days) / (baseline * P.recent_days) - 1;
+function relativeIncrease(recent: number, baseline: number, e: Exposure): number {
+  return (recent * e.baselineDays) / (baseline * e.recentDays) - 1;
 }
 
 interface DenialCandidate {
@@ -164,11 +198,10 @@ const CREATION_ORDER: Readonly<Record<DenialSignal, number>> = {
   denial_volume_spike: 2,
 };
 
-function windowDetails(key: DenialKey): JsonObject {
-  const P = DENIALSCOPE_DEFAULTS;
+function windowDetails(key: DenialKey, e: Exposure): JsonObject {
   return {
-    baseline_days: P.baseline_days,
-    recent_days: P.recent_days,
+    baseline_days: e.baselineDays,
+    recent_days: e.recentDays,
     baseline_denied_count: key.baseline.count,
     recent_denied_count: key.recent.count,
     baseline_denied_dollars: formatCentsDecimal(key.baseline.dollarsCents),
@@ -179,15 +212,17 @@ function windowDetails(key: DenialKey): JsonObject {
   };
 }
 
-function newReasonTest(key: DenialKey): TestCandidate<DenialCandidate> {
-  const P = DENIALSCOPE_DEFAULTS;
+function newReasonTest(key: DenialKey, e: Exposure): TestCandidate<DenialCandidate> {
   const k = key.recent.count;
   // Poisson with k_b = 0: p = (7/28)^k_r = 0.25^k_r.
-  const test = poissonRateTestUpper(k, P.recent_days, 0, P.baseline_days);
+  const test = poissonRateTestUpper(k, e.recentDays, 0, e.baselineDays);
   const dollars = key.recent.dollarsCents;
   return {
     pValue: test.pValue,
     thresholdMet: true,
+    family: 'new_denial_reason',
+    minimumP: poissonRateMinimumP(k, e.recentDays, 0, e.baselineDays),
+    evidenceMet: k >= DENIALSCOPE_DEFAULTS.min_recent_denials,
     payload: {
       key,
       signal: 'new_denial_reason',
@@ -205,7 +240,7 @@ function newReasonTest(key: DenialKey): TestCandidate<DenialCandidate> {
       impactKind: dollars === 0n ? null : 'recent_denied_dollars',
       summary: newDenialReasonSentence(key.payer, key.reason, k),
       details: {
-        ...windowDetails(key),
+        ...windowDetails(key, e),
         baseline_total: 0,
         recent_total: k,
         relative_increase: null,
@@ -215,7 +250,7 @@ function newReasonTest(key: DenialKey): TestCandidate<DenialCandidate> {
   };
 }
 
-function rateSpikeTest(key: DenialKey): TestCandidate<DenialCandidate> {
+function rateSpikeTest(key: DenialKey, e: Exposure): TestCandidate<DenialCandidate> {
   const P = DENIALSCOPE_DEFAULTS;
   const rateB = key.baseline.count / key.payerTotalBaseline;
   const rateR = key.recent.count / key.payerTotalRecent;
@@ -233,6 +268,14 @@ function rateSpikeTest(key: DenialKey): TestCandidate<DenialCandidate> {
   return {
     pValue: z.pValue,
     thresholdMet,
+    family: 'denial_rate_spike',
+    minimumP: twoProportionMinimumP(
+      key.baseline.count + key.recent.count,
+      key.payerTotalBaseline,
+      key.payerTotalRecent,
+      'greater',
+    ),
+    evidenceMet: key.recent.count >= P.min_recent_denials,
     payload: {
       key,
       signal: 'denial_rate_spike',
@@ -250,7 +293,7 @@ function rateSpikeTest(key: DenialKey): TestCandidate<DenialCandidate> {
       impactKind: null,
       summary: denialRateSpikeSentence(key.payer, key.reason, rateB, rateR),
       details: {
-        ...windowDetails(key),
+        ...windowDetails(key, e),
         baseline_total: key.baseline.count,
         recent_total: key.recent.count,
         relative_increase: rel,
@@ -261,17 +304,20 @@ function rateSpikeTest(key: DenialKey): TestCandidate<DenialCandidate> {
   };
 }
 
-function volumeSpikeTest(key: DenialKey): TestCandidate<DenialCandidate> {
+function volumeSpikeTest(key: DenialKey, e: Exposure): TestCandidate<DenialCandidate> {
   const P = DENIALSCOPE_DEFAULTS;
   const b = key.baseline.count;
   const r = key.recent.count;
-  const rel = relativeIncrease(r, b);
-  const dailyB = b / P.baseline_days;
-  const dailyR = r / P.recent_days;
-  const test = poissonRateTestUpper(r, P.recent_days, b, P.baseline_days);
+  const rel = relativeIncrease(r, b, e);
+  const dailyB = b / e.baselineDays;
+  const dailyR = r / e.recentDays;
+  const test = poissonRateTestUpper(r, e.recentDays, b, e.baselineDays);
   return {
     pValue: test.pValue,
     thresholdMet: reaches(rel, P.relative_threshold),
+    family: 'denial_volume_spike',
+    minimumP: poissonRateMinimumP(r, e.recentDays, b, e.baselineDays),
+    evidenceMet: r >= P.min_recent_denials,
     payload: {
       key,
       signal: 'denial_volume_spike',
@@ -289,7 +335,7 @@ function volumeSpikeTest(key: DenialKey): TestCandidate<DenialCandidate> {
       impactKind: null,
       summary: denialVolumeSpikeSentence(key.payer, key.reason, dailyB, dailyR, rel),
       details: {
-        ...windowDetails(key),
+        ...windowDetails(key, e),
         baseline_total: b,
         recent_total: r,
         relative_increase: rel,
@@ -299,20 +345,26 @@ function volumeSpikeTest(key: DenialKey): TestCandidate<DenialCandidate> {
   };
 }
 
-/** Dollars spike, or null when it does not fire (no test: a dollar sum is not a count). */
-function dollarsSpike(key: DenialKey): DenialCandidate | null {
+/**
+ * Dollars spike, or null when its threshold is not met (no test: a dollar sum is not a count).
+ * A spike on fewer than `min_recent_denials` recent denials is returned too — as an emerging
+ * candidate only (the caller checks `key.recent.count`).
+ */
+function dollarsSpike(key: DenialKey, e: Exposure): DenialCandidate | null {
   const P = DENIALSCOPE_DEFAULTS;
   const B = key.baseline.dollarsCents;
   const R = key.recent.dollarsCents;
   if (B < P.min_dollars_cents || R < P.min_dollars_cents) return null;
-  const rel = relativeIncrease(Number(R), Number(B));
+  const rel = relativeIncrease(Number(R), Number(B), e);
   if (!reaches(rel, P.relative_threshold)) return null;
-  const dailyB = divRoundHalfAwayFromZero(B, BigInt(P.baseline_days));
-  const dailyR = divRoundHalfAwayFromZero(R, BigInt(P.recent_days));
-  // Extra denial dollars per week = (daily_r − daily_b) × 7 = R − B·7/21, exact from totals.
+  const baselineDays = BigInt(e.baselineDays);
+  const recentDays = BigInt(e.recentDays);
+  const dailyB = divRoundHalfAwayFromZero(B, baselineDays);
+  const dailyR = divRoundHalfAwayFromZero(R, recentDays);
+  // Extra denial dollars per week = (daily_r − daily_b) × 7 = (R·b − B·r)·7/(r·b), exact from totals.
   const impact = divRoundHalfAwayFromZero(
-    R * BigInt(P.baseline_days) - B * BigInt(P.recent_days),
-    BigInt(P.baseline_days),
+    (R * baselineDays - B * recentDays) * 7n,
+    recentDays * baselineDays,
   );
   return {
     key,
@@ -332,7 +384,7 @@ function dollarsSpike(key: DenialKey): DenialCandidate | null {
     impactKind: 'weekly_denied_dollars',
     summary: denialDollarsSpikeSentence(key.payer, key.reason, dailyB, dailyR, rel),
     details: {
-      ...windowDetails(key),
+      ...windowDetails(key, e),
       baseline_total: formatCentsDecimal(B),
       recent_total: formatCentsDecimal(R),
       relative_increase: rel,
@@ -350,13 +402,17 @@ export interface DenialScopeSummary extends JsonObject {
   readonly recent_start: string;
   readonly recent_end: string;
   readonly keys_considered: number;
+  /** Tests counted in the false-discovery families (they can fire). */
   readonly tests: number;
+  readonly tests_by_signal: Readonly<Record<string, number>>;
   readonly held_back: number;
   readonly findings: number;
   readonly findings_by_signal: Readonly<Record<string, number>>;
   readonly findings_by_severity_label: Readonly<Record<string, number>>;
   readonly new_fingerprints: number;
   readonly tests_detail: readonly TestDetail[];
+  readonly emerging: readonly EmergingCandidate[];
+  readonly insufficient_history: boolean;
 }
 
 /** Result of a DenialScope run. */
@@ -378,24 +434,32 @@ export function runDenialScope(
   const P = DENIALSCOPE_DEFAULTS;
   const customerId = String(options.customerId);
   const sensitivity = options.sensitivity ?? 'strict';
-  const w = denialScopeWindows(options.asOf);
-  const keys = aggregateDenialKeys(rows, options.asOf);
+  const w = denialScopeWindows(options.asOf, options.history);
+  const exposure: Exposure = { recentDays: windowDays(w.recent), baselineDays: windowDays(w.baseline) };
+  const insufficientHistory = exposure.baselineDays < P.min_baseline_days;
+  const keys = insufficientHistory ? [] : aggregateDenialKeys(rows, options.asOf, options.history);
 
   const tests: TestCandidate<DenialCandidate>[] = [];
   const untested: DenialCandidate[] = [];
+  const untestedEmerging: DenialCandidate[] = [];
   for (const key of keys) {
     const inBoth = key.recent.count > 0 && key.baseline.count > 0;
-    if (key.baseline.count === 0 && key.recent.count >= P.min_volume) tests.push(newReasonTest(key));
+    if (key.baseline.count === 0 && key.recent.count >= P.min_volume)
+      tests.push(newReasonTest(key, exposure));
+    else if (key.baseline.count === 0 && key.recent.count >= P.emerging_min_recent_denials)
+      // Too few to count in the family (§6.3 needs 10): listed as emerging only.
+      tests.push({ ...newReasonTest(key, exposure), minimumP: 1 });
     if (!inBoth) continue;
     if (key.payerTotalBaseline >= P.min_volume && key.payerTotalRecent >= P.min_volume)
-      tests.push(rateSpikeTest(key));
+      tests.push(rateSpikeTest(key, exposure));
     if (key.baseline.dollarsCents === 0n || key.recent.dollarsCents === 0n) {
       // Without dollars in a window the spike is judged on counts (the volume variant).
       if (key.baseline.count >= P.min_volume && key.recent.count >= P.min_volume)
-        tests.push(volumeSpikeTest(key));
+        tests.push(volumeSpikeTest(key, exposure));
     } else {
-      const spike = dollarsSpike(key);
-      if (spike) untested.push(spike);
+      const spike = dollarsSpike(key, exposure);
+      if (spike && key.recent.count >= P.min_recent_denials) untested.push(spike);
+      else if (spike && key.recent.count >= P.emerging_min_recent_denials) untestedEmerging.push(spike);
     }
   }
 
@@ -412,8 +476,39 @@ export function runDenialScope(
       compareText(a.candidate.key.payer, b.candidate.key.payer) ||
       compareText(a.candidate.key.reason, b.candidate.key.reason),
   );
+  const emergingDraft = (
+    c: DenialCandidate,
+    reason: EmergingDraft['reason'],
+    p: number | null,
+    q: number | null,
+  ): EmergingDraft => ({
+    signal_type: c.signal,
+    payer: c.key.payer,
+    subkey: c.key.reason,
+    reason,
+    direction: 'degrading',
+    baseline_value: c.baselineValue,
+    current_value: c.currentValue,
+    delta_value: c.deltaValue,
+    unit: c.unit,
+    baseline_count: c.baselineCount,
+    current_count: c.currentCount,
+    p_value: p,
+    q_value: q,
+  });
+  const emerging: EmergingCandidate[] = finishEmerging(
+    [
+      ...gated
+        .filter((t) => t.emerging !== null)
+        .map((t) => emergingDraft(t.payload, t.emerging ?? 'not_significant', t.pValue, t.qValue)),
+      ...untestedEmerging.map((c) => emergingDraft(c, 'needs_more_data', null, null)),
+    ],
+    options.previousEmerging,
+  );
   const findings = accepted.map(({ candidate: c, p, q }): FindingDraft => {
-    const severity = SEVERITY_LEVEL_SCORE[c.level];
+    // Issue 9: the level is capped by the confidence (Low confidence → at most Medium).
+    const level = capSeverityLevel(c.level, c.confidence);
+    const severity = SEVERITY_LEVEL_SCORE[level];
     return {
       customer_id: customerId,
       product: 'denialscope',
@@ -452,7 +547,7 @@ export function runDenialScope(
       estimated_impact: c.impactCents === null ? null : formatCentsDecimal(c.impactCents),
       impact_kind: c.impactKind,
       summary_text: c.summary,
-      details: c.details,
+      details: level === c.level ? c.details : { ...c.details, uncapped_severity_level: c.level },
     };
   });
 
@@ -469,6 +564,13 @@ export function runDenialScope(
       recent_days: P.recent_days,
       baseline_days: P.baseline_days,
       min_volume: P.min_volume,
+      min_recent_denials: P.min_recent_denials,
+      timeline: 'decided',
+      fdr_family: 'signal',
+      ...(options.history && {
+        data_start: options.history.dataStart,
+        maturity_days: options.history.maturityDays,
+      }),
       sensitivity,
       fdr_q: P.fdr_q,
     },
@@ -480,13 +582,16 @@ export function runDenialScope(
       recent_start: w.recent.start,
       recent_end: w.recent.end,
       keys_considered: keys.length,
-      tests: gated.length,
+      tests: gated.filter((t) => t.counted).length,
+      tests_by_signal: countedTestsBySignal(gated),
       held_back: gated.filter((t) => t.heldBack).length,
       findings: findings.length,
       findings_by_signal: countBy(findings, (f) => f.signal_type),
       findings_by_severity_label: countBy(findings, (f) => f.severity_label),
       new_fingerprints: countNewFingerprints(findings, options.existingFingerprints ?? new Set()),
       tests_detail: testsDetail,
+      emerging,
+      insufficient_history: insufficientHistory,
     },
     findings,
   };

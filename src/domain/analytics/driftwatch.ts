@@ -2,19 +2,24 @@
  * DriftWatch (analytics §5): has a payer's denial rate, decision time or underpayment for a CPT
  * group drifted from its normal level? Pure function over daily rollup rows.
  */
+import { mannWhitneyMinimumP, twoProportionMinimumP } from '../stats/attainable.ts';
 import { type DayHistogram, histogramMedian } from '../stats/histogram.ts';
 import { mannWhitneyUFromHistograms } from '../stats/mann-whitney.ts';
 import { reaches, toScore } from '../stats/numeric.ts';
 import { twoProportionZTest } from '../stats/two-proportion.ts';
 import { summaryFromSums, welchTTestUpper } from '../stats/welch-t.ts';
-import { type DateWindow, windowBefore } from './dates.ts';
+import { type DateWindow, type HistoryCoverage, matureBaseline, windowBefore, windowDays } from './dates.ts';
 import {
+  capNumericSeverity,
   countBy,
+  countedTestsBySignal,
   countNewFingerprints,
   type DriftSignal,
   deltaPercent,
+  type EmergingCandidate,
   type FindingDraft,
   findingFingerprint,
+  finishEmerging,
   type GatedTest,
   gateTests,
   type JsonObject,
@@ -41,6 +46,13 @@ export const DRIFTWATCH_DEFAULTS = {
   baseline_days: 90,
   current_days: 14,
   min_volume: 30,
+  /**
+   * Groups with at least this many claims in each window but fewer than `min_volume` are
+   * tested for the emerging list only ("needs more data"); they never become findings.
+   */
+  watch_volume: 10,
+  /** Shortest baseline (days) after the maturity rule; a shorter history evaluates nothing. */
+  min_baseline_days: 28,
   fdr_q: 0.05,
   denial_rate_abs_threshold: 0.05,
   decision_days_abs_threshold: 3,
@@ -57,12 +69,26 @@ export interface DriftWatchOptions {
   readonly sensitivity?: Sensitivity;
   /** Fingerprints already stored for the customer, to count `new_fingerprints`; default none. */
   readonly existingFingerprints?: ReadonlySet<string>;
+  /** How far back the data reaches (maturity rule); without it the nominal windows are used. */
+  readonly history?: HistoryCoverage;
+  /** Emerging keys of the previous run with their `consecutive_runs` (`emergingKey`). */
+  readonly previousEmerging?: ReadonlyMap<string, number>;
 }
 
-/** DriftWatch windows of §5.1: baseline `[T−104, T−14)`, current `[T−14, T)`. */
-export function driftWatchWindows(asOf: string): { baseline: DateWindow; current: DateWindow } {
+/**
+ * DriftWatch windows of §5.1 on the decision timeline (docs/DECISIONS.md "Windows of
+ * decisions"): baseline `[T−104, T−14)`, current `[T−14, T)`, each holding the claims DECIDED
+ * in it. With `history`, the baseline starts no earlier than the first mature day.
+ */
+export function driftWatchWindows(
+  asOf: string,
+  history?: HistoryCoverage,
+): { baseline: DateWindow; current: DateWindow } {
   const { baseline_days: b, current_days: c } = DRIFTWATCH_DEFAULTS;
-  return { baseline: windowBefore(asOf, b + c, c), current: windowBefore(asOf, c, 0) };
+  return {
+    baseline: matureBaseline(windowBefore(asOf, b + c, c), history),
+    current: windowBefore(asOf, c, 0),
+  };
 }
 
 /** Aggregates of one group in one window (PAID + DENIED population). */
@@ -108,8 +134,12 @@ export interface DriftGroup {
  * Sums rollup rows into `(payer, cpt_group)` groups for both windows. OTHER outcomes are ignored
  * (population PAID + DENIED, §5.1); groups are sorted by payer, then group.
  */
-export function aggregateDriftGroups(rows: readonly DailyRollupRow[], asOf: string): DriftGroup[] {
-  const windows = driftWatchWindows(asOf);
+export function aggregateDriftGroups(
+  rows: readonly DailyRollupRow[],
+  asOf: string,
+  history?: HistoryCoverage,
+): DriftGroup[] {
+  const windows = driftWatchWindows(asOf, history);
   const groups = new Map<string, DriftGroup>();
   const add = (row: DailyRollupRow, which: 'baseline' | 'current'): void => {
     if (row.outcome === 'OTHER') return;
@@ -254,7 +284,8 @@ interface DriftCandidate {
   readonly delta: number;
   readonly baselineCount: number;
   readonly currentCount: number;
-  readonly severity: number;
+  /** Severity before the confidence cap (analytics §5.4 formula). */
+  readonly rawSeverity: number;
   readonly confidence: number;
   readonly impactCents: bigint | null;
   readonly statistics: JsonObject;
@@ -268,7 +299,9 @@ export interface DriftWatchSummary extends JsonObject {
   readonly current_end: string;
   readonly groups_considered: number;
   readonly groups_evaluated: number;
+  /** Tests counted in the false-discovery families (they can fire). */
   readonly tests: number;
+  readonly tests_by_signal: Readonly<Record<string, number>>;
   readonly held_back: number;
   readonly findings: number;
   readonly findings_by_signal: Readonly<Record<string, number>>;
@@ -276,6 +309,10 @@ export interface DriftWatchSummary extends JsonObject {
   readonly findings_by_severity_label: Readonly<Record<string, number>>;
   readonly new_fingerprints: number;
   readonly tests_detail: readonly TestDetail[];
+  /** Candidates that met a threshold but are not findings (not significant yet, or too few claims). */
+  readonly emerging: readonly EmergingCandidate[];
+  /** The baseline was cut below `min_baseline_days` by the maturity rule: nothing evaluated. */
+  readonly insufficient_history: boolean;
 }
 
 /** Result of a DriftWatch run. */
@@ -309,6 +346,8 @@ function denialRateTest(g: DriftGroup): TestCandidate<DriftCandidate> {
   return {
     pValue: z.pValue,
     thresholdMet,
+    family: 'DENIAL_RATE',
+    minimumP: twoProportionMinimumP(b.denied + c.denied, b.volume, c.volume, 'two-sided'),
     payload: {
       group: g,
       signal: 'DENIAL_RATE',
@@ -318,7 +357,7 @@ function denialRateTest(g: DriftGroup): TestCandidate<DriftCandidate> {
       delta,
       baselineCount: b.volume,
       currentCount: c.volume,
-      severity: toScore(Math.min(abs * 2, 1)),
+      rawSeverity: toScore(Math.min(abs * 2, 1)),
       confidence: toScore(Math.min((b.volume + c.volume) / (P.min_volume * 4), 1)),
       impactCents,
       statistics: {
@@ -347,6 +386,8 @@ function decisionTimeTest(g: DriftGroup): TestCandidate<DriftCandidate> {
   return {
     pValue: mw.pValue,
     thresholdMet,
+    family: 'DECISION_TIME',
+    minimumP: mannWhitneyMinimumP(histB, histC),
     payload: {
       group: g,
       signal: 'DECISION_TIME',
@@ -356,7 +397,7 @@ function decisionTimeTest(g: DriftGroup): TestCandidate<DriftCandidate> {
       delta,
       baselineCount: g.baseline.volume,
       currentCount: g.current.volume,
-      severity: toScore(Math.min(abs / 10, 1)),
+      rawSeverity: toScore(Math.min(abs / 10, 1)),
       confidence: toScore(Math.min((g.baseline.volume + g.current.volume) / (P.min_volume * 4), 1)),
       impactCents: null,
       statistics: { u: mw.uCurrent, z: mw.z, rank_sum_current: mw.rankSumCurrent },
@@ -377,10 +418,18 @@ function underpaymentTest(g: DriftGroup): TestCandidate<DriftCandidate> {
     cur.paidAllowedCount > 0
       ? multiplyCents(cur.paidAllowedCents, (delta * ((c.n * 7) / 14)) / cur.paidAllowedCount)
       : null;
+  // Every ratio equal (pooled variance 0): no split can give different means, the test cannot fire.
+  const pooled = summaryFromSums(
+    b.n + c.n,
+    g.baseline.underpaySum + g.current.underpaySum,
+    g.baseline.underpaySumsq + g.current.underpaySumsq,
+  );
   return {
     pValue: welch.pValue,
     // Degrading side only (one-sided test): Δ >= 5 points of allowed.
     thresholdMet: reaches(delta, P.underpayment_threshold),
+    family: 'PAYMENT_AMOUNT',
+    minimumP: pooled.variance === 0 ? 1 : 0,
     payload: {
       group: g,
       signal: 'PAYMENT_AMOUNT',
@@ -390,7 +439,7 @@ function underpaymentTest(g: DriftGroup): TestCandidate<DriftCandidate> {
       delta,
       baselineCount: b.n,
       currentCount: c.n,
-      severity: toScore(underpaymentSeverity(delta, P.underpayment_threshold)),
+      rawSeverity: toScore(underpaymentSeverity(delta, P.underpayment_threshold)),
       confidence: toScore(Math.min((b.n + c.n) / (P.min_volume * 4), 1)),
       impactCents,
       statistics: {
@@ -410,7 +459,8 @@ function toFinding(
 ): FindingDraft {
   const c = t.payload;
   const { payer, cptGroup } = c.group;
-  const severity = c.severity;
+  // Issue 9: a strong effect on thin evidence is never Critical (Low confidence → at most Medium).
+  const severity = capNumericSeverity(c.rawSeverity, c.confidence);
   const summary =
     c.signal === 'DENIAL_RATE'
       ? denialRateSentence(payer, cptGroup, c.baselineValue, c.currentValue)
@@ -458,6 +508,7 @@ function toFinding(
     details: {
       likely_causes: LIKELY_CAUSES[c.signal],
       statistics: c.statistics,
+      ...(severity < c.rawSeverity && { uncapped_severity: c.rawSeverity }),
     },
   };
 }
@@ -468,7 +519,7 @@ function toFinding(
  * PAYMENT_AMOUNT test when both windows have >= 30 underpayment ratios; BH runs over all of them.
  */
 export function runDriftWatch(rows: readonly DailyRollupRow[], options: DriftWatchOptions): DriftWatchResult {
-  return runDriftWatchOnGroups(aggregateDriftGroups(rows, options.asOf), options);
+  return runDriftWatchOnGroups(aggregateDriftGroups(rows, options.asOf, options.history), options);
 }
 
 /**
@@ -487,16 +538,26 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
   const P = DRIFTWATCH_DEFAULTS;
   const customerId = String(options.customerId);
   const sensitivity = options.sensitivity ?? 'strict';
-  const windows = driftWatchWindows(options.asOf);
-  const eligible = groups.filter(
-    (g) => g.baseline.volume >= P.min_volume && g.current.volume >= P.min_volume,
-  );
+  const windows = driftWatchWindows(options.asOf, options.history);
+  const insufficientHistory = windowDays(windows.baseline) < P.min_baseline_days;
+  const both = (g: DriftGroup, n: number) => g.baseline.volume >= n && g.current.volume >= n;
+  const eligible = insufficientHistory ? [] : groups.filter((g) => both(g, P.min_volume));
+  // Below min_volume but not empty: tested for the emerging list only ("needs more data").
+  const watched = insufficientHistory
+    ? []
+    : groups.filter((g) => both(g, P.watch_volume) && !both(g, P.min_volume));
 
   const tests: TestCandidate<DriftCandidate>[] = [];
   for (const g of eligible) {
     tests.push(denialRateTest(g), decisionTimeTest(g));
     if (g.baseline.underpayN >= P.min_volume && g.current.underpayN >= P.min_volume)
       tests.push(underpaymentTest(g));
+  }
+  for (const g of watched) {
+    const watch = (t: TestCandidate<DriftCandidate>) => ({ ...t, minimumP: 1, evidenceMet: false });
+    tests.push(watch(denialRateTest(g)), watch(decisionTimeTest(g)));
+    if (g.baseline.underpayN >= P.watch_volume && g.current.underpayN >= P.watch_volume)
+      tests.push(watch(underpaymentTest(g)));
   }
   const gated = gateTests(tests, sensitivity, P.fdr_q);
   const findings = gated.filter((t) => t.accepted).map((t) => toFinding(t, customerId, windows));
@@ -506,14 +567,41 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
     subkey: payload.group.cptGroup,
     test: payload.test,
   }));
+  const emerging = finishEmerging(
+    gated
+      .filter((t) => t.emerging !== null && !(t.payload.signal === 'PAYMENT_AMOUNT' && t.payload.delta <= 0))
+      .map((t) => ({
+        signal_type: t.payload.signal,
+        payer: t.payload.group.payer,
+        subkey: t.payload.group.cptGroup,
+        reason: t.emerging ?? 'not_significant',
+        direction: t.payload.delta > 0 ? ('degrading' as const) : ('improving' as const),
+        baseline_value: t.payload.baselineValue,
+        current_value: t.payload.currentValue,
+        delta_value: t.payload.delta,
+        unit: t.payload.signal === 'DECISION_TIME' ? ('days' as const) : ('rate' as const),
+        baseline_count: t.payload.baselineCount,
+        current_count: t.payload.currentCount,
+        p_value: t.pValue,
+        q_value: t.qValue,
+      })),
+    options.previousEmerging,
+  );
 
   return {
     parameters: {
       baseline_days: P.baseline_days,
       current_days: P.current_days,
       min_volume: P.min_volume,
+      watch_volume: P.watch_volume,
+      timeline: 'decided',
+      fdr_family: 'signal',
       sensitivity,
       fdr_q: P.fdr_q,
+      ...(options.history && {
+        data_start: options.history.dataStart,
+        maturity_days: options.history.maturityDays,
+      }),
     },
     summary: {
       baseline_start: windows.baseline.start,
@@ -522,7 +610,8 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
       current_end: windows.current.end,
       groups_considered: groups.length,
       groups_evaluated: eligible.length,
-      tests: gated.length,
+      tests: gated.filter((t) => t.counted).length,
+      tests_by_signal: countedTestsBySignal(gated),
       held_back: gated.filter((t) => t.heldBack).length,
       findings: findings.length,
       findings_by_signal: countBy(findings, (f) => f.signal_type),
@@ -530,6 +619,8 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
       findings_by_severity_label: countBy(findings, (f) => f.severity_label),
       new_fingerprints: countNewFingerprints(findings, options.existingFingerprints ?? new Set()),
       tests_detail: testsDetail,
+      emerging,
+      insufficient_history: insufficientHistory,
     },
     findings,
   };

@@ -161,38 +161,100 @@ export function deltaPercent(delta: number, baseline: number): number | null {
   return roundHalfAwayFromZero((delta / baseline) * 100, 2);
 }
 
+/** Why a candidate that met its effect threshold is not (yet) a finding. */
+export type EmergingReason = 'not_significant' | 'needs_more_data';
+
+/**
+ * Nominal evidence an emerging candidate needs before it is shown at all: an unadjusted
+ * p-value at or below 0.05. Without it the "change" is indistinguishable from noise, and a list
+ * of every threshold crossing would teach users to ignore the list.
+ */
+export const EMERGING_MAX_P = 0.05;
+
 /** One significance test of a run, before BH. */
 export interface TestCandidate<T> {
   readonly pValue: number;
   /** Whether the effect-size threshold is met (a "candidate" of §5.3). */
   readonly thresholdMet: boolean;
+  /**
+   * The test's false-discovery family. Each signal type is its own family (docs/DECISIONS.md
+   * "One FDR family per signal"), so BH runs per family.
+   */
+  readonly family: SignalType;
+  /**
+   * Smallest p-value the test could reach with its pooled data whatever the split between the
+   * windows (stats/attainable.ts). Above `fdr_q` the test can never fire and is not counted in
+   * its family. Default 0: always counted.
+   */
+  readonly minimumP?: number;
+  /**
+   * The signal's minimum evidence is met (e.g. DenialScope: ≥ 10 denied claims in the recent
+   * window). A test below it stays in its family (dropping it would depend on the outcome and
+   * bias BH) but cannot become a finding — at most an emerging candidate. Default true.
+   */
+  readonly evidenceMet?: boolean;
   readonly payload: T;
 }
 
 /** A test after BH and gating. */
 export interface GatedTest<T> extends TestCandidate<T> {
-  readonly qValue: number;
+  /** Whether the test is counted in its family's m (it can fire). */
+  readonly counted: boolean;
+  /** BH q-value within its family; null when the test is not counted. */
+  readonly qValue: number | null;
   /** Becomes a finding. */
   readonly accepted: boolean;
-  /** Met the threshold but failed the q filter (strict mode only). */
+  /** Met threshold and evidence but failed the q filter (strict mode only; §5.3 `held_back`). */
   readonly heldBack: boolean;
+  /** Met its threshold with nominal evidence (p ≤ 0.05) but is not a finding; null otherwise. */
+  readonly emerging: EmergingReason | null;
 }
 
 /**
- * BH over all `m` tests of the run, then the §5.3 gate: `strict` needs threshold and
- * `q <= fdr_q`; `reference` needs the threshold only (p and q still stored).
+ * BH per family over the tests that can fire, then the §5.3 gate: `strict` needs threshold,
+ * minimum evidence and `q <= fdr_q`; `reference` needs threshold and minimum evidence (p and q
+ * still stored). Output order = input order.
  */
 export function gateTests<T>(
   tests: readonly TestCandidate<T>[],
   sensitivity: Sensitivity,
   fdrQ: number,
 ): GatedTest<T>[] {
-  const q = benjaminiHochberg(tests.map((t) => t.pValue));
+  const counted = tests.map((t) => (t.minimumP ?? 0) <= fdrQ + 1e-12);
+  const qValues = new Array<number | null>(tests.length).fill(null);
+  const families = new Map<SignalType, number[]>();
+  tests.forEach((t, i) => {
+    if (!counted[i]) return;
+    const members = families.get(t.family) ?? [];
+    members.push(i);
+    families.set(t.family, members);
+  });
+  for (const members of families.values()) {
+    const q = benjaminiHochberg(members.map((i) => (tests[i] as TestCandidate<T>).pValue));
+    members.forEach((i, k) => {
+      qValues[i] = q[k] as number;
+    });
+  }
   return tests.map((t, i) => {
-    const qValue = q[i] as number;
-    const significant = atMost(qValue, fdrQ);
-    const accepted = t.thresholdMet && (sensitivity === 'reference' || significant);
-    return { ...t, qValue, accepted, heldBack: t.thresholdMet && !accepted };
+    const qValue = qValues[i] ?? null;
+    const evidenceMet = t.evidenceMet ?? true;
+    const significant = qValue !== null && atMost(qValue, fdrQ);
+    const candidate = t.thresholdMet && evidenceMet;
+    const accepted = candidate && (sensitivity === 'reference' || significant);
+    const emerging: EmergingReason | null =
+      !accepted && t.thresholdMet && atMost(t.pValue, EMERGING_MAX_P)
+        ? evidenceMet && qValue !== null
+          ? 'not_significant'
+          : 'needs_more_data'
+        : null;
+    return {
+      ...t,
+      counted: counted[i] === true,
+      qValue,
+      accepted,
+      heldBack: candidate && !accepted,
+      emerging,
+    };
   });
 }
 
@@ -203,7 +265,8 @@ export interface TestDetail extends JsonObject {
   readonly subkey: string;
   readonly test: TestName;
   readonly p_value: number;
-  readonly q_value: number;
+  /** Null when the test could not fire and was not counted in its family. */
+  readonly q_value: number | null;
   readonly threshold_met: boolean;
   readonly held_back: boolean;
 }
@@ -213,14 +276,15 @@ export const TESTS_DETAIL_CAP = 500;
 
 /**
  * `summary_json.tests_detail`: the tests that produced no finding (first 500), each with
- * the entity `describe` names for its payload.
+ * the entity `describe` names for its payload. Tests computed only for the emerging list (not
+ * counted and below the minimum evidence) are not part of the run's tests and are left out.
  */
 export function rejectedTestsDetail<T>(
   gated: readonly GatedTest<T>[],
   describe: (payload: T) => { signal_type: SignalType; payer: string; subkey: string; test: TestName },
 ): TestDetail[] {
   return gated
-    .filter((t) => !t.accepted)
+    .filter((t) => !t.accepted && (t.counted || t.evidenceMet !== false))
     .slice(0, TESTS_DETAIL_CAP)
     .map((t) => ({
       ...describe(t.payload),
@@ -229,6 +293,110 @@ export function rejectedTestsDetail<T>(
       threshold_met: t.thresholdMet,
       held_back: t.heldBack,
     }));
+}
+
+/** Number of tests counted in each family (`summary_json.tests_by_signal`). */
+export function countedTestsBySignal<T>(gated: readonly GatedTest<T>[]): Record<string, number> {
+  return countBy(
+    gated.filter((t) => t.counted),
+    (t) => t.family,
+  );
+}
+
+/**
+ * A candidate that met its threshold but is not a finding (item 2 of issue 9): shown on the
+ * dashboards as "Emerging", never alerted. `consecutive_runs` counts this run and the directly
+ * preceding runs of the product that listed the same key.
+ */
+export interface EmergingDraft extends JsonObject {
+  readonly signal_type: SignalType;
+  readonly payer: string;
+  /** CPT group (DriftWatch), reason (DenialScope) or '' (DelayGuard). */
+  readonly subkey: string;
+  readonly reason: EmergingReason;
+  readonly direction: Direction;
+  readonly baseline_value: number;
+  readonly current_value: number;
+  readonly delta_value: number;
+  readonly unit: Unit;
+  readonly baseline_count: number;
+  readonly current_count: number;
+  readonly p_value: number | null;
+  readonly q_value: number | null;
+}
+
+/** An emerging candidate as stored in `summary_json.emerging`. */
+export interface EmergingCandidate extends EmergingDraft {
+  readonly consecutive_runs: number;
+}
+
+/** At most this many emerging candidates are kept in a run's summary (smallest p first). */
+export const EMERGING_CAP = 50;
+
+/** Key identifying an emerging candidate across runs. */
+export function emergingKey(e: {
+  readonly signal_type: string;
+  readonly payer: string;
+  readonly subkey: string;
+  readonly direction: string;
+}): string {
+  return JSON.stringify([e.signal_type, e.payer, e.subkey, e.direction]);
+}
+
+/**
+ * Orders and caps a run's emerging list (smallest p first; untested ones last, then by entity)
+ * and counts consecutive runs from the previous run's list.
+ */
+export function finishEmerging(
+  candidates: readonly EmergingDraft[],
+  previous: ReadonlyMap<string, number> = new Map(),
+): EmergingCandidate[] {
+  return [...candidates]
+    .sort(
+      (a, b) =>
+        (a.p_value ?? 2) - (b.p_value ?? 2) ||
+        compareKey(a.payer, b.payer) ||
+        compareKey(a.subkey, b.subkey) ||
+        compareKey(a.signal_type, b.signal_type),
+    )
+    .slice(0, EMERGING_CAP)
+    .map((e) => ({ ...e, consecutive_runs: (previous.get(emergingKey(e)) ?? 0) + 1 }));
+}
+
+function compareKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Highest severity label a finding may carry at its confidence (issue 9, item 3): Critical needs
+ * High confidence (≥ 0.75), High needs Medium confidence (≥ 0.6); with Low confidence a finding
+ * is at most Medium. A strong effect on thin evidence is therefore never an urgent alert.
+ */
+export function maxSeverityForConfidence(confidence: number): SeverityLabel {
+  if (confidence >= 0.75 - 1e-9) return 'critical';
+  if (confidence >= 0.6 - 1e-9) return 'high';
+  return 'medium';
+}
+
+/** Numeric severity caps of DriftWatch's continuous scale (2-decimal displays keep the label). */
+const NUMERIC_SEVERITY_CAP: Readonly<Record<SeverityLabel, number>> = {
+  critical: 1,
+  high: 0.89,
+  medium: 0.69,
+  low: 0.39,
+};
+
+/** DriftWatch: `min(severity, cap of the confidence)` on the numeric scale. */
+export function capNumericSeverity(severity: number, confidence: number): number {
+  return Math.min(severity, NUMERIC_SEVERITY_CAP[maxSeverityForConfidence(confidence)]);
+}
+
+const LEVEL_ORDER: readonly SeverityLabel[] = ['low', 'medium', 'high', 'critical'];
+
+/** DenialScope / DelayGuard: the lower of the level and the confidence's cap. */
+export function capSeverityLevel(level: SeverityLabel, confidence: number): SeverityLabel {
+  const cap = maxSeverityForConfidence(confidence);
+  return LEVEL_ORDER.indexOf(level) <= LEVEL_ORDER.indexOf(cap) ? level : cap;
 }
 
 /** Counts findings per value of `key`. */

@@ -1,6 +1,8 @@
 /**
  * Reference construction of daily rollup rows from claim lines, following the ingestion rollup
- * rule (day = submitted_date; reason key; pay days; underpayment ratio). Used by the analytics
+ * rules (reason key; pay days; underpayment ratio) on either timeline: `claim_daily_rollups`
+ * (day = submitted_date) or `claim_decision_rollups` (day = decided_date, what the detectors
+ * read since issue 9). Used by the analytics
  * tests to state the spec's acceptance examples claim by claim and to check the invariant
  * "every analytic result from rollups equals the same computation over raw claims".
  * Not used in production (ingestion maintains the rollups in SQL).
@@ -64,17 +66,27 @@ function bump(hist: Record<string, number>, days: number): void {
   hist[key] = (hist[key] ?? 0) + 1;
 }
 
-/** Rollup rows of a set of claims (one customer, no reversed claims). */
-export function rollupsFromClaims(claims: readonly ClaimLine[]): DailyRollupRow[] {
+/** Which date keys a rollup row: submission (`claim_daily_rollups`) or decision (`claim_decision_rollups`). */
+export type RollupTimeline = 'submitted' | 'decided';
+
+/**
+ * Rollup rows of a set of claims (one customer, no reversed claims), keyed by submission date
+ * (default, the daily rollups) or by decision date (the decision rollups the detectors read).
+ */
+export function rollupsFromClaims(
+  claims: readonly ClaimLine[],
+  timeline: RollupTimeline = 'submitted',
+): DailyRollupRow[] {
   const rows = new Map<string, MutableRow>();
   for (const claim of claims) {
     const reason = denialReasonKey(claim);
     const group = claim.cpt_group ?? 'OTHER';
-    const key = JSON.stringify([claim.submitted_date, claim.payer, group, claim.outcome, reason]);
+    const day = timeline === 'decided' ? claim.decided_date : claim.submitted_date;
+    const key = JSON.stringify([day, claim.payer, group, claim.outcome, reason]);
     let row = rows.get(key);
     if (!row) {
       row = {
-        day: claim.submitted_date,
+        day,
         payer: claim.payer,
         cpt_group: group,
         outcome: claim.outcome,

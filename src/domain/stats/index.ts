@@ -1,4 +1,6 @@
 /** Shared statistics of analytics §4 (pure functions, no I/O). */
+
+export * from './attainable.ts';
 export * from './benjamini-hochberg.ts';
 export * from './distributions.ts';
 export * from './histogram.ts';

@@ -59,7 +59,7 @@ function demoClaims(): ClaimLine[] {
 }
 
 describe('A24 demo data (planted scenarios are found)', () => {
-  const rows = rollupsFromClaims(demoClaims());
+  const rows = rollupsFromClaims(demoClaims(), 'decided');
   const options = { customerId: 42, asOf: AS_OF } as const;
   const drift = runDriftWatch(rows, options).findings;
   const denial = runDenialScope(rows, options).findings;
