@@ -88,7 +88,9 @@ export function matureBaseline(nominal: DateWindow, history?: HistoryCoverage): 
   const margin = Math.min(Math.max(0, Math.ceil(history.maturityDays)), MAX_MATURITY_DAYS);
   const matureFrom = addDays(history.dataStart, margin);
   if (matureFrom <= nominal.start) return nominal;
-  return { start: matureFrom < nominal.end ? matureFrom : nominal.end, end: nominal.end };
+  // ISO dates compare as strings; a history too short leaves an empty baseline.
+  if (matureFrom >= nominal.end) return { start: nominal.end, end: nominal.end };
+  return { start: matureFrom, end: nominal.end };
 }
 
 /** Days in a window `[start, end)` (0 when empty). */
