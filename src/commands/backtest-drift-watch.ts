@@ -7,7 +7,7 @@ import {
   insertBacktestRun,
   updateRun,
 } from '../db/repositories/analysis-runs.repository.ts';
-import { rollupRowsInWindow } from '../db/repositories/rollups.repository.ts';
+import { historyCoverage, rollupRowsInWindow } from '../db/repositories/rollups.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
 import {
   type BacktestResult,
@@ -128,18 +128,19 @@ export async function executeBacktestRun(
   try {
     const mondays = mondaysBetween(from, to);
     const first = mondays[0];
-    const result: BacktestResult =
-      first === undefined
-        ? { weeks: [], episodes: [] }
-        : runBacktest(
-            await rollupRowsInWindow(
-              db,
-              customerId,
-              { start: driftWatchWindows(first).baseline.start, end: mondays[mondays.length - 1] as string },
-              'driftwatch',
-            ),
-            { customerId, from, to, sensitivity },
-          );
+    const last = mondays[mondays.length - 1];
+    let result: BacktestResult = { weeks: [], episodes: [] };
+    if (first !== undefined && last !== undefined) {
+      // A short history is judged as the run at the first Monday would judge it (maturity rule).
+      const history = await historyCoverage(db, customerId, first);
+      const rows = await rollupRowsInWindow(
+        db,
+        customerId,
+        { start: driftWatchWindows(first).baseline.start, end: last },
+        'driftwatch',
+      );
+      result = runBacktest(rows, { customerId, from, to, sensitivity, ...(history && { history }) });
+    }
     const updated = await updateRun(db, customerId, runId, {
       status: 'success',
       summary_json: JSON.stringify({ from, to, sensitivity, ...result }),

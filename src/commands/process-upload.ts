@@ -435,6 +435,7 @@ async function runUpload(
     if (deps.queue) {
       await requestPostUploadAnalysis({ database, queue: deps.queue, config }, customerId, {
         requestId: upload.request_id,
+        uploadId,
       }).catch((error) =>
         logger.warn(
           { err: describeError(error), upload_id: uploadId },

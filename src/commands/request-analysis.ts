@@ -12,8 +12,10 @@ import {
   lockOrCreateRun,
   updateRun,
 } from '../db/repositories/analysis-runs.repository.ts';
+import { latestDecisionDay } from '../db/repositories/rollups.repository.ts';
+import { uploadDataEnds } from '../db/repositories/uploads.repository.ts';
 import type { AnalysisProduct, DB, JsonObject } from '../db/schema.ts';
-import { latestMondayOnOrBefore } from '../domain/analytics/dates.ts';
+import { addDays, latestMondayOnOrBefore } from '../domain/analytics/dates.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { type AnalyticsDeps, assertAsOf, type RunAnalysisResult, runAnalysis } from './run-analysis.ts';
 
@@ -51,6 +53,32 @@ export function postUploadJobKey(customerId: number): string {
 /** `as_of` of an on-demand run (§10.2): DriftWatch the latest Monday <= today, others today. */
 export function onDemandAsOf(product: AnalysisProduct, today: string): string {
   return product === 'driftwatch' ? latestMondayOnOrBefore(today) : today;
+}
+
+/**
+ * `as_of` of a run requested without one — button, schedule, after an upload, CLI (issue 9: the
+ * analysis date follows the data): the day after the customer's latest decision when that is
+ * earlier than `today`, so the windows end where the data ends instead of over an empty
+ * period; DriftWatch then snaps to the latest Monday on or before it (its weekly cadence). A
+ * customer without claims gets `today` (an empty, successful run, §10.1 rule 7).
+ */
+export function dataFollowingAsOf(
+  product: AnalysisProduct,
+  today: string,
+  latestDecision: string | null,
+): string {
+  const dayAfterData = latestDecision === null ? today : addDays(latestDecision, 1);
+  return onDemandAsOf(product, dayAfterData < today ? dayAfterData : today);
+}
+
+/** {@link dataFollowingAsOf} for a customer, reading its latest decision day (not after `today`). */
+export async function analysisAsOf(
+  db: Kysely<DB>,
+  customerId: number,
+  product: AnalysisProduct,
+  today: string,
+): Promise<string> {
+  return dataFollowingAsOf(product, today, await latestDecisionDay(db, customerId, today));
 }
 
 /** Today's UTC date `YYYY-MM-DD`. */
@@ -173,8 +201,8 @@ export class ProductNotEnabledError extends AppError {
 
 /**
  * "Run analysis now" (portal, API): requests every enabled product — or the given ones, each of
- * which must be enabled (else `ProductNotEnabledError`, 403) — with the on-demand `as_of`, or
- * `asOf` for all (a future date → `invalid_as_of`, 400).
+ * which must be enabled (else `ProductNotEnabledError`, 403) — with the data-following `as_of`
+ * ({@link dataFollowingAsOf}), or `asOf` for all (a future date → `invalid_as_of`, 400).
  */
 export async function requestAnalysesForCustomer(
   deps: RequestDeps,
@@ -202,12 +230,14 @@ export async function requestAnalysesForCustomer(
     // Triggers never analyse the future (API: 400).
     if (input.asOf > today) throw new AppError('invalid_as_of', 'as_of must not be in the future.', 400);
   }
+  const latestDecision =
+    input.asOf === undefined ? await latestDecisionDay(deps.db, input.customerId, today) : null;
   const results: Array<AnalysisRequestResult & { product: AnalysisProduct }> = [];
   for (const product of products) {
     const result = await requestAnalysisRun(deps, {
       customerId: input.customerId,
       product,
-      asOf: input.asOf ?? onDemandAsOf(product, today),
+      asOf: input.asOf ?? dataFollowingAsOf(product, today, latestDecision),
       runType: input.runType,
       ...(input.requestedBy !== undefined && { requestedBy: input.requestedBy }),
       ...(input.requestId !== undefined && { requestId: input.requestId }),
@@ -222,7 +252,12 @@ export interface PostUploadPayload extends JsonObject {
   customer_id: number;
   /** When the first still-pending upload asked for analysis (ISO timestamp), for the 30-minute cap. */
   first_requested_at: string;
+  /** Uploads since the trigger was queued (newest last, at most 20): their periods are analysed too. */
+  upload_ids: number[];
 }
+
+/** Uploads a pending post-upload trigger remembers (a backfill's period gets its own runs). */
+const POST_UPLOAD_MAX_UPLOADS = 20;
 
 /**
  * Debounced trigger after a `success`/`partial` upload or a finished mapping re-application
@@ -237,7 +272,7 @@ export async function requestPostUploadAnalysis(
     config: Pick<Config, 'analysisDebounceSeconds'>;
   },
   customerId: number,
-  options: { now?: Date; requestId?: string | null } = {},
+  options: { now?: Date; requestId?: string | null; uploadId?: number } = {},
 ): Promise<{ jobId: number; runAt: Date; created: boolean }> {
   const now = options.now ?? new Date();
   const key = postUploadJobKey(customerId);
@@ -249,9 +284,16 @@ export async function requestPostUploadAnalysis(
   const debounced = now.getTime() + services.config.analysisDebounceSeconds * 1000;
   const cap = firstRequestedAt.getTime() + POST_UPLOAD_MAX_DELAY_MS;
   const runAt = new Date(Math.max(Math.min(debounced, cap), now.getTime()));
+  const pendingUploads = Array.isArray(pending?.payload['upload_ids'])
+    ? (pending.payload['upload_ids'] as unknown[]).filter((id): id is number => Number.isInteger(id))
+    : [];
+  const uploadIds = [
+    ...new Set([...pendingUploads, ...(options.uploadId === undefined ? [] : [options.uploadId])]),
+  ];
   const payload: PostUploadPayload = {
     customer_id: customerId,
     first_requested_at: firstRequestedAt.toISOString(),
+    upload_ids: uploadIds.slice(-POST_UPLOAD_MAX_UPLOADS),
   };
   const job = await services.queue.enqueue(POST_UPLOAD_ANALYSIS_JOB, payload, {
     customerId,
@@ -262,6 +304,57 @@ export async function requestPostUploadAnalysis(
   return { jobId: job.id, runAt, created: job.created };
 }
 
+/** How far (days) an upload's data may end before the customer's run for it to count as a backfill. */
+const BACKFILL_GAP_DAYS: Readonly<Record<AnalysisProduct, number>> = {
+  driftwatch: 14,
+  denialscope: 7,
+  delayguard: 14,
+};
+
+/** At most this many backfill periods are analysed per product and trigger (newest first). */
+const MAX_BACKFILL_RUNS = 3;
+
+/**
+ * Runs over the periods of historical uploads (issue 9: "a backfill of last year produces
+ * findings on the period it covers"). The post-upload trigger analyses the customer's data up to
+ * its latest decision; an upload whose own data ends more than a current window before that run
+ * (a backfill behind newer data) also gets each product analysed at the end of its own data
+ * (its data-following `as_of`), at most {@link MAX_BACKFILL_RUNS} periods per product.
+ */
+export async function requestBackfillAnalyses(
+  deps: RequestDeps,
+  input: {
+    customerId: number;
+    uploadIds: readonly number[];
+    today: string;
+    /** The runs the trigger just requested (one per product). */
+    requested: ReadonlyArray<{ product: AnalysisProduct; run: { as_of: string } }>;
+    requestId?: string | null;
+  },
+): Promise<Array<AnalysisRequestResult & { product: AnalysisProduct }>> {
+  const ends = await uploadDataEnds(deps.db, input.customerId, input.uploadIds);
+  const out: Array<AnalysisRequestResult & { product: AnalysisProduct }> = [];
+  for (const { product, run } of input.requested) {
+    const asOfs = new Set<string>();
+    for (const end of ends) {
+      const asOf = dataFollowingAsOf(product, input.today, end);
+      if (addDays(asOf, BACKFILL_GAP_DAYS[product]) <= run.as_of) asOfs.add(asOf);
+      if (asOfs.size >= MAX_BACKFILL_RUNS) break;
+    }
+    for (const asOf of asOfs) {
+      const result = await requestAnalysisRun(deps, {
+        customerId: input.customerId,
+        product,
+        asOf,
+        runType: 'post_upload',
+        ...(input.requestId !== undefined && { requestId: input.requestId }),
+      });
+      out.push({ ...result, product });
+    }
+  }
+  return out;
+}
+
 /** Payload of a scheduled fan-out job (the scheduler adds `schedule` and `slot`). */
 export interface ScheduledAnalysisPayload extends JsonObject {
   product: AnalysisProduct;
@@ -270,9 +363,11 @@ export interface ScheduledAnalysisPayload extends JsonObject {
 }
 
 /**
- * Schedule fan-out (§10.2): requests a `scheduled` run of `product` at `asOf` for every active
- * customer with the product enabled (customers without the product, or without a product_configs
- * row, are skipped). Returns the customers requested.
+ * Schedule fan-out (§10.2): requests a `scheduled` run of `product` for every active customer
+ * with the product enabled (customers without the product, or without a product_configs row, are
+ * skipped), at the slot's `asOf` — or, for a customer whose data ends earlier, at its
+ * data-following `as_of` (so a run never replaces findings by an empty period). Returns the
+ * customers requested.
  */
 export async function requestScheduledAnalyses(
   deps: RequestDeps,
@@ -284,10 +379,11 @@ export async function requestScheduledAnalyses(
   for (const customerId of customers) {
     // Re-check under the same rules as triggers (a product switched off since the query is skipped).
     if (!(await isProductEnabled(deps.db, customerId, input.product))) continue;
+    // The slot's date, or earlier when the customer's data ends before it (issue 9).
     const result = await requestAnalysisRun(deps, {
       customerId,
       product: input.product,
-      asOf: input.asOf,
+      asOf: await analysisAsOf(deps.db, customerId, input.product, input.asOf),
       runType: 'scheduled',
     });
     out.push({ customerId, runId: result.run.id, outcome: result.outcome });
@@ -305,7 +401,8 @@ export function scheduledAsOf(product: AnalysisProduct, slot: string): string {
 /**
  * Runs every enabled product of the customer now, in this process (CLI, `payrixa demo` after
  * loading its data). `asOf` applies to every product (the demo uses the generator's end date);
- * without it each product uses its on-demand `as_of`. A failing product does not stop the others.
+ * without it each product uses its data-following `as_of`. A failing product does not stop the
+ * others.
  */
 export async function runEnabledAnalysesNow(
   deps: AnalyticsDeps,
@@ -313,13 +410,15 @@ export async function runEnabledAnalysesNow(
 ): Promise<Array<{ product: AnalysisProduct; result: RunAnalysisResult | null; error: string | null }>> {
   const products = await enabledAnalysisProducts(deps.db, input.customerId);
   const today = input.today ?? utcToday();
+  const latestDecision =
+    input.asOf === undefined ? await latestDecisionDay(deps.db, input.customerId, today) : null;
   const out: Array<{ product: AnalysisProduct; result: RunAnalysisResult | null; error: string | null }> = [];
   for (const product of products) {
     try {
       const result = await runAnalysis(deps, {
         customerId: input.customerId,
         product,
-        asOf: input.asOf ?? onDemandAsOf(product, today),
+        asOf: input.asOf ?? dataFollowingAsOf(product, today, latestDecision),
         runType: input.runType ?? 'manual',
       });
       out.push({ product, result, error: null });

@@ -5,6 +5,7 @@ import {
   type AnalysisRequestType,
   type AnalysisRunRecord,
   customerSensitivity,
+  findPreviousRun,
   insertSystemEvent,
   jobLiveness,
   lockOrCreateRun,
@@ -14,6 +15,7 @@ import {
 import { replaceRunFindings } from '../db/repositories/findings.repository.ts';
 import {
   driftWatchWindowTotals,
+  historyCoverage,
   type RollupHistograms,
   rollupRowsInWindow,
 } from '../db/repositories/rollups.repository.ts';
@@ -26,7 +28,9 @@ import {
   delayGuardWindows,
   denialScopeWindows,
   driftWatchWindows,
+  emergingKey,
   type FindingDraft,
+  type HistoryCoverage,
   PRODUCT_NAME,
   runDelayGuard,
   runDenialScope,
@@ -121,43 +125,64 @@ export class AnalysisRunError extends AppError {
   }
 }
 
-/** The rollup window a product reads for `asOf`: from its earliest window start to `asOf`. */
-export function analysisRollupWindow(product: AnalysisProduct, asOf: string): DateWindow {
+/**
+ * The rollup window a product reads for `asOf`: from its earliest window start to `asOf` (on the
+ * decision timeline; with `history`, baselines start at their mature part).
+ */
+export function analysisRollupWindow(
+  product: AnalysisProduct,
+  asOf: string,
+  history?: HistoryCoverage,
+): DateWindow {
   switch (product) {
     case 'driftwatch':
-      return { start: driftWatchWindows(asOf).baseline.start, end: asOf };
+      return { start: driftWatchWindows(asOf, history).baseline.start, end: asOf };
     case 'denialscope':
-      return { start: denialScopeWindows(asOf).period.start, end: asOf };
+      // The 30-day period starts before the (at most 28-day) baseline.
+      return { start: denialScopeWindows(asOf, history).period.start, end: asOf };
     case 'delayguard':
-      return { start: delayGuardWindows(asOf).baseline.start, end: asOf };
+      return { start: delayGuardWindows(asOf, history).baseline.start, end: asOf };
   }
 }
 
 type DetectorResult = DriftWatchResult | DenialScopeResult | DelayGuardResult;
 
+/** What a detector needs besides the rollups: the customer's history and the previous run. */
+export interface DetectionContext {
+  readonly customerId: number;
+  readonly product: AnalysisProduct;
+  readonly asOf: string;
+  readonly sensitivity: Sensitivity;
+  /** Short histories only (maturity rule); undefined when every baseline is mature. */
+  readonly history?: HistoryCoverage;
+  /** Emerging keys of the product's previous run with their consecutive-run counts. */
+  readonly previousEmerging?: ReadonlyMap<string, number>;
+}
+
 /**
- * Reads the product's rollups and runs its pure detector. DriftWatch reads per-window totals
- * summed in the database (`driftWatchWindowTotals`: a few thousand rows instead of ~156,000
- * daily rows, same result); the other products read their collapsed daily rows.
+ * Reads the product's rollups (decision timeline) and runs its pure detector. DriftWatch reads
+ * per-window totals summed in the database (`driftWatchWindowTotals`: a few thousand rows
+ * instead of ~156,000 daily rows, same result); the other products read their collapsed daily
+ * rows.
  */
-export async function detectFindings(
-  db: Kysely<DB>,
-  input: { customerId: number; product: AnalysisProduct; asOf: string; sensitivity: Sensitivity },
-): Promise<DetectorResult> {
-  const options = { customerId: input.customerId, asOf: input.asOf };
+export async function detectFindings(db: Kysely<DB>, input: DetectionContext): Promise<DetectorResult> {
+  const options = {
+    customerId: input.customerId,
+    asOf: input.asOf,
+    sensitivity: input.sensitivity,
+    ...(input.history && { history: input.history }),
+    ...(input.previousEmerging && { previousEmerging: input.previousEmerging }),
+  };
   switch (input.product) {
     case 'driftwatch':
-      return runDriftWatchOnWindowTotals(await driftWatchWindowTotals(db, input.customerId, input.asOf), {
-        ...options,
-        sensitivity: input.sensitivity,
-      });
+      return runDriftWatchOnWindowTotals(
+        await driftWatchWindowTotals(db, input.customerId, input.asOf, input.history),
+        options,
+      );
     case 'denialscope':
-      return runDenialScope(await productRows(db, input.customerId, 'denialscope', input.asOf), {
-        ...options,
-        sensitivity: input.sensitivity,
-      });
+      return runDenialScope(await productRows(db, 'denialscope', input), options);
     case 'delayguard':
-      return runDelayGuard(await productRows(db, input.customerId, 'delayguard', input.asOf), options);
+      return runDelayGuard(await productRows(db, 'delayguard', input), options);
   }
 }
 
@@ -170,15 +195,58 @@ export const PRODUCT_HISTOGRAMS = {
   delayguard: { decision: false, payment: true },
 } as const satisfies Record<string, RollupHistograms>;
 
-function productRows(
+function productRows(db: Kysely<DB>, product: 'denialscope' | 'delayguard', input: DetectionContext) {
+  return rollupRowsInWindow(
+    db,
+    input.customerId,
+    analysisRollupWindow(product, input.asOf, input.history),
+    product,
+    {
+      histograms: PRODUCT_HISTOGRAMS[product],
+    },
+  );
+}
+
+/**
+ * Runs of a product follow each other weekly (DriftWatch) or daily: an emerging candidate of a
+ * run at most this many days before counts as the same candidate "again".
+ */
+const CONSECUTIVE_RUN_GAP_DAYS: Readonly<Record<AnalysisProduct, number>> = {
+  driftwatch: 14,
+  denialscope: 3,
+  delayguard: 3,
+};
+
+/** The emerging keys of the product's previous successful run before `asOf` (recent enough). */
+async function previousEmergingKeys(
   db: Kysely<DB>,
   customerId: number,
-  product: 'denialscope' | 'delayguard',
+  product: AnalysisProduct,
   asOf: string,
-) {
-  return rollupRowsInWindow(db, customerId, analysisRollupWindow(product, asOf), product, {
-    histograms: PRODUCT_HISTOGRAMS[product],
-  });
+): Promise<Map<string, number>> {
+  const previous = await findPreviousRun(db, customerId, product, asOf);
+  const out = new Map<string, number>();
+  if (!previous || toEpochDay(asOf) - toEpochDay(previous.as_of) > CONSECUTIVE_RUN_GAP_DAYS[product])
+    return out;
+  const emerging = (previous.summary_json as JsonObject | null)?.['emerging'];
+  if (!Array.isArray(emerging)) return out;
+  for (const entry of emerging) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
+    const e = entry as Record<string, unknown>;
+    if (typeof e['signal_type'] !== 'string' || typeof e['payer'] !== 'string') continue;
+    if (typeof e['subkey'] !== 'string' || typeof e['direction'] !== 'string') continue;
+    const runs = typeof e['consecutive_runs'] === 'number' ? e['consecutive_runs'] : 1;
+    out.set(
+      emergingKey({
+        signal_type: e['signal_type'],
+        payer: e['payer'],
+        subkey: e['subkey'],
+        direction: e['direction'],
+      }),
+      runs,
+    );
+  }
+  return out;
 }
 
 /** Validates an `as_of` date (`YYYY-MM-DD`, a real calendar date). */
@@ -296,11 +364,14 @@ async function executeAttempt(
   const t0 = performance.now();
   try {
     const sensitivity = input.sensitivity ?? (await customerSensitivity(db, input.customerId));
+    const history = await historyCoverage(db, input.customerId, input.asOf);
     const result = await detectFindings(db, {
       customerId: input.customerId,
       product: input.product,
       asOf: input.asOf,
       sensitivity,
+      ...(history && { history }),
+      previousEmerging: await previousEmergingKeys(db, input.customerId, input.product, input.asOf),
     });
     if (deps.hooks?.afterDetect) await deps.hooks.afterDetect(run);
     return await db.transaction().execute(async (trx) => {

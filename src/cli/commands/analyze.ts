@@ -1,4 +1,4 @@
-import { onDemandAsOf, utcToday } from '../../commands/request-analysis.ts';
+import { analysisAsOf, utcToday } from '../../commands/request-analysis.ts';
 import { ANALYSIS_PRODUCTS, runAnalysis } from '../../commands/run-analysis.ts';
 import { AppError, UsageError } from '../../config/errors.ts';
 import { createDatabase } from '../../db/database.ts';
@@ -41,7 +41,8 @@ enabled. Default as_of: today (DriftWatch: the latest Monday on or before today)
 Options:
   --customer <id|name>   the customer
   --product <list>       driftwatch, denialscope, delayguard (comma-separated)
-  --as-of <date>         run date; windows end the day before
+  --as-of <date>         run date; windows end the day before (default: the day after the
+                         customer's latest decision, or today; DriftWatch: that week's Monday)
   --sensitivity          override the customer's drift sensitivity for this run`,
   async run(args, context) {
     const { values } = parseFlags('analyze', args, {
@@ -82,7 +83,8 @@ Options:
       const today = utcToday();
       let failed = false;
       for (const product of products) {
-        const asOf = values['as-of'] ?? onDemandAsOf(product, today);
+        // Without --as-of the analysis ends where the customer's data ends (issue 9).
+        const asOf = values['as-of'] ?? (await analysisAsOf(db, customer.id, product, today));
         try {
           const result = await runAnalysis(
             { db, logger },

@@ -127,12 +127,43 @@ export async function findRunByKey(
 
 /**
  * "Latest run" of a product (§10.1): the successful non-backtest run with the greatest `as_of`
- * (ties: latest `finished_at`). Dashboards' "active" numbers read its findings.
+ * (ties: latest `finished_at`) among the runs whose current window held decisions — a run over a
+ * period without data counts only when no run had data (issue 9). Dashboards' "active" numbers
+ * read its findings.
  */
 export async function findLatestRun(
   db: Kysely<DB>,
   customerId: number,
   product: AnalysisProduct,
+): Promise<AnalysisRunRecord | undefined> {
+  return (
+    db
+      .selectFrom('analysis_runs')
+      .selectAll()
+      .where('customer_id', '=', customerId)
+      .where('product', '=', product)
+      .where('run_type', '<>', 'backtest')
+      .where('status', '=', 'success')
+      // A run over a period without decisions (e.g. an explicit as_of past the data) never hides a
+      // run that analysed data (issue 9): runs whose current window had claims come first.
+      .orderBy(sql`coalesce((summary_json->>'current_claims')::bigint, 1) = 0`)
+      .orderBy('as_of', 'desc')
+      .orderBy(sql`finished_at DESC NULLS LAST`)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+  );
+}
+
+/**
+ * The product's latest successful (non-backtest) run with `as_of` before `asOf`: the "previous
+ * run" whose emerging list a new run continues.
+ */
+export async function findPreviousRun(
+  db: Kysely<DB>,
+  customerId: number,
+  product: AnalysisProduct,
+  asOf: string,
 ): Promise<AnalysisRunRecord | undefined> {
   return db
     .selectFrom('analysis_runs')
@@ -141,8 +172,8 @@ export async function findLatestRun(
     .where('product', '=', product)
     .where('run_type', '<>', 'backtest')
     .where('status', '=', 'success')
+    .where('as_of', '<', asOf)
     .orderBy('as_of', 'desc')
-    .orderBy(sql`finished_at DESC NULLS LAST`)
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();

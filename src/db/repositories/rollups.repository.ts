@@ -1,5 +1,10 @@
 import { type Kysely, sql } from 'kysely';
-import type { DateWindow } from '../../domain/analytics/dates.ts';
+import {
+  addDays,
+  type DateWindow,
+  type HistoryCoverage,
+  MAX_MATURITY_DAYS,
+} from '../../domain/analytics/dates.ts';
 import { type DriftWindowTotals, driftWatchWindows } from '../../domain/analytics/driftwatch.ts';
 import {
   accumulateHistogram,
@@ -10,11 +15,26 @@ import {
 import type { DB } from '../schema.ts';
 
 /**
- * Analytics inputs (analytics spec §3): aggregate reads of `claim_daily_rollups` for one
- * customer and one window. Analytics never scan `claims`; every query here is a grouped sum over
- * rollup rows with `day` in a half-open window `[start, end)` and returns the domain's
- * `DailyRollupRow` shape, so the detectors receive exactly what they would get from the table.
+ * Analytics inputs (analytics spec §3): aggregate reads of the rollups for one customer and one
+ * window. Analytics never scan `claims`; every query here is a grouped sum over rollup rows with
+ * `day` in a half-open window `[start, end)` and returns the domain's `DailyRollupRow` shape, so
+ * the detectors receive exactly what they would get from the table.
+ *
+ * Two timelines (issue 9, docs/DECISIONS.md "Windows of decisions"):
+ * - `decided` — `claim_decision_rollups`, day = decided_date. What the detectors read: every
+ *   decision made before as_of is in the data, so a window of decisions is complete, while a
+ *   window of submissions that ends at as_of is missing every claim still pending.
+ * - `submitted` — `claim_daily_rollups`, day = submitted_date: volumes, quality and the
+ *   submission views of the portal.
  */
+
+/** Which rollup a read uses: by decision date (detectors) or by submission date. */
+export type RollupTimeline = 'decided' | 'submitted';
+
+const ROLLUP_TABLE: Readonly<Record<RollupTimeline, ReturnType<typeof sql.raw>>> = {
+  decided: sql.raw('claim_decision_rollups'),
+  submitted: sql.raw('claim_daily_rollups'),
+};
 
 /**
  * Which rollup dimensions a product needs. A dimension a product never reads is collapsed to
@@ -78,6 +98,7 @@ function rollupWindowQuery(
   window: DateWindow,
   grain: RollupGrain,
   histograms: RollupHistograms,
+  timeline: RollupTimeline,
 ) {
   const dims = GRAIN_DIMENSIONS[grain];
   // A histogram the caller never reads is not collected: its JSON transfer and per-row merge in
@@ -86,6 +107,12 @@ function rollupWindowQuery(
   const paymentHists = histograms.payment ? sql`jsonb_agg(payment_days_hist)` : sql`NULL::jsonb`;
   const cptGroup = dims.cptGroup ? sql`cpt_group` : sql`''`;
   const denialReason = dims.denialReason ? sql`denial_reason` : sql`''`;
+  // The decision rollup keeps only what the detectors read: no billed amounts, no authorisations.
+  const decided = timeline === 'decided';
+  const billedSum = decided ? sql`'0'` : sql`sum(billed_sum)::text`;
+  const billedCount = decided ? sql`0` : sql`sum(billed_count)::bigint`;
+  const authRequired = decided ? sql`0` : sql`sum(auth_required_count)::bigint`;
+  const authMissing = decided ? sql`0` : sql`sum(auth_missing_count)::bigint`;
   // Only stored columns are grouped (a constant in GROUP BY is an error).
   const groupBy = sql.join([
     sql`day`,
@@ -102,10 +129,10 @@ function rollupWindowQuery(
            ${denialReason}::text AS denial_reason,
            sum(claim_count)::bigint AS claim_count,
            sum(allowed_sum)::text AS allowed_sum,
-           sum(billed_sum)::text AS billed_sum,
+           ${billedSum} AS billed_sum,
            sum(paid_sum)::text AS paid_sum,
            sum(allowed_count)::bigint AS allowed_count,
-           sum(billed_count)::bigint AS billed_count,
+           ${billedCount} AS billed_count,
            sum(paid_count)::bigint AS paid_count,
            ${decisionHists} AS decision_days_hists,
            ${paymentHists} AS payment_days_hists,
@@ -113,9 +140,9 @@ function rollupWindowQuery(
            sum(underpay_n)::bigint AS underpay_n,
            sum(underpay_sum)::float8 AS underpay_sum,
            sum(underpay_sumsq)::float8 AS underpay_sumsq,
-           sum(auth_required_count)::bigint AS auth_required_count,
-           sum(auth_missing_count)::bigint AS auth_missing_count
-      FROM claim_daily_rollups
+           ${authRequired} AS auth_required_count,
+           ${authMissing} AS auth_missing_count
+      FROM ${ROLLUP_TABLE[timeline]}
      WHERE customer_id = ${customerId}
        AND day >= ${window.start}::date
        AND day < ${window.end}::date
@@ -180,21 +207,23 @@ export interface RollupHistograms {
 const ALL_HISTOGRAMS: RollupHistograms = { decision: true, payment: true };
 
 /**
- * Rollup rows of `customerId` with `day` in `[window.start, window.end)` at the given grain.
- * Another customer's rows are never read (the customer id is part of every predicate).
- * `options.histograms` leaves out histograms the caller never reads (default: both merged);
- * DenialScope reads neither, DelayGuard only `payment_days_hist`.
+ * Rollup rows of `customerId` with `day` in `[window.start, window.end)` at the given grain, on
+ * the given timeline (`day` is the decision date for `decided`, the default, and the submission
+ * date for `submitted`). Another customer's rows are never read (the customer id is part of
+ * every predicate). `options.histograms` leaves out histograms the caller never reads (default:
+ * both merged); DenialScope reads neither, DelayGuard only `payment_days_hist`.
  */
 export async function rollupRowsInWindow(
   db: Kysely<DB>,
   customerId: number,
   window: DateWindow,
   grain: RollupGrain = 'all',
-  options: { histograms?: RollupHistograms } = {},
+  options: { histograms?: RollupHistograms; timeline?: RollupTimeline } = {},
 ): Promise<DailyRollupRow[]> {
   if (window.start >= window.end) return [];
   const histograms = options.histograms ?? ALL_HISTOGRAMS;
-  const result = await rollupWindowQuery(customerId, window, grain, histograms).execute(db);
+  const timeline = options.timeline ?? 'decided';
+  const result = await rollupWindowQuery(customerId, window, grain, histograms, timeline).execute(db);
   return result.rows.map(toRow);
 }
 
@@ -228,8 +257,9 @@ function mergeHistogramTexts(joined: string | null): Record<string, number> {
 
 /**
  * DriftWatch's input for one run (analytics §5.1): per `(payer, cpt_group)` and window
- * (baseline `[T−104, T−14)`, current `[T−14, T)`) the PAID + DENIED totals the detector
- * compares, summed in the database — about 2 × payers × groups rows (1,500 for 30 × 25) where
+ * (baseline `[T−104, T−14)` — or its mature part, `history` — and current `[T−14, T)`, both of
+ * DECISIONS: `claim_decision_rollups`) the PAID + DENIED totals the detector compares, summed in
+ * the database — about 2 × payers × groups rows (1,500 for 30 × 25) where
  * the daily read returns ~156,000 rows that Node then parsed and merged (issue 5: that transfer
  * and merge was ~80 % of a full run).
  *
@@ -249,8 +279,9 @@ export async function driftWatchWindowTotals(
   db: Kysely<DB>,
   customerId: number,
   asOf: string,
+  history?: HistoryCoverage,
 ): Promise<DriftWindowTotals[]> {
-  const { baseline, current } = driftWatchWindows(asOf);
+  const { baseline, current } = driftWatchWindows(asOf, history);
   const result = await sql<RawDriftWindowTotals>`
     SELECT payer COLLATE "C" AS payer,
            cpt_group COLLATE "C" AS cpt_group,
@@ -265,7 +296,7 @@ export async function driftWatchWindowTotals(
            coalesce(sum(underpay_sum ORDER BY day) FILTER (WHERE outcome = 'PAID'), 0)::float8 AS underpay_sum,
            coalesce(sum(underpay_sumsq ORDER BY day) FILTER (WHERE outcome = 'PAID'), 0)::float8 AS underpay_sumsq,
            string_agg(decision_days_hist::text, ',') AS decision_days_hists
-      FROM claim_daily_rollups
+      FROM claim_decision_rollups
      WHERE customer_id = ${customerId}
        AND day >= ${baseline.start}::date
        AND day < ${current.end}::date
@@ -300,4 +331,61 @@ export async function customerHasRollups(db: Kysely<DB>, customerId: number): Pr
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * The last day with decisions in the customer's data, not later than `onOrBefore` (future-dated
+ * rows are ignored): where a run requested without `as_of` stops (issue 9, "the analysis date
+ * follows the data"). Null for a customer without claims. Uses the primary key
+ * `(customer_id, day, …)` of the decision rollups: one index probe.
+ */
+export async function latestDecisionDay(
+  db: Kysely<DB>,
+  customerId: number,
+  onOrBefore: string,
+): Promise<string | null> {
+  const result = await sql<{ day: string | null }>`
+    SELECT max(day) AS day FROM claim_decision_rollups
+     WHERE customer_id = ${customerId} AND day <= ${onOrBefore}::date AND claim_count > 0`.execute(db);
+  return result.rows[0]?.day ?? null;
+}
+
+/** Share of decisions within which a day of submissions counts as mature (maturity rule). */
+const MATURITY_QUANTILE = 0.95;
+
+/**
+ * How far back the customer's data reaches, for the maturity rule of the baselines (issue 9,
+ * left truncation): the first submission day and the 95th percentile of decision days over the
+ * decisions before `asOf`. Undefined when the history is long enough that no baseline could be
+ * affected (data from before `asOf − 104 − 120` days: even the longest margin ends before the
+ * DriftWatch baseline starts) — then nothing is read beyond one index probe. The percentile is
+ * read only for short histories, whose decision rollups are small.
+ */
+export async function historyCoverage(
+  db: Kysely<DB>,
+  customerId: number,
+  asOf: string,
+): Promise<HistoryCoverage | undefined> {
+  const first = await sql<{ day: string | null }>`
+    SELECT min(day) AS day FROM claim_daily_rollups
+     WHERE customer_id = ${customerId} AND claim_count > 0`.execute(db);
+  const dataStart = first.rows[0]?.day ?? null;
+  if (dataStart === null) return undefined;
+  if (addDays(dataStart, MAX_MATURITY_DAYS) <= driftWatchWindows(asOf).baseline.start) return undefined;
+  // The merged decision-day histogram of every decision before as_of (short history: few rows).
+  const bins = await sql<{ days: number; n: number | string }>`
+    SELECT (kv.key)::int AS days, sum((kv.value)::bigint) AS n
+      FROM claim_decision_rollups r, jsonb_each_text(r.decision_days_hist) kv
+     WHERE r.customer_id = ${customerId} AND r.day < ${asOf}::date
+     GROUP BY 1
+     ORDER BY 1`.execute(db);
+  const total = bins.rows.reduce((sum, row) => sum + Number(row.n), 0);
+  let seen = 0;
+  let maturityDays = 0;
+  for (const row of bins.rows) {
+    seen += Number(row.n);
+    maturityDays = Number(row.days);
+    if (seen >= MATURITY_QUANTILE * total) break;
+  }
+  return { dataStart, maturityDays: Math.min(maturityDays, MAX_MATURITY_DAYS) };
 }

@@ -338,3 +338,27 @@ export async function countCurrentClaimsOfUpload(
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * The last data day (`date_max`: latest submitted or decided date of accepted rows) of each of
+ * the customer's uploads in `ids` that still counts (not deleted), distinct, newest first.
+ * Another customer's ids are ignored.
+ */
+export async function uploadDataEnds(
+  db: Kysely<DB>,
+  customerId: number,
+  ids: readonly number[],
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('uploads')
+    .select('date_max')
+    .distinct()
+    .where('customer_id', '=', customerId)
+    .where('id', 'in', [...ids])
+    .where('status', 'in', ['success', 'partial'])
+    .where('date_max', 'is not', null)
+    .orderBy('date_max', 'desc')
+    .execute();
+  return rows.flatMap((row) => (row.date_max === null ? [] : [row.date_max]));
+}

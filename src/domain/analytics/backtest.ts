@@ -2,7 +2,7 @@
  * DriftWatch backtest (analytics §10.3): replay weekly runs over today's rollups and group
  * consecutive weekly detections into episodes. Pure; produces no findings.
  */
-import { addDays, daysBetween, weekday } from './dates.ts';
+import { addDays, daysBetween, type HistoryCoverage, weekday } from './dates.ts';
 import { runDriftWatch } from './driftwatch.ts';
 import type { Direction, DriftSignal, FindingDraft, JsonObject, Sensitivity } from './findings.ts';
 import { type SeverityLabel, severityLabel } from './labels.ts';
@@ -77,6 +77,8 @@ export function runBacktest(
     readonly from: string;
     readonly to: string;
     readonly sensitivity?: Sensitivity;
+    /** The customer's history (maturity rule), as a normal run at `from` would read it. */
+    readonly history?: HistoryCoverage;
   },
 ): BacktestResult {
   const weeks: BacktestWeek[] = [];
@@ -87,6 +89,7 @@ export function runBacktest(
       customerId: options.customerId,
       asOf,
       ...(options.sensitivity ? { sensitivity: options.sensitivity } : {}),
+      ...(options.history ? { history: options.history } : {}),
     });
     weeks.push({ as_of: asOf, findings: run.findings.length, by_signal: run.summary.findings_by_signal });
     const previousWeek = addDays(asOf, -7);

@@ -188,6 +188,8 @@ export interface DelayGuardSummary extends JsonObject {
   readonly baseline_end: string;
   readonly current_start: string;
   readonly current_end: string;
+  /** Claims decided in the current window (0: a period without data). */
+  readonly current_claims: number;
   readonly payers_considered: number;
   readonly payers_evaluated: number;
   /** Welch tests counted in the false-discovery family. */
@@ -238,12 +240,12 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
   const sensitivity = options.sensitivity ?? 'strict';
   const w = delayGuardWindows(options.asOf, options.history);
   const insufficientHistory = windowDays(w.baseline) < P.min_baseline_days;
-  const payers = insufficientHistory ? [] : aggregateDelayPayers(rows, options.asOf, options.history);
+  const payers = aggregateDelayPayers(rows, options.asOf, options.history);
   const warnings: DelayWarning[] = [];
   const tests: TestCandidate<DelayCandidate>[] = [];
   let evaluated = 0;
 
-  for (const { payer, baseline: b, current: c } of payers) {
+  for (const { payer, baseline: b, current: c } of insufficientHistory ? [] : payers) {
     // 1. Minimum sample in both windows (a smaller payer is only watched, for the emerging list).
     const watchOnly = b.claims < P.min_sample || c.claims < P.min_sample;
     if (b.claims < P.watch_sample || c.claims < P.watch_sample) continue;
@@ -407,6 +409,7 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
       baseline_end: w.baseline.end,
       current_start: w.current.start,
       current_end: w.current.end,
+      current_claims: payers.reduce((sum, p) => sum + p.current.claims, 0),
       payers_considered: payers.length,
       payers_evaluated: evaluated,
       tests: gated.filter((t) => t.counted).length,

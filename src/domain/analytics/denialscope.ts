@@ -401,6 +401,8 @@ export interface DenialScopeSummary extends JsonObject {
   readonly baseline_end: string;
   readonly recent_start: string;
   readonly recent_end: string;
+  /** Claims (any outcome) decided in the recent window (0: a period without data). */
+  readonly current_claims: number;
   readonly keys_considered: number;
   /** Tests counted in the false-discovery families (they can fire). */
   readonly tests: number;
@@ -581,6 +583,7 @@ export function runDenialScope(
       baseline_end: w.baseline.end,
       recent_start: w.recent.start,
       recent_end: w.recent.end,
+      current_claims: recentClaims(rows, w.recent),
       keys_considered: keys.length,
       tests: gated.filter((t) => t.counted).length,
       tests_by_signal: countedTestsBySignal(gated),
@@ -595,6 +598,11 @@ export function runDenialScope(
     },
     findings,
   };
+}
+
+/** Claims of any outcome in `window` (the run's "is there data at all" count). */
+function recentClaims(rows: readonly DailyRollupRow[], window: DateWindow): number {
+  return rowsInWindow(rows, window).reduce((sum, row) => sum + row.claim_count, 0);
 }
 
 /** A row of the "Top denial reasons by payer" table / DenialScope evidence rows (§12.1). */

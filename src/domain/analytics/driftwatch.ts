@@ -297,6 +297,8 @@ export interface DriftWatchSummary extends JsonObject {
   readonly baseline_end: string;
   readonly current_start: string;
   readonly current_end: string;
+  /** PAID + DENIED claims decided in the current window (0: a period without data). */
+  readonly current_claims: number;
   readonly groups_considered: number;
   readonly groups_evaluated: number;
   /** Tests counted in the false-discovery families (they can fire). */
@@ -608,6 +610,7 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
       baseline_end: windows.baseline.end,
       current_start: windows.current.start,
       current_end: windows.current.end,
+      current_claims: groups.reduce((sum, g) => sum + g.current.volume, 0),
       groups_considered: groups.length,
       groups_evaluated: eligible.length,
       tests: gated.filter((t) => t.counted).length,

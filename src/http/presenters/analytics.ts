@@ -361,3 +361,92 @@ export function presentJob(
     finished_at: iso(job.finished_at),
   };
 }
+
+// ---- Analysis coverage and emerging candidates (issue 9) ----
+
+/** The dashboard line saying how far the latest run reaches. */
+export interface AnalysisCoverage {
+  /** Last day inside the current window (`as_of − 1`). */
+  readonly analysedThrough: string;
+  /** Shown when the analysis stops before yesterday; null when it is up to date. */
+  readonly notice: string | null;
+}
+
+/**
+ * "Analysed through …" (issue 9, item 4): runs end where the customer's data ends, so a
+ * dashboard says when that is earlier than yesterday — because the latest claims are from then,
+ * or (DriftWatch's weekly runs) because newer decisions wait for the next run.
+ */
+export function analysisCoverage(
+  run: { readonly as_of: string } | undefined,
+  today: string,
+  latestDecision: string | null,
+): AnalysisCoverage | null {
+  if (!run) return null;
+  const analysedThrough = addDays(run.as_of, -1);
+  if (analysedThrough >= addDays(today, -1) || latestDecision === null)
+    return { analysedThrough, notice: null };
+  const notice =
+    latestDecision <= analysedThrough
+      ? `Analysed through ${analysedThrough}: your latest claims are from then.`
+      : `Analysed through ${analysedThrough}. Claims decided up to ${latestDecision} are included in the next run.`;
+  return { analysedThrough, notice };
+}
+
+/** One row of a dashboard's "Emerging" table. */
+export interface EmergingRow {
+  readonly signal: string;
+  readonly payer: string;
+  readonly subkey: string;
+  readonly baseline: string;
+  readonly current: string;
+  readonly change: string;
+  readonly reason: string;
+  readonly evidence: string;
+  readonly runs: string;
+}
+
+const EMERGING_REASON: Readonly<Record<string, string>> = {
+  not_significant: 'Not significant yet',
+  needs_more_data: 'Needs more data',
+};
+
+function ordinalRuns(n: number): string {
+  if (n <= 1) return 'First seen';
+  return `${n} runs in a row`;
+}
+
+/**
+ * The run's emerging candidates (`summary_json.emerging`) as table rows: changes that met a
+ * threshold but are not findings — not significant after false-discovery control, or on too few
+ * claims. They raise no alert; a change that persists shows "n runs in a row".
+ */
+export function emergingRows(summary: Readonly<Record<string, unknown>> | null | undefined): EmergingRow[] {
+  const list = summary?.['emerging'];
+  if (!Array.isArray(list)) return [];
+  const rows: EmergingRow[] = [];
+  for (const item of list) {
+    if (typeof item !== 'object' || item === null) continue;
+    const e = item as Record<string, unknown>;
+    const unit = (typeof e['unit'] === 'string' ? e['unit'] : 'rate') as Unit;
+    const num = (k: string) => (typeof e[k] === 'number' ? (e[k] as number) : Number.NaN);
+    const p = typeof e['p_value'] === 'number' ? e['p_value'] : null;
+    const q = typeof e['q_value'] === 'number' ? e['q_value'] : null;
+    const counts = `${num('baseline_count')} → ${num('current_count')} claims`;
+    rows.push({
+      signal: SIGNAL_LABEL[e['signal_type'] as SignalType] ?? String(e['signal_type'] ?? ''),
+      payer: String(e['payer'] ?? ''),
+      subkey: String(e['subkey'] ?? ''),
+      baseline: formatUnitValue(unit, num('baseline_value')),
+      current: formatUnitValue(unit, num('current_value')),
+      change: formatUnitDelta(unit, num('delta_value')),
+      reason: EMERGING_REASON[String(e['reason'])] ?? String(e['reason'] ?? ''),
+      evidence:
+        p === null
+          ? counts
+          : `${counts} · p ${formatPValue(p)}${q === null ? '' : ` · q ${formatPValue(q)}`}`,
+      runs: ordinalRuns(typeof e['consecutive_runs'] === 'number' ? e['consecutive_runs'] : 1),
+    });
+  }
+  return rows;
+}

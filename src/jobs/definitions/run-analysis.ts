@@ -8,6 +8,7 @@ import {
   type PostUploadPayload,
   requestAnalysesForCustomer,
   requestAnalysisRun,
+  requestBackfillAnalyses,
   requestScheduledAnalyses,
   SCHEDULED_ANALYSIS_JOB,
   type ScheduledAnalysisPayload,
@@ -94,7 +95,10 @@ export function analysisJob(deps: AnalyticsJobDeps): JobDefinition<AnalysisJobPa
   };
 }
 
-/** `analysis.post_upload`: requests every enabled product of the customer (`post_upload`). */
+/**
+ * `analysis.post_upload`: requests every enabled product of the customer (`post_upload`) at its
+ * data-following `as_of`, and the periods of backfilled uploads (`requestBackfillAnalyses`).
+ */
 export function postUploadAnalysisJob(deps: AnalyticsJobDeps): JobDefinition<PostUploadPayload> {
   return {
     kind: POST_UPLOAD_ANALYSIS_JOB,
@@ -104,10 +108,21 @@ export function postUploadAnalysisJob(deps: AnalyticsJobDeps): JobDefinition<Pos
     async handler({ payload }) {
       const customerId = Number(payload.customer_id);
       if (!Number.isInteger(customerId)) throw new PermanentJobError('invalid post-upload payload');
-      const results = await requestAnalysesForCustomer(
-        { db: deps.db, queue: requireQueue(deps) },
-        { customerId, runType: 'post_upload', today: utcToday() },
-      );
+      const requestDeps = { db: deps.db, queue: requireQueue(deps) };
+      const today = utcToday();
+      const current = await requestAnalysesForCustomer(requestDeps, {
+        customerId,
+        runType: 'post_upload',
+        today,
+      });
+      const uploadIds = Array.isArray(payload.upload_ids) ? payload.upload_ids.filter(Number.isInteger) : [];
+      const backfill = await requestBackfillAnalyses(requestDeps, {
+        customerId,
+        uploadIds,
+        today,
+        requested: current,
+      });
+      const results = [...current, ...backfill];
       return {
         runs: results.map((r) => ({
           product: r.product,

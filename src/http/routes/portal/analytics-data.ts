@@ -142,7 +142,7 @@ export async function driftWatchCharts(
     svg: lineChartSvg({
       id: 'chart-denial-rate',
       title,
-      desc: 'Denied / (paid + denied) per ISO week by submitted date; dashed line is the baseline rate, the band is baseline ± 5 pts; hollow points have fewer than 10 decided claims.',
+      desc: 'Denied / (paid + denied) of the claims decided in each ISO week; dashed line is the baseline rate, the band is baseline ± 5 pts; hollow points have fewer than 10 decided claims.',
       points: ratePoints,
       formatValue: pct,
       baseline: baseline === null ? null : baseline * 100,
@@ -181,7 +181,7 @@ export async function driftWatchCharts(
     svg: lineChartSvg({
       id: 'chart-decision-days',
       title: `Weekly median decision days — ${payer}${group ? ` (${group})` : ''}`,
-      desc: 'Median days from submission to decision per ISO week.',
+      desc: 'Median days from submission to decision of the claims decided in each ISO week.',
       points: weeks.map((w, i) => ({ label: w.start.slice(5), value: medians[i] ?? null })),
       formatValue: (v) => fixed(v, 1),
       markers: decisionMarkers,
@@ -326,7 +326,7 @@ export async function delayGuardChart(
       svg: lineChartSvg({
         id: 'chart-days-to-pay',
         title: `Weekly average days to payment — ${payer}`,
-        desc: 'Average days from submission to payment per ISO week; the dashed line is the baseline mean.',
+        desc: 'Average days from submission to payment of the claims decided in each ISO week; the dashed line is the baseline mean.',
         points: weeks.map((w, i) => ({ label: w.start.slice(5), value: means[i] ?? null })),
         formatValue: (v) => fixed(v, 1),
         baseline,

@@ -9,6 +9,7 @@ import {
   listFindingPayers,
   listLatestRunFindings,
 } from '../../../db/repositories/findings.repository.ts';
+import { latestDecisionDay } from '../../../db/repositories/rollups.repository.ts';
 import type { AnalysisProduct } from '../../../db/schema.ts';
 import { can } from '../../../domain/accounts/permissions.ts';
 import { PRODUCT_LIST_ORDER, PRODUCTS } from '../../../domain/accounts/products.ts';
@@ -27,7 +28,9 @@ import type { Services } from '../../../services.ts';
 import { requirePermission, requireProduct, requireView, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import {
+  analysisCoverage,
   cut,
+  emergingRows,
   findingRow,
   formatUnitDelta,
   formatUnitValue,
@@ -176,8 +179,10 @@ export function registerAnalyticsPortalRoutes(app: FastifyInstance, services: Se
       const sensitivity = params['sensitivity'] === 'reference' ? 'Reference' : 'Strict';
       const period =
         run && typeof summary['baseline_start'] === 'string'
-          ? `Baseline ${summary['baseline_start']} – ${addDays(String(summary['baseline_end']), -1)} · Current ${summary['current_start']} – ${addDays(String(summary['current_end']), -1)} · Sensitivity: ${sensitivity}`
+          ? `Decisions: baseline ${summary['baseline_start']} – ${addDays(String(summary['baseline_end']), -1)} · current ${summary['current_start']} – ${addDays(String(summary['current_end']), -1)} · Sensitivity: ${sensitivity}`
           : null;
+      const today = todayOf(services);
+      const coverage = analysisCoverage(run, today, await latestDecisionDay(db, customerId, today));
       const charts = run
         ? await driftWatchCharts(db, customerId, { as_of: run.as_of, summary_json: summary }, recent, {
             ...(q['payer'] && { payer: q['payer'] }),
@@ -194,6 +199,8 @@ export function registerAnalyticsPortalRoutes(app: FastifyInstance, services: Se
         {
           run,
           period,
+          coverage,
+          emerging: emergingRows(summary),
           cards: {
             active: latest.findings.length,
             degrading: degrading.length,
@@ -245,6 +252,8 @@ export function registerAnalyticsPortalRoutes(app: FastifyInstance, services: Se
       const recent = (
         await queryFindings(db, customerId, { products: ['denialscope'] }, { limit: 10, offset: 0 })
       ).rows;
+      const today = todayOf(services);
+      const coverage = analysisCoverage(run, today, await latestDecisionDay(db, customerId, today));
       return renderPage(
         request,
         reply,
@@ -252,6 +261,8 @@ export function registerAnalyticsPortalRoutes(app: FastifyInstance, services: Se
         {
           periodText: `${addDays(asOf, -30)} – ${addDays(asOf, -1)}`,
           lastComputed: run?.finished_at ? formatTimestampCard(run.finished_at) : 'Never',
+          coverage,
+          emerging: emergingRows(run?.summary_json as Record<string, unknown> | undefined),
           cards: data.cards,
           activeSignals: byLabelText(latest.findings),
           payers: data.payers,
@@ -297,6 +308,8 @@ export function registerAnalyticsPortalRoutes(app: FastifyInstance, services: Se
         ? await delayGuardChart(db, customerId, run.as_of, all, q['payer'] ? { payer: q['payer'] } : {})
         : null;
       const summary = (run?.summary_json ?? {}) as Record<string, unknown>;
+      const today = todayOf(services);
+      const coverage = analysisCoverage(run, today, await latestDecisionDay(db, customerId, today));
       const warnings = Array.isArray(summary['data_quality_warnings'])
         ? (summary['data_quality_warnings'] as Array<Record<string, unknown>>).map(
             (w) => `${String(w['payer'] ?? '')}: ${String(w['message'] ?? '')}`,
@@ -308,6 +321,8 @@ export function registerAnalyticsPortalRoutes(app: FastifyInstance, services: Se
         'delayguard',
         {
           run,
+          coverage,
+          emerging: emergingRows(summary),
           cards: {
             active: active.length,
             critical: active.filter((f) => f.severity_label === 'critical').length,
@@ -346,7 +361,7 @@ export function registerAnalyticsPortalRoutes(app: FastifyInstance, services: Se
         finding,
         evidence,
         interpretation,
-        windowText: `Baseline ${finding.baseline_start} – ${addDays(finding.baseline_end, -1)} · Current ${finding.current_start} – ${addDays(finding.current_end, -1)}`,
+        windowText: `Decisions: baseline ${finding.baseline_start} – ${addDays(finding.baseline_end, -1)} · current ${finding.current_start} – ${addDays(finding.current_end, -1)}`,
         columns,
         rows: evidence.evidence_rows.map((r) =>
           columns.map((c) => {
