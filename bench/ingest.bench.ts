@@ -3,12 +3,17 @@
  * 16 columns) through the real path — `uploadClaimsFile` (spool, hash, file store) and
  * `processUpload` (two passes, row pipeline, COPY into staging, final transaction, rollups) —
  * on an in-memory PGlite, or on PostgreSQL when BENCH_DATABASE_URL is set.
- * BENCH_INGEST_ROWS overrides the row count.
+ * BENCH_INGEST_ROWS overrides the row count. Afterwards the two rollup recomputations (by
+ * submitted and by decided date) are timed apart on the loaded claims.
  */
 import { sql } from 'kysely';
 import { processUpload } from '../src/commands/process-upload.ts';
 import { uploadClaimsFile } from '../src/commands/upload-claims-file.ts';
 import type { Database } from '../src/db/database.ts';
+import {
+  recomputeDecisionRollupDays,
+  recomputeRollupDays,
+} from '../src/db/repositories/claims.repository.ts';
 import type { JobQueue } from '../src/jobs/types.ts';
 import { silentLogger } from '../src/obs/logger.ts';
 import { createTestDatabase } from '../test/db.ts';
@@ -100,6 +105,32 @@ async function plainCopyMs(database: Database, file: readonly Buffer[]): Promise
   }
 }
 
+/**
+ * The two rollup recomputations of the final transaction, timed apart: every submitted day
+ * (`claim_daily_rollups`) and every decided day (`claim_decision_rollups`, issue 9) of the
+ * upload's claims, as a first upload recomputes them, each in its own transaction.
+ */
+async function rollupRecomputeMs(
+  database: Database,
+  customerId: number,
+): Promise<{ dailyMs: number; decisionMs: number }> {
+  const days = async (column: 'submitted_date' | 'decided_date'): Promise<string[]> => {
+    const rows = await sql<{ day: string }>`
+      SELECT DISTINCT ${sql.ref(column)} AS day FROM claims WHERE customer_id = ${customerId}
+       ORDER BY day`.execute(database.db);
+    return rows.rows.map((row) => row.day);
+  };
+  const submitted = await days('submitted_date');
+  const decided = await days('decided_date');
+  let started = performance.now();
+  await database.db.transaction().execute((trx) => recomputeRollupDays(trx, customerId, submitted));
+  const dailyMs = Math.round(performance.now() - started);
+  started = performance.now();
+  await database.db.transaction().execute((trx) => recomputeDecisionRollupDays(trx, customerId, decided));
+  const decisionMs = Math.round(performance.now() - started);
+  return { dailyMs, decisionMs };
+}
+
 export const benchmark: Benchmark = {
   name: 'ingest-csv',
   async run(): Promise<BenchResult> {
@@ -135,6 +166,7 @@ export const benchmark: Benchmark = {
       const t2 = performance.now();
       clearInterval(sampler);
       const copyMs = await plainCopyMs(handle.database, file);
+      const rollups = await rollupRecomputeMs(handle.database, customer.id);
       if (result.insertedRows !== rows)
         throw new Error(`expected ${rows} inserted, got ${result.insertedRows}`);
       return {
@@ -155,6 +187,8 @@ export const benchmark: Benchmark = {
           stage_ms: result.phases?.stage ?? -1,
           commit_ms: result.phases?.commit ?? -1,
           quality_ms: result.phases?.quality ?? -1,
+          rollups_daily_recompute_ms: rollups.dailyMs,
+          rollups_decision_recompute_ms: rollups.decisionMs,
         },
         notes: `${handle.database.kind}; one upload, all rows inserted`,
       };
