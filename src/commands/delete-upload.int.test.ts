@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIMS_A, CLAIMS_HEADER, type ClaimsFixtures, createClaimsFixtures } from '../../test/claims.ts';
 import { csv } from '../../test/ingestion.ts';
+import { expectRollupsMatchClaims } from '../../test/rollups.ts';
 import { waitFor } from '../../test/wait.ts';
 import { NotFoundError } from '../config/errors.ts';
+import { listDecisionRollups } from '../db/repositories/claims.repository.ts';
 import {
   countFilteredClaims,
   payerSummary,
@@ -148,6 +150,13 @@ describe('deleteUpload', () => {
     // Rollups: only the two live claims' days are left.
     expect(await rollupClaimCount(customerId)).toBe(2);
     expect(await rollupDays(customerId)).toEqual(['2024-01-02', '2024-03-01']);
+    // … and, on the decision timeline, their decided days (CLM-1001's first decision, 2024-01-10,
+    // was moved to 2024-01-20 by later.csv; a.csv's other days are gone).
+    expect((await listDecisionRollups(db, customerId)).map((r) => [r.day, r.claim_count])).toEqual([
+      ['2024-01-20', 1],
+      ['2024-03-05', 1],
+    ]);
+    await expectRollupsMatchClaims(db, customerId);
     const statsAfter = await uploadStats(db, customerId);
     expect(statsAfter.total_rows).toBe(2);
     expect(statsAfter.total).toBe(statsBefore.total - 1);
@@ -247,6 +256,7 @@ describe('deleteUpload', () => {
       .execute();
     expect(written.length).toBe(done.inserted_rows + done.updated_rows);
     expect(written.filter((claim) => claim.reversed)).toEqual([]);
+    await expectRollupsMatchClaims(fixtures.services.database.db, customerId);
     // The new upload is live, so the same bytes are a duplicate again.
     await expect(
       uploadClaimsFile(fixtures.services, { customerId, filename: 'a.csv', body: sameBytes, source: 'api' }),

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import {
   deleteStagingRows,
   lockCustomerClaims,
-  recomputeRollupDays,
+  recomputeRollups,
 } from '../db/repositories/claims.repository.ts';
 import { recordSystemEvent } from '../db/repositories/ingestion-records.repository.ts';
 import {
@@ -36,7 +36,8 @@ import { requestPostUploadAnalysis } from './request-analysis.ts';
  * version and stay.
  *
  * One transaction under the customer claims lock (so it serialises with uploads and mapping
- * re-apply runs): reverse the claims, recompute the rollups of every submitted_date they touch,
+ * re-apply runs): reverse the claims, recompute the rollups of every submitted_date (daily) and
+ * decided_date (decision rollups) they touch,
  * mark the upload, recompute the quality metrics of its completion day, write audit
  * `upload_deleted` and event `upload_deleted` (counts only), and drop
  * any leftover staging rows and raw bytes.
@@ -113,7 +114,10 @@ export async function deleteUpload(
     if (!isDeletableStatus(upload.status)) throw new UploadNotDeletableError(upload);
 
     const reversal = await reverseClaimsOfUpload(trx, customerId, uploadId);
-    await recomputeRollupDays(trx, customerId, reversal.submittedDays);
+    await recomputeRollups(trx, customerId, {
+      submitted: reversal.submittedDays,
+      decided: reversal.decidedDays,
+    });
     const deleted = await markUploadDeleted(trx, customerId, uploadId, input.userId);
     // Its completion day's quality metrics counted it: compute them again without it.
     if ((upload.status === 'success' || upload.status === 'partial') && upload.processing_completed_at) {

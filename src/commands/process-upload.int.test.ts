@@ -5,7 +5,17 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../test/db.ts';
 import { createIngestionHarness, csv, type IngestionHarness } from '../../test/ingestion.ts';
-import { countClaims, countStagingRows, listRollups } from '../db/repositories/claims.repository.ts';
+import {
+  expectRollupsMatchClaims as expectBothRollupsMatchClaims,
+  GENERATED_HEADER,
+  generatedRows,
+} from '../../test/rollups.ts';
+import {
+  countClaims,
+  countStagingRows,
+  listDecisionRollups,
+  listRollups,
+} from '../db/repositories/claims.repository.ts';
 import { insertColumnMappingProfile } from '../db/repositories/mappings.repository.ts';
 import { hasUploadFile } from '../db/repositories/upload-files.repository.ts';
 import { findUpload } from '../db/repositories/uploads.repository.ts';
@@ -18,170 +28,11 @@ afterEach(async () => {
   harness = null;
 });
 
-const HEADER =
-  'claim_id,payer,cpt,submitted_date,decided_date,outcome,allowed_amount,billed_amount,paid_amount,payment_date,denial_reason_code,denial_reason_text,authorization_required,authorization_obtained';
+const HEADER = GENERATED_HEADER;
 
-/** A deterministic mixed file (mulberry32), `n` rows, claim ids C-<offset + i>. */
-function generatedRows(
-  n: number,
-  seed: number,
-  options: { offset?: number; shiftDays?: number } = {},
-): string[] {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const day = (base: number): string =>
-    new Date(Date.UTC(2026, 0, 1) + base * 86_400_000).toISOString().slice(0, 10);
-  const rows: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const submitted = Math.floor(random() * 20) + (options.shiftDays ?? 0);
-    const lag = Math.floor(random() * 15);
-    const outcome = pick(['PAID', 'PAID', 'PAID', 'DENIED', 'OTHER']);
-    const allowed = random() < 0.9 ? (50 + Math.floor(random() * 20000) / 100).toFixed(2) : '';
-    const paid = outcome === 'PAID' && allowed ? (Number(allowed) * (0.7 + random() * 0.3)).toFixed(2) : '';
-    const payment = outcome === 'PAID' && random() < 0.8 ? day(submitted + lag + 2) : '';
-    const code = outcome === 'DENIED' && random() < 0.7 ? pick(['CO-97', 'CO-197', 'PR-96']) : '';
-    const text = outcome === 'DENIED' && !code && random() < 0.5 ? 'Not medically necessary' : '';
-    const authRequired = pick(['Y', 'N', '']);
-    const authObtained = authRequired === 'Y' ? pick(['Y', 'N']) : '';
-    rows.push(
-      [
-        `C-${(options.offset ?? 0) + i}`,
-        pick(['Aetna', 'Cigna', 'Medicare']),
-        // The CPT follows the claim number, so a later file with the same numbers re-adjudicates.
-        ['99213', '99214', '36415', 'J3301'][((options.offset ?? 0) + i) % 4],
-        day(submitted),
-        day(submitted + lag),
-        outcome,
-        allowed,
-        allowed ? (Number(allowed) * 1.8).toFixed(2) : '',
-        paid,
-        payment,
-        code,
-        text,
-        authRequired,
-        authObtained,
-      ].join(','),
-    );
-  }
-  return rows;
-}
-
-interface Bucket {
-  claim_count: number;
-  allowed_cents: number;
-  paid_cents: number;
-  billed_cents: number;
-  allowed_count: number;
-  paid_count: number;
-  decision: Record<string, number>;
-  payment: Record<string, number>;
-  payment_date_count: number;
-  underpay_n: number;
-  underpay_sum: number;
-  auth_required_count: number;
-  auth_missing_count: number;
-}
-
-/** The rollups recomputed in TypeScript from the stored claims (the test oracle). */
-async function rollupsFromClaims(h: IngestionHarness): Promise<Map<string, Bucket>> {
-  const claims = await h.services.database.db
-    .selectFrom('claims')
-    .selectAll()
-    .where('customer_id', '=', h.customerId)
-    .where('reversed', '=', false)
-    .execute();
-  const days = (from: string, to: string): string =>
-    String(Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000));
-  const cents = (v: string | null): number => (v === null ? 0 : Math.round(Number(v) * 100));
-  const out = new Map<string, Bucket>();
-  for (const c of claims) {
-    const reason =
-      c.outcome === 'DENIED'
-        ? (c.denial_reason_code ?? c.denial_reason_text?.slice(0, 100) ?? 'UNSPECIFIED')
-        : '';
-    const key = [c.submitted_date, c.payer, c.cpt_group, c.outcome, reason].join('|');
-    const b = out.get(key) ?? {
-      claim_count: 0,
-      allowed_cents: 0,
-      paid_cents: 0,
-      billed_cents: 0,
-      allowed_count: 0,
-      paid_count: 0,
-      decision: {},
-      payment: {},
-      payment_date_count: 0,
-      underpay_n: 0,
-      underpay_sum: 0,
-      auth_required_count: 0,
-      auth_missing_count: 0,
-    };
-    b.claim_count++;
-    b.allowed_cents += cents(c.allowed_amount);
-    b.paid_cents += cents(c.paid_amount);
-    b.billed_cents += cents(c.billed_amount);
-    if (c.allowed_amount !== null) b.allowed_count++;
-    if (c.paid_amount !== null) b.paid_count++;
-    const d = days(c.submitted_date, c.decided_date);
-    b.decision[d] = (b.decision[d] ?? 0) + 1;
-    const p = days(c.submitted_date, c.payment_date ?? c.decided_date);
-    b.payment[p] = (b.payment[p] ?? 0) + 1;
-    if (c.payment_date !== null) b.payment_date_count++;
-    if (
-      c.outcome === 'PAID' &&
-      c.allowed_amount !== null &&
-      Number(c.allowed_amount) > 0 &&
-      c.paid_amount !== null
-    ) {
-      b.underpay_n++;
-      b.underpay_sum += (Number(c.allowed_amount) - Number(c.paid_amount)) / Number(c.allowed_amount);
-    }
-    if (c.authorization_required === true) {
-      b.auth_required_count++;
-      if (c.authorization_obtained === false) b.auth_missing_count++;
-    }
-    out.set(key, b);
-  }
-  return out;
-}
-
-async function expectRollupsMatchClaims(h: IngestionHarness): Promise<void> {
-  const expected = await rollupsFromClaims(h);
-  const actual = await listRollups(h.services.database.db, h.customerId);
-  expect(actual.length).toBe(expected.size);
-  for (const row of actual) {
-    const key = [row.day, row.payer, row.cpt_group, row.outcome, row.denial_reason].join('|');
-    const b = expected.get(key);
-    expect(b, key).toBeDefined();
-    if (!b) continue;
-    expect({
-      claim_count: row.claim_count,
-      allowed_cents: Math.round(Number(row.allowed_sum) * 100),
-      paid_cents: Math.round(Number(row.paid_sum) * 100),
-      billed_cents: Math.round(Number(row.billed_sum) * 100),
-      allowed_count: row.allowed_count,
-      paid_count: row.paid_count,
-      decision: row.decision_days_hist,
-      payment: row.payment_days_hist,
-      payment_date_count: row.payment_date_count,
-      underpay_n: row.underpay_n,
-      auth_required_count: row.auth_required_count,
-      auth_missing_count: row.auth_missing_count,
-    }).toEqual(pickExact(b));
-    expect(row.underpay_sum).toBeCloseTo(b.underpay_sum, 9);
-  }
-}
-
-function pickExact(b: Bucket): Omit<Bucket, 'underpay_sum'> {
-  const { underpay_sum: _ignored, ...rest } = b;
-  return rest;
-}
+/** Both rollup tables equal their recomputation from the stored claims. */
+const expectRollupsMatchClaims = (h: IngestionHarness): Promise<void> =>
+  expectBothRollupsMatchClaims(h.services.database.db, h.customerId);
 
 describe(`upload processing (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('a crash after staging leaves no claims; the retry then commits everything once', async () => {
@@ -209,6 +60,7 @@ describe(`upload processing (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(await countClaims(db, h.customerId)).toBe(0);
     expect(await countStagingRows(db, h.customerId, upload.id)).toBe(0);
     expect(await listRollups(db, h.customerId)).toEqual([]);
+    expect(await listDecisionRollups(db, h.customerId)).toEqual([]);
     const requeued = await findUpload(db, h.customerId, upload.id);
     expect(requeued).toMatchObject({ status: 'queued', attempts: 1 });
     expect(await hasUploadFile(db, h.customerId, upload.id)).toBe(true);

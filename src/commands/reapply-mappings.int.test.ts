@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../test/db.ts';
 import { createIngestionHarness, csv, type IngestionHarness } from '../../test/ingestion.ts';
+import { expectRollupsMatchClaims } from '../../test/rollups.ts';
 import { waitFor } from '../../test/wait.ts';
-import { listClaimsOfUpload, listRollups } from '../db/repositories/claims.repository.ts';
+import {
+  listClaimsOfUpload,
+  listDecisionRollups,
+  listRollups,
+} from '../db/repositories/claims.repository.ts';
 import { insertCptGroupMapping, insertPayerMapping } from '../db/repositories/mappings.repository.ts';
 import { reapplyMappings, requestReapplyMappings } from './reapply-mappings.ts';
 
@@ -70,6 +75,16 @@ describe(`normalization and re-apply (${onPostgres ? 'PostgreSQL' : 'PGlite'})`,
     expect(after[4]).toMatchObject({ payer: 'Aetna Inc', revision: 1 });
     const rollups = await listRollups(db, h.customerId, { from: '2024-01-17', to: '2024-01-17' });
     expect(rollups.map((r) => [r.payer, r.claim_count])).toEqual([['Aetna Inc', 1]]);
+    // On the decision timeline all five share 2024-01-20; the Aetna bucket is renamed there too.
+    const decided = await listDecisionRollups(db, h.customerId, { from: '2024-01-20', to: '2024-01-20' });
+    expect(decided.map((r) => [r.payer, r.cpt_group, r.claim_count])).toEqual([
+      ['Aetna Inc', 'OTHER', 1],
+      ['Blue Cross Blue Shield', 'E&M', 1],
+      ['Blue Cross Blue Shield', 'E&M Office Visit', 1],
+      ['UnitedHealthcare', 'HCPCS', 1],
+      ['UnitedHealthcare', 'Lab Services', 1],
+    ]);
+    await expectRollupsMatchClaims(db, h.customerId);
     const event = await db
       .selectFrom('system_events')
       .selectAll()

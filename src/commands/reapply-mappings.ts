@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 import { describeError } from '../config/errors.ts';
 import type { Database } from '../db/database.ts';
-import { lockCustomerClaims, recomputeRollupDays } from '../db/repositories/claims.repository.ts';
+import { lockCustomerClaims, recomputeRollups } from '../db/repositories/claims.repository.ts';
 import { recordSystemEvent } from '../db/repositories/ingestion-records.repository.ts';
 import { loadCptGroupMappings, loadPayerMappings } from '../db/repositories/mappings.repository.ts';
 import { mapPayer, resolveCptGroup } from '../domain/claims/index.ts';
@@ -15,7 +15,8 @@ import { requestPostUploadAnalysis } from './request-analysis.ts';
  * Re-applying mappings to stored claims (ingestion spec §5.3): recomputes `payer` (from
  * payer_raw) and `cpt_group` (from cpt) of every claim of the customer with the current payer
  * and CPT-group mappings, updates the claims that change (revision unchanged), recomputes the
- * rollups of the affected days — all in one transaction under the customer claims lock — then
+ * rollups of the affected days (their submitted dates, and their decided dates for the
+ * decision rollups) — all in one transaction under the customer claims lock — then
  * writes `mappings_reapplied` (event and audit) and requests the post-upload analysis.
  */
 
@@ -39,12 +40,13 @@ export async function reapplyMappings(
   const result = await db.transaction().execute(async (trx) => {
     await lockCustomerClaims(trx, customerId);
     const days = new Set<string>();
+    const decidedDays = new Set<string>();
     let claimsUpdated = 0;
     let after = 0;
     for (;;) {
       const rows = await trx
         .selectFrom('claims')
-        .select(['id', 'payer', 'payer_raw', 'cpt', 'cpt_group', 'submitted_date'])
+        .select(['id', 'payer', 'payer_raw', 'cpt', 'cpt_group', 'submitted_date', 'decided_date'])
         .where('customer_id', '=', customerId)
         .where('id', '>', after)
         .orderBy('id')
@@ -58,6 +60,7 @@ export async function reapplyMappings(
         if (payer !== row.payer || group !== row.cpt_group) {
           changes.push({ id: row.id, payer, group });
           days.add(row.submitted_date);
+          decidedDays.add(row.decided_date);
         }
       }
       if (changes.length > 0) {
@@ -74,7 +77,7 @@ export async function reapplyMappings(
       if (rows.length < PAGE) break;
     }
     const sortedDays = [...days].sort();
-    await recomputeRollupDays(trx, customerId, sortedDays);
+    await recomputeRollups(trx, customerId, { submitted: sortedDays, decided: [...decidedDays].sort() });
     const payload = { claims_updated: claimsUpdated, days_recomputed: sortedDays.length };
     await recordSystemEvent(trx, customerId, {
       eventType: 'mappings_reapplied',

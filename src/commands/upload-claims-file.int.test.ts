@@ -3,7 +3,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../test/db.ts';
 import { createIngestionHarness, csv, type IngestionHarness } from '../../test/ingestion.ts';
-import { countClaims, listClaimsOfUpload, listRollups } from '../db/repositories/claims.repository.ts';
+import {
+  countClaims,
+  listClaimsOfUpload,
+  listDecisionRollups,
+  listRollups,
+} from '../db/repositories/claims.repository.ts';
 import { insertCptGroupMapping, insertPayerMapping } from '../db/repositories/mappings.repository.ts';
 import { findQualityReport, listValidationResults } from '../db/repositories/quality.repository.ts';
 import { hasUploadFile } from '../db/repositories/upload-files.repository.ts';
@@ -42,6 +47,7 @@ async function everythingStored(h: IngestionHarness): Promise<string> {
     'system_events',
     'audit_events',
     'claim_daily_rollups',
+    'claim_decision_rollups',
   ] as const) {
     parts.push(await db.selectFrom(table).selectAll().execute());
   }
@@ -429,6 +435,9 @@ describe(`claims CSV ingestion (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
         decision_days_hist: { '8': 1 },
       },
     ]);
+    expect(await listDecisionRollups(db, h.customerId)).toMatchObject([
+      { day: '2026-03-10', outcome: 'DENIED', denial_reason: 'CO-197', claim_count: 1 },
+    ]);
 
     const secondFile = csv(header, ['C-1001,BCBS,99213,2026-03-02,2026-04-02,PAID,,80.00']);
     const second = await h.ingest('two.csv', secondFile);
@@ -452,6 +461,10 @@ describe(`claims CSV ingestion (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () =>
         claim_count: 1,
         decision_days_hist: { '31': 1 },
       },
+    ]);
+    // The decision timeline moves it from its first decision day to the new one.
+    expect(await listDecisionRollups(db, h.customerId)).toMatchObject([
+      { day: '2026-04-02', outcome: 'PAID', denial_reason: '', claim_count: 1, paid_sum: '80.00' },
     ]);
     expect(await countClaims(db, h.customerId)).toBe(1);
 

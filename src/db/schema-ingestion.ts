@@ -129,6 +129,8 @@ export interface UploadStagingRowsTable extends ClaimLineColumns {
   cpt_group: string;
   decision: Defaulted<'insert' | 'update' | 'duplicate'>;
   old_submitted_date: string | null;
+  /** The matched claim's decided date before this upload (migration 0023). */
+  old_decided_date: string | null;
 }
 
 export interface ClaimDailyRollupsTable {
@@ -153,6 +155,30 @@ export interface ClaimDailyRollupsTable {
   underpay_sumsq: number;
   auth_required_count: number;
   auth_missing_count: number;
+}
+
+/**
+ * `claim_daily_rollups` on the decision timeline (migration 0023): day = decided_date, the
+ * measures of the payer-behaviour signals only.
+ */
+export interface ClaimDecisionRollupsTable {
+  customer_id: number;
+  day: string;
+  payer: string;
+  cpt_group: string;
+  outcome: ClaimOutcome;
+  denial_reason: string;
+  claim_count: number;
+  allowed_sum: Numeric;
+  allowed_count: number;
+  paid_sum: Numeric;
+  paid_count: number;
+  decision_days_hist: Json<Record<string, number>>;
+  payment_days_hist: Json<Record<string, number>>;
+  payment_date_count: number;
+  underpay_n: number;
+  underpay_sum: number;
+  underpay_sumsq: number;
 }
 
 export interface UploadQualityReportsTable {
@@ -328,6 +354,7 @@ export interface IngestionDB {
   claims: ClaimsTable;
   upload_staging_rows: UploadStagingRowsTable;
   claim_daily_rollups: ClaimDailyRollupsTable;
+  claim_decision_rollups: ClaimDecisionRollupsTable;
   upload_quality_reports: UploadQualityReportsTable;
   validation_rules: ValidationRulesTable;
   validation_results: ValidationResultsTable;

@@ -1,17 +1,19 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { ClaimRow } from '../../domain/claims/index.ts';
 import { type CopyValue, type CopyWriter, openCopyWriter } from '../copy.ts';
 import type { Database } from '../database.ts';
-import type { ClaimDailyRollupsTable, ClaimsTable, DB } from '../schema.ts';
+import type { ClaimDailyRollupsTable, ClaimDecisionRollupsTable, ClaimsTable, DB } from '../schema.ts';
 
 /**
- * Claims, their staging rows and the daily rollups (ingestion spec §1.2, §2.8, §2.9).
+ * Claims, their staging rows and their rollups — daily by submitted date, and by decided date
+ * (ingestion spec §1.2, §2.8, §2.9; migration 0023).
  * Claims are written only by `applyStagedRows` inside the final transaction of an upload,
  * so a crash never leaves partial claims.
  */
 
 export type ClaimRecord = Selectable<ClaimsTable>;
 export type RollupRecord = Selectable<ClaimDailyRollupsTable>;
+export type DecisionRollupRecord = Selectable<ClaimDecisionRollupsTable>;
 
 // An arbitrary class id for the two-key advisory lock "claims of customer N" (the migration
 // lock uses the one-key form, so the two can never collide).
@@ -249,8 +251,10 @@ export interface AppliedStaging {
   inserted: number;
   updated: number;
   duplicates: number;
-  /** Days (submitted dates) whose rollups were recomputed. */
+  /** Days (submitted dates) whose daily rollups were recomputed. */
   days: string[];
+  /** Decided dates whose decision rollups were recomputed. */
+  decidedDays: string[];
 }
 
 /**
@@ -259,8 +263,8 @@ export interface AppliedStaging {
  * insert; a reversed stored claim (its upload was deleted) or a `c:` identity with another
  * row_hash → update, i.e. re-adjudication or revival: every field replaced, revision + 1,
  * upload_id = this upload, reversed = false; otherwise duplicate,
- * skipped), writes the inserts and updates, and recomputes the rollups of every touched day
- * (new dates, and the old dates of updated claims). Staging rows stay (with their decision)
+ * skipped), writes the inserts and updates, and recomputes both rollups of every touched day
+ * (new dates, and the old dates of updated claims, on the submitted and the decided timeline). Staging rows stay (with their decision)
  * until `deleteStagingRows`, so the caller can read the decisions.
  */
 export async function applyStagedRows(
@@ -301,7 +305,8 @@ export async function applyStagedChunk(
              WHEN c.reversed THEN 'update'
              WHEN s.identity_key LIKE 'c:%' AND c.row_hash <> s.row_hash THEN 'update'
              ELSE 'duplicate' END,
-           old_submitted_date = c.submitted_date
+           old_submitted_date = c.submitted_date,
+           old_decided_date = c.decided_date
       FROM claims c
      WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} ${inRange}
        AND c.customer_id = s.customer_id AND c.identity_key = s.identity_key`.execute(trx);
@@ -342,33 +347,38 @@ export async function applyStagedChunk(
 }
 
 /**
- * Step 4 of `applyStagedRows`, once every chunk is applied: recomputes the rollups of every
- * touched day (new dates, and the old dates of updated claims) and counts the duplicates.
- * `anyMatched` = some chunk matched a stored claim (else there are no duplicates to count).
+ * Step 4 of `applyStagedRows`, once every chunk is applied: recomputes both rollups of every
+ * touched day — submitted dates for the daily rollups, decided dates for the decision
+ * rollups; new dates of inserted and updated rows, and the old dates of updated claims — and
+ * counts the duplicates. `anyMatched` = some chunk matched a stored claim (else there are no
+ * duplicates to count).
  */
 export async function finishStagedRows(
   trx: Kysely<DB>,
   customerId: number,
   uploadId: number,
   options: { anyMatched: boolean },
-): Promise<{ duplicates: number; days: string[] }> {
-  const dayRows = await sql<{ day: string }>`
-    SELECT DISTINCT day FROM (
-      SELECT submitted_date AS day FROM upload_staging_rows
-       WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision <> 'duplicate'
-      UNION ALL
-      SELECT old_submitted_date AS day FROM upload_staging_rows
-       WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'update') d
-    ORDER BY day`.execute(trx);
-  const days = dayRows.rows.map((row) => row.day);
-  await recomputeRollupDays(trx, customerId, days);
+): Promise<{ duplicates: number; days: string[]; decidedDays: string[] }> {
+  // One pass over the staged rows for both timelines; old_* dates are NULL on inserts.
+  const dayRows = await sql<{ timeline: 'submitted' | 'decided'; day: string }>`
+    SELECT DISTINCT t.timeline, t.day
+      FROM upload_staging_rows s
+     CROSS JOIN LATERAL (VALUES ('submitted', s.submitted_date), ('submitted', s.old_submitted_date),
+                                ('decided', s.decided_date), ('decided', s.old_decided_date))
+           AS t (timeline, day)
+     WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} AND s.decision <> 'duplicate'
+       AND t.day IS NOT NULL
+     ORDER BY t.day`.execute(trx);
+  const days = dayRows.rows.filter((row) => row.timeline === 'submitted').map((row) => row.day);
+  const decidedDays = dayRows.rows.filter((row) => row.timeline === 'decided').map((row) => row.day);
+  await recomputeRollups(trx, customerId, { submitted: days, decided: decidedDays });
 
   const counts = !options.anyMatched
     ? { rows: [{ n: '0' }] }
     : await sql<{ n: string }>`
     SELECT count(*) AS n FROM upload_staging_rows
      WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'duplicate'`.execute(trx);
-  return { duplicates: Number(counts.rows[0]?.n ?? 0), days };
+  return { duplicates: Number(counts.rows[0]?.n ?? 0), days, decidedDays };
 }
 
 /**
@@ -405,9 +415,46 @@ export async function* stagedNonInsertDecisions(
 // Rollups
 
 /**
+ * The days a change of claims touched, on each rollup's timeline: `submitted` dates are the
+ * days of `claim_daily_rollups`, `decided` dates those of `claim_decision_rollups`. A changed
+ * claim contributes its dates before and after the change.
+ */
+export interface RollupDays {
+  submitted: readonly string[];
+  decided: readonly string[];
+}
+
+/**
+ * Recomputes both rollups of the touched days from `claims`: the one call every path that
+ * changes claims makes (upload, upload delete, mapping re-apply), inside the transaction that
+ * changed them, under the customer lock.
+ */
+export async function recomputeRollups(trx: Kysely<DB>, customerId: number, days: RollupDays): Promise<void> {
+  await recomputeRollupDays(trx, customerId, days.submitted);
+  await recomputeDecisionRollupDays(trx, customerId, days.decided);
+}
+
+/**
+ * Rebuilds every rollup row (both tables) of one customer from its claims: one grouped pass
+ * per table instead of day lists. For code that writes claims outside the upload path (test
+ * fixtures, benchmarks, repairs). Run inside a transaction; it takes the customer claims lock.
+ */
+export async function rebuildCustomerRollups(trx: Kysely<DB>, customerId: number): Promise<void> {
+  await lockCustomerClaims(trx, customerId);
+  await sql`DELETE FROM claim_daily_rollups WHERE customer_id = ${customerId}`.execute(trx);
+  await insertDailyRollups(trx, customerId, sql``);
+  await sql`DELETE FROM claim_decision_rollups WHERE customer_id = ${customerId}`.execute(trx);
+  await insertDecisionRollups(trx, customerId, sql``);
+}
+
+/** Days per recompute statement: bounds the IN list (and the statement's memory). */
+const ROLLUP_DAYS_PER_STATEMENT = 500;
+
+/**
  * Recomputes `claim_daily_rollups` of the given days from `claims` (reversed claims excluded):
  * deletes the days' buckets and aggregates them again. Run inside the transaction that
- * changed the claims, under the customer lock.
+ * changed the claims, under the customer lock (prefer `recomputeRollups`, which keeps the
+ * decision rollups in step).
  *
  * Bucket key: (day = submitted_date, payer, cpt_group, outcome, denial_reason) with
  * denial_reason = code, else text cut to 100, else 'UNSPECIFIED' for DENIED; '' otherwise.
@@ -420,68 +467,121 @@ export async function recomputeRollupDays(
   customerId: number,
   days: readonly string[],
 ): Promise<void> {
-  const chunkSize = 500;
-  for (let start = 0; start < days.length; start += chunkSize) {
-    const chunk = days.slice(start, start + chunkSize);
-    const dayList = sql.join(chunk.map((day) => sql`${day}::date`));
+  for (let start = 0; start < days.length; start += ROLLUP_DAYS_PER_STATEMENT) {
+    const dayList = sql.join(
+      days.slice(start, start + ROLLUP_DAYS_PER_STATEMENT).map((day) => sql`${day}::date`),
+    );
     await sql`DELETE FROM claim_daily_rollups
                WHERE customer_id = ${customerId} AND day IN (${dayList})`.execute(trx);
-    await sql`
-      WITH c AS (
-        SELECT submitted_date AS day, payer, cpt_group, outcome,
-               CASE WHEN outcome = 'DENIED'
-                    THEN coalesce(denial_reason_code, left(denial_reason_text, 100), 'UNSPECIFIED')
-                    ELSE '' END AS denial_reason,
-               allowed_amount, billed_amount, paid_amount,
-               (decided_date - submitted_date) AS decision_days,
-               (coalesce(payment_date, decided_date) - submitted_date) AS payment_days,
-               (payment_date IS NOT NULL) AS has_payment_date,
-               CASE WHEN outcome = 'PAID' AND allowed_amount > 0 AND paid_amount IS NOT NULL
-                    THEN ((allowed_amount - paid_amount) / allowed_amount)::double precision END AS r,
-               authorization_required, authorization_obtained
-          FROM claims
-         WHERE customer_id = ${customerId} AND NOT reversed AND submitted_date IN (${dayList})
-      ),
-      agg AS (
-        SELECT day, payer, cpt_group, outcome, denial_reason,
-               count(*) AS claim_count,
-               coalesce(sum(allowed_amount), 0) AS allowed_sum,
-               coalesce(sum(billed_amount), 0) AS billed_sum,
-               coalesce(sum(paid_amount), 0) AS paid_sum,
-               count(allowed_amount) AS allowed_count,
-               count(billed_amount) AS billed_count,
-               count(paid_amount) AS paid_count,
-               -- Histograms in the same grouping pass: the bucket's day counts, unnested and
-               -- counted (a join of separately grouped CTEs was quadratic on PostgreSQL).
-               (SELECT jsonb_object_agg(d::text, n) FROM (
-                  SELECT d, count(*) AS n FROM unnest(array_agg(decision_days)) AS d GROUP BY d) h)
-                 AS decision_days_hist,
-               (SELECT jsonb_object_agg(d::text, n) FROM (
-                  SELECT d, count(*) AS n FROM unnest(array_agg(payment_days)) AS d GROUP BY d) h)
-                 AS payment_days_hist,
-               count(*) FILTER (WHERE has_payment_date) AS payment_date_count,
-               count(r) AS underpay_n,
-               coalesce(sum(r), 0) AS underpay_sum,
-               coalesce(sum(r * r), 0) AS underpay_sumsq,
-               count(*) FILTER (WHERE authorization_required) AS auth_required_count,
-               count(*) FILTER (WHERE authorization_required AND authorization_obtained = false)
-                 AS auth_missing_count
-          FROM c
-         GROUP BY 1, 2, 3, 4, 5
-      )
-      INSERT INTO claim_daily_rollups (
-        customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
-        allowed_sum, billed_sum, paid_sum, allowed_count, billed_count, paid_count,
-        decision_days_hist, payment_days_hist, payment_date_count,
-        underpay_n, underpay_sum, underpay_sumsq, auth_required_count, auth_missing_count)
-      SELECT ${customerId}, agg.day, agg.payer, agg.cpt_group, agg.outcome, agg.denial_reason,
-             agg.claim_count, agg.allowed_sum, agg.billed_sum, agg.paid_sum,
-             agg.allowed_count, agg.billed_count, agg.paid_count,
-             agg.decision_days_hist, agg.payment_days_hist, agg.payment_date_count,
-             agg.underpay_n, agg.underpay_sum, agg.underpay_sumsq,
-             agg.auth_required_count, agg.auth_missing_count
-        FROM agg`.execute(trx);
+    await insertDailyRollups(trx, customerId, sql`AND submitted_date IN (${dayList})`);
   }
+}
+
+/**
+ * Recomputes `claim_decision_rollups` of the given decided dates, like `recomputeRollupDays`
+ * (same buckets, histograms and underpayment sums) but with day = decided_date, read through
+ * the index claims_customer_decided. Without billed sums and authorization counts: the
+ * decision timeline serves the payer-behaviour signals, which do not read them.
+ */
+export async function recomputeDecisionRollupDays(
+  trx: Kysely<DB>,
+  customerId: number,
+  decidedDays: readonly string[],
+): Promise<void> {
+  for (let start = 0; start < decidedDays.length; start += ROLLUP_DAYS_PER_STATEMENT) {
+    const dayList = sql.join(
+      decidedDays.slice(start, start + ROLLUP_DAYS_PER_STATEMENT).map((day) => sql`${day}::date`),
+    );
+    await sql`DELETE FROM claim_decision_rollups
+               WHERE customer_id = ${customerId} AND day IN (${dayList})`.execute(trx);
+    await insertDecisionRollups(trx, customerId, sql`AND decided_date IN (${dayList})`);
+  }
+}
+
+// The rollup rules both timelines share, as SQL over one claims row.
+const DENIAL_REASON = sql`CASE WHEN outcome = 'DENIED'
+      THEN coalesce(denial_reason_code, left(denial_reason_text, 100), 'UNSPECIFIED')
+      ELSE '' END`;
+const UNDERPAY_RATIO = sql`CASE WHEN outcome = 'PAID' AND allowed_amount > 0 AND paid_amount IS NOT NULL
+      THEN ((allowed_amount - paid_amount) / allowed_amount)::double precision END`;
+
+/**
+ * `{"<days>": count}` of a bucket, in the same grouping pass: the bucket's day counts,
+ * unnested and counted (a join of separately grouped CTEs was quadratic on PostgreSQL).
+ */
+function dayHistogram(column: 'decision_days' | 'payment_days'): RawBuilder<unknown> {
+  const days = sql.ref(column);
+  return sql`(SELECT jsonb_object_agg(d::text, n) FROM (
+      SELECT d, count(*) AS n FROM unnest(array_agg(${days})) AS d GROUP BY d) h)`;
+}
+
+/** Inserts the daily (submitted-date) buckets of the customer's claims matching `filter`. */
+async function insertDailyRollups(
+  trx: Kysely<DB>,
+  customerId: number,
+  filter: RawBuilder<unknown>,
+): Promise<void> {
+  await sql`
+    WITH c AS (
+      SELECT submitted_date AS day, payer, cpt_group, outcome, ${DENIAL_REASON} AS denial_reason,
+             allowed_amount, billed_amount, paid_amount,
+             (decided_date - submitted_date) AS decision_days,
+             (coalesce(payment_date, decided_date) - submitted_date) AS payment_days,
+             (payment_date IS NOT NULL) AS has_payment_date,
+             ${UNDERPAY_RATIO} AS r,
+             authorization_required, authorization_obtained
+        FROM claims
+       WHERE customer_id = ${customerId} AND NOT reversed ${filter}
+    )
+    INSERT INTO claim_daily_rollups (
+      customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
+      allowed_sum, billed_sum, paid_sum, allowed_count, billed_count, paid_count,
+      decision_days_hist, payment_days_hist, payment_date_count,
+      underpay_n, underpay_sum, underpay_sumsq, auth_required_count, auth_missing_count)
+    SELECT ${customerId}, day, payer, cpt_group, outcome, denial_reason,
+           count(*),
+           coalesce(sum(allowed_amount), 0), coalesce(sum(billed_amount), 0), coalesce(sum(paid_amount), 0),
+           count(allowed_amount), count(billed_amount), count(paid_amount),
+           ${dayHistogram('decision_days')}, ${dayHistogram('payment_days')},
+           count(*) FILTER (WHERE has_payment_date),
+           count(r), coalesce(sum(r), 0), coalesce(sum(r * r), 0),
+           count(*) FILTER (WHERE authorization_required),
+           count(*) FILTER (WHERE authorization_required AND authorization_obtained = false)
+      FROM c
+     GROUP BY day, payer, cpt_group, outcome, denial_reason`.execute(trx);
+}
+
+/** Inserts the decision-date buckets of the customer's claims matching `filter`. */
+async function insertDecisionRollups(
+  trx: Kysely<DB>,
+  customerId: number,
+  filter: RawBuilder<unknown>,
+): Promise<void> {
+  await sql`
+    WITH c AS (
+      SELECT decided_date AS day, payer, cpt_group, outcome, ${DENIAL_REASON} AS denial_reason,
+             allowed_amount, paid_amount,
+             (decided_date - submitted_date) AS decision_days,
+             (coalesce(payment_date, decided_date) - submitted_date) AS payment_days,
+             (payment_date IS NOT NULL) AS has_payment_date,
+             ${UNDERPAY_RATIO} AS r
+        FROM claims
+       WHERE customer_id = ${customerId} AND NOT reversed ${filter}
+    )
+    INSERT INTO claim_decision_rollups (
+      customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
+      allowed_sum, allowed_count, paid_sum, paid_count,
+      decision_days_hist, payment_days_hist, payment_date_count,
+      underpay_n, underpay_sum, underpay_sumsq)
+    SELECT ${customerId}, day, payer, cpt_group, outcome, denial_reason,
+           count(*),
+           coalesce(sum(allowed_amount), 0), count(allowed_amount),
+           coalesce(sum(paid_amount), 0), count(paid_amount),
+           ${dayHistogram('decision_days')}, ${dayHistogram('payment_days')},
+           count(*) FILTER (WHERE has_payment_date),
+           count(r), coalesce(sum(r), 0), coalesce(sum(r * r), 0)
+      FROM c
+     GROUP BY day, payer, cpt_group, outcome, denial_reason`.execute(trx);
 }
 
 /** Rollup rows of a customer in [from, to] (inclusive), in key order. */
@@ -491,6 +591,24 @@ export async function listRollups(
   range: { from?: string; to?: string } = {},
 ): Promise<RollupRecord[]> {
   let query = db.selectFrom('claim_daily_rollups').selectAll().where('customer_id', '=', customerId);
+  if (range.from) query = query.where('day', '>=', range.from);
+  if (range.to) query = query.where('day', '<=', range.to);
+  return query
+    .orderBy('day')
+    .orderBy('payer')
+    .orderBy('cpt_group')
+    .orderBy('outcome')
+    .orderBy('denial_reason')
+    .execute();
+}
+
+/** Decision-rollup rows of a customer with decided day in [from, to] (inclusive), in key order. */
+export async function listDecisionRollups(
+  db: Kysely<DB>,
+  customerId: number,
+  range: { from?: string; to?: string } = {},
+): Promise<DecisionRollupRecord[]> {
+  let query = db.selectFrom('claim_decision_rollups').selectAll().where('customer_id', '=', customerId);
   if (range.from) query = query.where('day', '>=', range.from);
   if (range.to) query = query.where('day', '<=', range.to);
   return query

@@ -279,24 +279,22 @@ export async function findUploadForUpdate(
 
 /**
  * Marks `reversed` every claim whose current version the upload wrote and that still counts.
- * Returns how many and the distinct submitted dates they sit on (the rollup days to recompute),
- * read before the update so a large upload never returns one row per claim. Run inside the
- * delete transaction, after `lockCustomerClaims`.
+ * Returns how many and the distinct submitted and decided dates they sit on (the days of the
+ * daily and the decision rollups to recompute), read in one pass before the update so a large
+ * upload never returns one row per claim. Run inside the delete transaction, after
+ * `lockCustomerClaims`.
  */
 export async function reverseClaimsOfUpload(
   trx: Kysely<DB>,
   customerId: number,
   uploadId: number,
-): Promise<{ claimsReversed: number; submittedDays: string[] }> {
-  const days = await trx
-    .selectFrom('claims')
-    .select(sql<string>`to_char(submitted_date, 'YYYY-MM-DD')`.as('day'))
-    .distinct()
-    .where('customer_id', '=', customerId)
-    .where('upload_id', '=', uploadId)
-    .where('reversed', '=', false)
-    .orderBy('day')
-    .execute();
+): Promise<{ claimsReversed: number; submittedDays: string[]; decidedDays: string[] }> {
+  // Text arrays: the driver would turn a date[] into Date objects.
+  const days = await sql<{ submitted: string[] | null; decided: string[] | null }>`
+    SELECT array_agg(DISTINCT to_char(submitted_date, 'YYYY-MM-DD')) AS submitted,
+           array_agg(DISTINCT to_char(decided_date, 'YYYY-MM-DD')) AS decided
+      FROM claims
+     WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND NOT reversed`.execute(trx);
   const result = await trx
     .updateTable('claims')
     .set({ reversed: true, updated_at: sql`now()` })
@@ -304,7 +302,11 @@ export async function reverseClaimsOfUpload(
     .where('upload_id', '=', uploadId)
     .where('reversed', '=', false)
     .executeTakeFirst();
-  return { claimsReversed: Number(result.numUpdatedRows), submittedDays: days.map((d) => d.day) };
+  return {
+    claimsReversed: Number(result.numUpdatedRows),
+    submittedDays: [...(days.rows[0]?.submitted ?? [])].sort(),
+    decidedDays: [...(days.rows[0]?.decided ?? [])].sort(),
+  };
 }
 
 /** Gives the upload the final status `deleted` with who and when. */
