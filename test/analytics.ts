@@ -64,44 +64,45 @@ export async function createAnalyticsCustomer(
   return id;
 }
 
-/** Writes rollup rows for a customer (replacing existing keys). */
+/**
+ * Writes rollup rows for a customer (replacing existing keys): `claim_daily_rollups` when the
+ * rows are keyed by submission date, `claim_decision_rollups` (what the detectors read) when
+ * keyed by decision date. The decision rollup has no billed or authorisation columns.
+ */
 export async function writeRollups(
   db: Kysely<DB>,
   customerId: number,
   rows: readonly DailyRollupRow[],
+  timeline: 'submitted' | 'decided' = 'decided',
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
-    await db
-      .insertInto('claim_daily_rollups')
-      .values(
-        rows.slice(i, i + 500).map((r) => ({
-          customer_id: customerId,
-          day: r.day,
-          payer: r.payer,
-          cpt_group: r.cpt_group,
-          outcome: r.outcome,
-          denial_reason: r.denial_reason,
-          claim_count: r.claim_count,
-          allowed_sum: r.allowed_sum,
-          billed_sum: r.billed_sum,
-          paid_sum: r.paid_sum,
-          allowed_count: r.allowed_count,
-          billed_count: r.billed_count,
-          paid_count: r.paid_count,
-          decision_days_hist: JSON.stringify(r.decision_days_hist),
-          payment_days_hist: JSON.stringify(r.payment_days_hist),
-          payment_date_count: r.payment_date_count,
-          underpay_n: r.underpay_n,
-          underpay_sum: r.underpay_sum,
-          underpay_sumsq: r.underpay_sumsq,
-          auth_required_count: r.auth_required_count,
-          auth_missing_count: r.auth_missing_count,
-        })),
-      )
-      .onConflict((oc) =>
-        oc
-          .columns(['customer_id', 'day', 'payer', 'cpt_group', 'outcome', 'denial_reason'])
-          .doUpdateSet((eb) => ({
+    const chunk = rows.slice(i, i + 500);
+    const shared = (r: DailyRollupRow) => ({
+      customer_id: customerId,
+      day: r.day,
+      payer: r.payer,
+      cpt_group: r.cpt_group,
+      outcome: r.outcome,
+      denial_reason: r.denial_reason,
+      claim_count: r.claim_count,
+      allowed_sum: r.allowed_sum,
+      paid_sum: r.paid_sum,
+      allowed_count: r.allowed_count,
+      paid_count: r.paid_count,
+      decision_days_hist: JSON.stringify(r.decision_days_hist),
+      payment_days_hist: JSON.stringify(r.payment_days_hist),
+      payment_date_count: r.payment_date_count,
+      underpay_n: r.underpay_n,
+      underpay_sum: r.underpay_sum,
+      underpay_sumsq: r.underpay_sumsq,
+    });
+    const key = ['customer_id', 'day', 'payer', 'cpt_group', 'outcome', 'denial_reason'] as const;
+    if (timeline === 'decided') {
+      await db
+        .insertInto('claim_decision_rollups')
+        .values(chunk.map(shared))
+        .onConflict((oc) =>
+          oc.columns([...key]).doUpdateSet((eb) => ({
             claim_count: eb.ref('excluded.claim_count'),
             allowed_sum: eb.ref('excluded.allowed_sum'),
             allowed_count: eb.ref('excluded.allowed_count'),
@@ -112,23 +113,55 @@ export async function writeRollups(
             underpay_sum: eb.ref('excluded.underpay_sum'),
             underpay_sumsq: eb.ref('excluded.underpay_sumsq'),
           })),
+        )
+        .execute();
+      continue;
+    }
+    await db
+      .insertInto('claim_daily_rollups')
+      .values(
+        chunk.map((r) => ({
+          ...shared(r),
+          billed_sum: r.billed_sum,
+          billed_count: r.billed_count,
+          auth_required_count: r.auth_required_count,
+          auth_missing_count: r.auth_missing_count,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns([...key]).doUpdateSet((eb) => ({
+          claim_count: eb.ref('excluded.claim_count'),
+          allowed_sum: eb.ref('excluded.allowed_sum'),
+          allowed_count: eb.ref('excluded.allowed_count'),
+          decision_days_hist: eb.ref('excluded.decision_days_hist'),
+          payment_days_hist: eb.ref('excluded.payment_days_hist'),
+          payment_date_count: eb.ref('excluded.payment_date_count'),
+          underpay_n: eb.ref('excluded.underpay_n'),
+          underpay_sum: eb.ref('excluded.underpay_sum'),
+          underpay_sumsq: eb.ref('excluded.underpay_sumsq'),
+        })),
       )
       .execute();
   }
 }
 
-/** Writes the rollups of a claim list (the ingestion rollup rule, applied in TypeScript). */
+/**
+ * Writes the rollups of a claim list on both timelines (the ingestion rollup rules, applied in
+ * TypeScript), as ingestion would after loading those claims.
+ */
 export async function writeClaims(
   db: Kysely<DB>,
   customerId: number,
   claims: readonly ClaimLine[],
 ): Promise<void> {
-  await writeRollups(db, customerId, rollupsFromClaims(claims));
+  await writeRollups(db, customerId, rollupsFromClaims(claims, 'submitted'), 'submitted');
+  await writeRollups(db, customerId, rollupsFromClaims(claims, 'decided'), 'decided');
 }
 
 /** Removes every rollup row of a customer (a "corrected upload" that removes the data). */
 export async function clearRollups(db: Kysely<DB>, customerId: number): Promise<void> {
   await db.deleteFrom('claim_daily_rollups').where('customer_id', '=', customerId).execute();
+  await db.deleteFrom('claim_decision_rollups').where('customer_id', '=', customerId).execute();
 }
 
 function many(n: number, make: (i: number) => ClaimLine): ClaimLine[] {
@@ -137,14 +170,16 @@ function many(n: number, make: (i: number) => ClaimLine): ClaimLine[] {
 
 /**
  * A1 (DriftWatch denial rate up) for `T`: UnitedHealthcare/EVAL, baseline 50 claims (10 denied),
- * current 50 claims (`currentDenied` denied; 30 in the spec), allowed $200.00, decided +5.
+ * current 50 claims (`currentDenied` denied; 30 in the spec), allowed $200.00. The example's days
+ * are DECISION dates (windows hold decisions since issue 9); each claim was submitted 5 days
+ * before.
  */
 export function a1Claims(T: string, currentDenied = 30): ClaimLine[] {
   const claim = (day: string, outcome: 'PAID' | 'DENIED'): ClaimLine => ({
     payer: 'UnitedHealthcare',
     cpt_group: 'EVAL',
-    submitted_date: day,
-    decided_date: addDays(day, 5),
+    submitted_date: addDays(day, -5),
+    decided_date: day,
     outcome,
     allowed_amount: '200.00',
   });
@@ -154,13 +189,16 @@ export function a1Claims(T: string, currentDenied = 30): ClaimLine[] {
   ];
 }
 
-/** A12 (DenialScope rate and dollars spikes) for `T`: Blue Cross Blue Shield, CO-197, $150.00. */
+/**
+ * A12 (DenialScope rate and dollars spikes) for `T`: Blue Cross Blue Shield, CO-197, $150.00;
+ * days are decision dates (submitted 3 days before).
+ */
 export function a12Claims(T: string): ClaimLine[] {
   const claim = (day: string, outcome: 'PAID' | 'DENIED'): ClaimLine => ({
     payer: 'Blue Cross Blue Shield',
     cpt_group: 'E&M',
-    submitted_date: day,
-    decided_date: addDays(day, 3),
+    submitted_date: addDays(day, -3),
+    decided_date: day,
     outcome,
     allowed_amount: '150.00',
     denial_reason_code: outcome === 'DENIED' ? 'CO-197' : null,
@@ -178,13 +216,16 @@ export function a12Claims(T: string): ClaimLine[] {
   return list;
 }
 
-/** A16 (DelayGuard critical) for `T`: FastPay Insurance, 15 + 15 claims, mean 21 → 36 days. */
+/**
+ * A16 (DelayGuard critical) for `T`: FastPay Insurance, 15 + 15 claims, mean 21 → 36 days; days
+ * are decision dates (submitted `after` days before).
+ */
 export function a16Claims(T: string): ClaimLine[] {
   const claim = (day: string, after: number): ClaimLine => ({
     payer: 'FastPay Insurance',
     cpt_group: 'EVAL',
-    submitted_date: day,
-    decided_date: addDays(day, after),
+    submitted_date: addDays(day, -after),
+    decided_date: day,
     outcome: 'PAID',
     allowed_amount: '1000.00',
   });
@@ -194,7 +235,10 @@ export function a16Claims(T: string): ClaimLine[] {
   ];
 }
 
-/** A23 (backtest): 10 claims/day from 2025-09-01 to 2026-03-01, 1 denied/day, 6 from 2026-02-09. */
+/**
+ * A23 (backtest): 10 claims decided per day from 2025-09-01 to 2026-03-01 (submitted 5 days
+ * before), 1 denied/day, 6 from 2026-02-09 (by decision date).
+ */
 export function a23Claims(): ClaimLine[] {
   const claims: ClaimLine[] = [];
   for (let day = '2025-09-01'; day < '2026-03-02'; day = addDays(day, 1)) {
@@ -203,8 +247,8 @@ export function a23Claims(): ClaimLine[] {
       claims.push({
         payer: 'UnitedHealthcare',
         cpt_group: 'EVAL',
-        submitted_date: day,
-        decided_date: addDays(day, 5),
+        submitted_date: addDays(day, -5),
+        decided_date: day,
         outcome: i < denied ? 'DENIED' : 'PAID',
       });
     }

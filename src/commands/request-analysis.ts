@@ -57,18 +57,21 @@ export function onDemandAsOf(product: AnalysisProduct, today: string): string {
 
 /**
  * `as_of` of a run requested without one — button, schedule, after an upload, CLI (issue 9: the
- * analysis date follows the data): the day after the customer's latest decision when that is
- * earlier than `today`, so the windows end where the data ends instead of over an empty
- * period; DriftWatch then snaps to the latest Monday on or before it (its weekly cadence). A
- * customer without claims gets `today` (an empty, successful run, §10.1 rule 7).
+ * analysis date follows the data): the on-demand `as_of` (today; DriftWatch the latest Monday on
+ * or before today, its weekly cadence), or the day after the customer's latest decision when the
+ * data ends before that — so the windows end where the data ends instead of over a period
+ * without data, and the last days of data are never skipped by snapping to a Monday. A customer
+ * without claims gets the on-demand `as_of` (an empty, successful run, §10.1 rule 7).
  */
 export function dataFollowingAsOf(
   product: AnalysisProduct,
   today: string,
   latestDecision: string | null,
 ): string {
-  const dayAfterData = latestDecision === null ? today : addDays(latestDecision, 1);
-  return onDemandAsOf(product, dayAfterData < today ? dayAfterData : today);
+  const onDemand = onDemandAsOf(product, today);
+  if (latestDecision === null) return onDemand;
+  const dayAfterData = addDays(latestDecision, 1);
+  return dayAfterData < onDemand ? dayAfterData : onDemand;
 }
 
 /** {@link dataFollowingAsOf} for a customer, reading its latest decision day (not after `today`). */

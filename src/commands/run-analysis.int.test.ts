@@ -75,13 +75,25 @@ describe('run-analysis (analytics §10.1)', () => {
       baseline_end: '2026-02-16',
       current_start: '2026-02-16',
       current_end: T,
+      current_claims: 50,
       groups_considered: 1,
       groups_evaluated: 1,
-      tests: 2,
+      // DECISION_TIME (all claims decided after 5 days) cannot fire and is not counted.
+      tests: 1,
+      tests_by_signal: { DENIAL_RATE: 1 },
       findings: 1,
       new_fingerprints: 1,
+      emerging: [],
+      mature_baselines: {},
+      short_history_payers: [],
     });
-    expect(run?.parameters).toMatchObject({ sensitivity: 'strict', fdr_q: 0.05, min_volume: 30 });
+    expect(run?.parameters).toMatchObject({
+      sensitivity: 'strict',
+      fdr_q: 0.05,
+      min_volume: 30,
+      timeline: 'decided',
+      fdr_family: 'signal',
+    });
     expect(run?.finished_at).toBeInstanceOf(Date);
     expect(run?.duration_ms).toBeGreaterThanOrEqual(0);
 

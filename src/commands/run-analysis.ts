@@ -127,21 +127,17 @@ export class AnalysisRunError extends AppError {
 
 /**
  * The rollup window a product reads for `asOf`: from its earliest window start to `asOf` (on the
- * decision timeline; with `history`, baselines start at their mature part).
+ * decision timeline). Short-history payers' baselines start later (maturity rule): the detector
+ * drops their earlier rows.
  */
-export function analysisRollupWindow(
-  product: AnalysisProduct,
-  asOf: string,
-  history?: HistoryCoverage,
-): DateWindow {
+export function analysisRollupWindow(product: AnalysisProduct, asOf: string): DateWindow {
   switch (product) {
     case 'driftwatch':
-      return { start: driftWatchWindows(asOf, history).baseline.start, end: asOf };
+      return { start: driftWatchWindows(asOf).baseline.start, end: asOf };
     case 'denialscope':
-      // The 30-day period starts before the (at most 28-day) baseline.
-      return { start: denialScopeWindows(asOf, history).period.start, end: asOf };
+      return { start: denialScopeWindows(asOf).period.start, end: asOf };
     case 'delayguard':
-      return { start: delayGuardWindows(asOf, history).baseline.start, end: asOf };
+      return { start: delayGuardWindows(asOf).baseline.start, end: asOf };
   }
 }
 
@@ -196,15 +192,9 @@ export const PRODUCT_HISTOGRAMS = {
 } as const satisfies Record<string, RollupHistograms>;
 
 function productRows(db: Kysely<DB>, product: 'denialscope' | 'delayguard', input: DetectionContext) {
-  return rollupRowsInWindow(
-    db,
-    input.customerId,
-    analysisRollupWindow(product, input.asOf, input.history),
-    product,
-    {
-      histograms: PRODUCT_HISTOGRAMS[product],
-    },
-  );
+  return rollupRowsInWindow(db, input.customerId, analysisRollupWindow(product, input.asOf), product, {
+    histograms: PRODUCT_HISTOGRAMS[product],
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   type DateWindow,
   type HistoryCoverage,
   MAX_MATURITY_DAYS,
+  type PayerHistory,
 } from '../../domain/analytics/dates.ts';
 import { type DriftWindowTotals, driftWatchWindows } from '../../domain/analytics/driftwatch.ts';
 import {
@@ -281,7 +282,19 @@ export async function driftWatchWindowTotals(
   asOf: string,
   history?: HistoryCoverage,
 ): Promise<DriftWindowTotals[]> {
-  const { baseline, current } = driftWatchWindows(asOf, history);
+  const { baseline, current } = driftWatchWindows(asOf);
+  // Short-history payers (maturity rule): their baseline starts at their first mature day.
+  const mature = Object.keys(history ?? {}).map((payer) => ({
+    payer,
+    start: driftWatchWindows(asOf, history, payer).baseline.start,
+  }));
+  const immatureBaseline =
+    mature.length === 0
+      ? sql``
+      : sql`AND (day >= ${current.start}::date OR NOT EXISTS (
+               SELECT 1 FROM (VALUES ${sql.join(mature.map((m) => sql`(${m.payer}::text, ${m.start}::date)`))})
+                      AS mature (payer, start_day)
+                WHERE mature.payer = claim_decision_rollups.payer AND claim_decision_rollups.day < mature.start_day))`;
   const result = await sql<RawDriftWindowTotals>`
     SELECT payer COLLATE "C" AS payer,
            cpt_group COLLATE "C" AS cpt_group,
@@ -302,6 +315,7 @@ export async function driftWatchWindowTotals(
        AND day < ${current.end}::date
        AND claim_count > 0
        AND outcome IN ('PAID', 'DENIED')
+       ${immatureBaseline}
      GROUP BY 1, 2, 3`.execute(db);
   return result.rows.map(
     (raw): DriftWindowTotals => ({
@@ -354,12 +368,13 @@ export async function latestDecisionDay(
 const MATURITY_QUANTILE = 0.95;
 
 /**
- * How far back the customer's data reaches, for the maturity rule of the baselines (issue 9,
- * left truncation): the first submission day and the 95th percentile of decision days over the
- * decisions before `asOf`. Undefined when the history is long enough that no baseline could be
- * affected (data from before `asOf − 104 − 120` days: even the longest margin ends before the
- * DriftWatch baseline starts) — then nothing is read beyond one index probe. The percentile is
- * read only for short histories, whose decision rollups are small.
+ * The payers whose history is short enough for the maturity rule of the baselines (issue 9, left
+ * truncation), each with its first submission day and the 95th percentile of its decision days
+ * over the decisions before `asOf`. Undefined when the customer's data begins before
+ * `asOf − 104 − 120` days (even the longest margin ends before the longest baseline starts):
+ * then one index probe is all this reads. Otherwise the customer's history is short and small,
+ * and both per-payer reads are cheap. (A payer added to a long history is not looked at: its
+ * first weeks are compared as they are — a documented limitation, docs/DECISIONS.md.)
  */
 export async function historyCoverage(
   db: Kysely<DB>,
@@ -370,22 +385,42 @@ export async function historyCoverage(
     SELECT min(day) AS day FROM claim_daily_rollups
      WHERE customer_id = ${customerId} AND claim_count > 0`.execute(db);
   const dataStart = first.rows[0]?.day ?? null;
-  if (dataStart === null) return undefined;
-  if (addDays(dataStart, MAX_MATURITY_DAYS) <= driftWatchWindows(asOf).baseline.start) return undefined;
-  // The merged decision-day histogram of every decision before as_of (short history: few rows).
-  const bins = await sql<{ days: number; n: number | string }>`
-    SELECT (kv.key)::int AS days, sum((kv.value)::bigint) AS n
+  const earliestBaseline = driftWatchWindows(asOf).baseline.start;
+  if (dataStart === null || addDays(dataStart, MAX_MATURITY_DAYS) <= earliestBaseline) return undefined;
+
+  const starts = await sql<{ payer: string; day: string }>`
+    SELECT payer, min(day) AS day FROM claim_daily_rollups
+     WHERE customer_id = ${customerId} AND claim_count > 0
+     GROUP BY payer`.execute(db);
+  // Each payer's merged decision-day histogram over its decisions before as_of.
+  const bins = await sql<{ payer: string; days: number; n: number | string }>`
+    SELECT r.payer, (kv.key)::int AS days, sum((kv.value)::bigint) AS n
       FROM claim_decision_rollups r, jsonb_each_text(r.decision_days_hist) kv
      WHERE r.customer_id = ${customerId} AND r.day < ${asOf}::date
-     GROUP BY 1
-     ORDER BY 1`.execute(db);
-  const total = bins.rows.reduce((sum, row) => sum + Number(row.n), 0);
-  let seen = 0;
-  let maturityDays = 0;
+     GROUP BY 1, 2
+     ORDER BY 1, 2`.execute(db);
+  const histograms = new Map<string, Array<{ days: number; n: number }>>();
   for (const row of bins.rows) {
-    seen += Number(row.n);
-    maturityDays = Number(row.days);
-    if (seen >= MATURITY_QUANTILE * total) break;
+    const list = histograms.get(row.payer) ?? [];
+    list.push({ days: Number(row.days), n: Number(row.n) });
+    histograms.set(row.payer, list);
   }
-  return { dataStart, maturityDays: Math.min(maturityDays, MAX_MATURITY_DAYS) };
+  const out: Record<string, PayerHistory> = {};
+  for (const { payer, day } of starts.rows) {
+    const maturityDays = quantileDays(histograms.get(payer) ?? [], MATURITY_QUANTILE);
+    // Only payers whose mature day is after the earliest baseline start need the rule.
+    if (addDays(day, maturityDays) > earliestBaseline) out[payer] = { dataStart: day, maturityDays };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Smallest day count with at least `q` of the observations at or below it (capped). */
+function quantileDays(bins: ReadonlyArray<{ days: number; n: number }>, q: number): number {
+  const total = bins.reduce((sum, b) => sum + b.n, 0);
+  let seen = 0;
+  for (const b of bins) {
+    seen += b.n;
+    if (seen >= q * total) return Math.min(b.days, MAX_MATURITY_DAYS);
+  }
+  return 0;
 }

@@ -4,7 +4,10 @@ import { addDays } from './dates.ts';
 import { runDriftWatch } from './driftwatch.ts';
 import { type ClaimLine, rollupsFromClaims } from './rollup-fixtures.ts';
 
-/** A23: 10 claims per submission day from 2025-09-01, 1 denied/day, 6 denied/day from 2026-02-09. */
+/**
+ * A23: 10 claims decided per day from 2025-09-01 (submitted 5 days before), 1 denied/day, 6
+ * denied/day from 2026-02-09 — days are decision dates since issue 9.
+ */
 function a23Claims(): ClaimLine[] {
   const claims: ClaimLine[] = [];
   for (let day = '2025-09-01'; day < '2026-03-02'; day = addDays(day, 1)) {
@@ -13,8 +16,8 @@ function a23Claims(): ClaimLine[] {
       claims.push({
         payer: 'UnitedHealthcare',
         cpt_group: 'EVAL',
-        submitted_date: day,
-        decided_date: addDays(day, 5),
+        submitted_date: addDays(day, -5),
+        decided_date: day,
         outcome: i < denied ? 'DENIED' : 'PAID',
       });
     }

@@ -227,18 +227,29 @@ describe('short histories: baselines start where the data is mature (left trunca
     expect(naive.findings.filter((f) => f.signal_type === 'DECISION_TIME').length).toBeGreaterThan(0);
   });
 
-  it('with it, the baseline starts at data start + the 95th percentile of decision days: no false finding', () => {
-    const history: HistoryCoverage = { dataStart: addDays(T, -110), maturityDays: 60 };
+  /** Every payer of the history with the same start and 95th percentile. */
+  const everyPayer = (dataStart: string, maturityDays: number): HistoryCoverage =>
+    Object.fromEntries(PAYERS.map((payer) => [payer, { dataStart, maturityDays }]));
+
+  it('with it, each baseline starts at data start + the 95th percentile of decision days: no false finding', () => {
+    const history = everyPayer(addDays(T, -110), 60);
     const mature = runDriftWatch(rows, { customerId: 1, asOf: T, history });
-    expect(mature.summary.baseline_start).toBe(addDays(T, -50));
+    expect(mature.summary.baseline_start).toBe(addDays(T, -104)); // the nominal window …
+    expect(mature.summary.mature_baselines).toEqual(
+      Object.fromEntries(PAYERS.map((p) => [p, addDays(T, -50)])),
+    );
     expect(mature.findings.filter((f) => f.signal_type === 'DECISION_TIME')).toEqual([]);
-    expect(mature.parameters).toMatchObject({ data_start: addDays(T, -110), maturity_days: 60 });
+    expect(mature.findings.every((f) => f.baseline_start === addDays(T, -50))).toBe(true); // … per finding
+    expect(mature.parameters['history']).toMatchObject({
+      Aetna: { data_start: addDays(T, -110), maturity_days: 60 },
+    });
   });
 
-  it('a history too short for a 28-day mature baseline evaluates nothing and says so', () => {
-    const history: HistoryCoverage = { dataStart: addDays(T, -80), maturityDays: 60 };
+  it('a payer whose mature baseline is shorter than 28 days is not evaluated yet, and the run says so', () => {
+    const history: HistoryCoverage = { Cigna: { dataStart: addDays(T, -80), maturityDays: 60 } };
     const short = runDriftWatch(rows, { customerId: 1, asOf: T, history });
-    expect(short.summary).toMatchObject({ insufficient_history: true, groups_evaluated: 0, tests: 0 });
-    expect(short.findings).toEqual([]);
+    expect(short.summary.short_history_payers).toEqual(['Cigna']);
+    expect(short.summary.groups_evaluated).toBe(16); // 4 payers × 4 groups, Cigna left out
+    expect(short.findings.some((f) => f.payer === 'Cigna')).toBe(false);
   });
 });

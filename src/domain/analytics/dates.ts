@@ -62,35 +62,74 @@ export function latestMondayOnOrBefore(date: string): string {
 }
 
 /**
- * What a run knows about how far back the customer's data reaches (issue 9, left truncation).
- * A window of decisions made on day D can only hold claims submitted on or after the first day
- * of the data, so early in a short history the slow claims are missing and every decision looks
- * fast. A day is "mature" once `maturityDays` (the 95th percentile of decision days) have passed
- * since the data began; baselines start no earlier than that.
+ * How far back one payer's data reaches (issue 9, left truncation). A window of decisions made on
+ * day D can only hold claims submitted on or after the first day of the data, so early in a
+ * short history the slow claims are missing and every decision looks fast. A day is "mature" once
+ * `maturityDays` (the payer's 95th percentile of decision days) have passed since its data began;
+ * a payer's baselines start no earlier than that.
  */
-export interface HistoryCoverage {
-  /** First `submitted_date` in the customer's data. */
+export interface PayerHistory {
+  /** First `submitted_date` of the payer in the customer's data. */
   readonly dataStart: string;
-  /** 95th percentile of decision days over the customer's decisions (whole days, capped). */
+  /** 95th percentile of the payer's decision days (whole days, capped at {@link MAX_MATURITY_DAYS}). */
   readonly maturityDays: number;
 }
+
+/**
+ * The payers whose history is short enough for a baseline to need the maturity rule, by payer
+ * name. A payer that is not listed has a long enough history (nominal windows).
+ */
+export type HistoryCoverage = Readonly<Record<string, PayerHistory>>;
 
 /** Longest maturity margin applied (a payer slower than this is not waited for). */
 export const MAX_MATURITY_DAYS = 120;
 
 /**
- * The baseline window a product may use: the nominal one, or its mature part when the data
- * begins too late for its first days to hold every decision (`start` moves forward, never past
- * `end`).
+ * The baseline window a payer's comparison may use: the nominal one, or its mature part when the
+ * payer's data begins too late for the first days to hold every decision (`start` moves forward,
+ * never past `end`).
  */
-export function matureBaseline(nominal: DateWindow, history?: HistoryCoverage): DateWindow {
-  if (!history) return nominal;
-  const margin = Math.min(Math.max(0, Math.ceil(history.maturityDays)), MAX_MATURITY_DAYS);
-  const matureFrom = addDays(history.dataStart, margin);
+export function matureBaseline(
+  nominal: DateWindow,
+  history: HistoryCoverage | undefined,
+  payer: string,
+): DateWindow {
+  const payerHistory = history?.[payer];
+  if (!payerHistory) return nominal;
+  const margin = Math.min(Math.max(0, Math.ceil(payerHistory.maturityDays)), MAX_MATURITY_DAYS);
+  const matureFrom = addDays(payerHistory.dataStart, margin);
   if (matureFrom <= nominal.start) return nominal;
   // ISO dates compare as strings; a history too short leaves an empty baseline.
   if (matureFrom >= nominal.end) return { start: nominal.end, end: nominal.end };
   return { start: matureFrom, end: nominal.end };
+}
+
+/**
+ * The shortened baselines of a run, by payer (`summary_json.mature_baselines`): only the payers
+ * whose baseline the maturity rule moved.
+ */
+export function shortenedBaselines(
+  nominal: DateWindow,
+  history: HistoryCoverage | undefined,
+  payers: Iterable<string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const payer of payers) {
+    const start = matureBaseline(nominal, history, payer).start;
+    if (start !== nominal.start) out[payer] = start;
+  }
+  return out;
+}
+
+/** `HistoryCoverage` as stored in a run's `parameters` (`{payer: {data_start, maturity_days}}`). */
+export function historyParameters(
+  history: HistoryCoverage | undefined,
+): Record<string, { data_start: string; maturity_days: number }> | null {
+  if (!history) return null;
+  const out: Record<string, { data_start: string; maturity_days: number }> = {};
+  for (const [payer, h] of Object.entries(history))
+    out[payer] = { data_start: h.dataStart, maturity_days: h.maturityDays };
+  return out;
 }
 
 /** Days in a window `[start, end)` (0 when empty). */

@@ -91,7 +91,8 @@ describe('DelayGuard acceptance examples (analytics §14)', () => {
       findings_by_severity_label: { critical: 1 },
       data_quality_warnings: [],
       emerging: [],
-      insufficient_history: false,
+      mature_baselines: {},
+      short_history_payers: [],
     });
   });
 

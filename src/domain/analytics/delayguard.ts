@@ -6,7 +6,15 @@
  */
 import { reaches, roundHalfAwayFromZero, toScore } from '../stats/numeric.ts';
 import { summaryFromSums, welchTTestUpper } from '../stats/welch-t.ts';
-import { type DateWindow, type HistoryCoverage, matureBaseline, windowBefore, windowDays } from './dates.ts';
+import {
+  type DateWindow,
+  type HistoryCoverage,
+  historyParameters,
+  matureBaseline,
+  shortenedBaselines,
+  windowBefore,
+  windowDays,
+} from './dates.ts';
 import {
   capSeverityLevel,
   countBy,
@@ -34,7 +42,7 @@ export const DELAYGUARD_DEFAULTS = {
   min_sample: 10,
   /** Payers with at least this many claims per window (but < min_sample) feed the emerging list only. */
   watch_sample: 5,
-  /** Shortest baseline (days) after the maturity rule; a shorter history evaluates nothing. */
+  /** Shortest baseline (days) after the maturity rule; a payer with less is not evaluated yet. */
   min_baseline_days: 14,
   completeness_floor: 0.8,
   fdr_q: 0.05,
@@ -47,7 +55,7 @@ export interface DelayGuardOptions {
   readonly existingFingerprints?: ReadonlySet<string>;
   /** Customer `drift_sensitivity` (now gates DelayGuard's test too); default `strict`. */
   readonly sensitivity?: Sensitivity;
-  /** How far back the data reaches (maturity rule); without it the nominal windows are used. */
+  /** Payers with short histories (maturity rule); the others use the nominal windows. */
   readonly history?: HistoryCoverage;
   /** Emerging keys of the previous run with their `consecutive_runs`. */
   readonly previousEmerging?: ReadonlyMap<string, number>;
@@ -55,15 +63,18 @@ export interface DelayGuardOptions {
 
 /**
  * Windows of §7.1 on the decision timeline (claims DECIDED in them): current `[T−14, T)`,
- * baseline `[T−74, T−14)` — with `history`, the baseline's mature part.
+ * baseline `[T−74, T−14)` — with `history` and `payer`, that payer's baseline starts no earlier
+ * than its first mature day.
  */
 export function delayGuardWindows(
   asOf: string,
   history?: HistoryCoverage,
+  payer?: string,
 ): { baseline: DateWindow; current: DateWindow } {
   const P = DELAYGUARD_DEFAULTS;
+  const nominal = windowBefore(asOf, P.baseline_days + P.current_days, P.current_days);
   return {
-    baseline: matureBaseline(windowBefore(asOf, P.baseline_days + P.current_days, P.current_days), history),
+    baseline: payer === undefined ? nominal : matureBaseline(nominal, history, payer),
     current: windowBefore(asOf, P.current_days, 0),
   };
 }
@@ -145,14 +156,19 @@ export function aggregateDelayPayers(
   asOf: string,
   history?: HistoryCoverage,
 ): DelayPayer[] {
-  const w = delayGuardWindows(asOf, history);
+  const w = delayGuardWindows(asOf);
   const byPayer = new Map<string, { baseline: DailyRollupRow[]; current: DailyRollupRow[] }>();
   const put = (row: DailyRollupRow, which: 'baseline' | 'current'): void => {
     const e = byPayer.get(row.payer) ?? { baseline: [], current: [] };
     e[which].push(row);
     byPayer.set(row.payer, e);
   };
-  for (const row of rowsInWindow(rows, w.baseline)) put(row, 'baseline');
+  for (const row of rowsInWindow(rows, w.baseline)) {
+    // A short-history payer's baseline starts at its first mature day (maturity rule).
+    if (history?.[row.payer] && row.day < delayGuardWindows(asOf, history, row.payer).baseline.start)
+      continue;
+    put(row, 'baseline');
+  }
   for (const row of rowsInWindow(rows, w.current)) put(row, 'current');
   return [...byPayer.entries()]
     .sort((a, b) => compareText(a[0], b[0]))
@@ -200,7 +216,10 @@ export interface DelayGuardSummary extends JsonObject {
   readonly data_quality_warnings: readonly DelayWarning[];
   readonly new_fingerprints: number;
   readonly emerging: readonly EmergingCandidate[];
-  readonly insufficient_history: boolean;
+  /** Baselines moved by the maturity rule: payer → first mature day. */
+  readonly mature_baselines: Readonly<Record<string, string>>;
+  /** Payers whose mature baseline is shorter than `min_baseline_days`: not evaluated yet. */
+  readonly short_history_payers: readonly string[];
 }
 
 /** Result of a DelayGuard run. */
@@ -238,14 +257,22 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
   const P = DELAYGUARD_DEFAULTS;
   const customerId = String(options.customerId);
   const sensitivity = options.sensitivity ?? 'strict';
-  const w = delayGuardWindows(options.asOf, options.history);
-  const insufficientHistory = windowDays(w.baseline) < P.min_baseline_days;
-  const payers = aggregateDelayPayers(rows, options.asOf, options.history);
+  const w = delayGuardWindows(options.asOf);
+  const history = options.history;
+  const payers = aggregateDelayPayers(rows, options.asOf, history);
+  const shortHistory = new Set(
+    payers
+      .map((p) => p.payer)
+      .filter(
+        (payer) => windowDays(delayGuardWindows(options.asOf, history, payer).baseline) < P.min_baseline_days,
+      ),
+  );
   const warnings: DelayWarning[] = [];
   const tests: TestCandidate<DelayCandidate>[] = [];
   let evaluated = 0;
 
-  for (const { payer, baseline: b, current: c } of insufficientHistory ? [] : payers) {
+  for (const { payer, baseline: b, current: c } of payers) {
+    if (shortHistory.has(payer)) continue;
     // 1. Minimum sample in both windows (a smaller payer is only watched, for the emerging list).
     const watchOnly = b.claims < P.min_sample || c.claims < P.min_sample;
     if (b.claims < P.watch_sample || c.claims < P.watch_sample) continue;
@@ -309,6 +336,7 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
         BigInt(c.activeDays) * BigInt(c.histCount) * BigInt(b.histCount),
       );
       const severity = SEVERITY_LEVEL_SCORE[x.level];
+      const baseline = delayGuardWindows(options.asOf, history, payer).baseline;
       const bAvg = b.avgDays as number;
       const cAvg = c.avgDays as number;
       return {
@@ -327,8 +355,8 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
         payer,
         cpt_group: null,
         denial_reason: null,
-        baseline_start: w.baseline.start,
-        baseline_end: w.baseline.end,
+        baseline_start: baseline.start,
+        baseline_end: baseline.end,
         current_start: w.current.start,
         current_end: w.current.end,
         baseline_value: bAvg,
@@ -350,7 +378,7 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
         impact_kind: 'dollars_at_risk' as const,
         summary_text: paymentDelaySentence(payer, bAvg, cAvg, x.deltaPct),
         details: {
-          baseline_window: { start: w.baseline.start, end: w.baseline.end },
+          baseline_window: { start: baseline.start, end: baseline.end },
           current_window: { start: w.current.start, end: w.current.end },
           baseline_avg_days: bAvg,
           current_avg_days: cAvg,
@@ -399,10 +427,7 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
       timeline: 'decided',
       sensitivity,
       fdr_q: P.fdr_q,
-      ...(options.history && {
-        data_start: options.history.dataStart,
-        maturity_days: options.history.maturityDays,
-      }),
+      ...(history && { history: historyParameters(history) }),
     },
     summary: {
       baseline_start: w.baseline.start,
@@ -419,7 +444,12 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
       data_quality_warnings: warnings,
       new_fingerprints: countNewFingerprints(findings, options.existingFingerprints ?? new Set()),
       emerging,
-      insufficient_history: insufficientHistory,
+      mature_baselines: shortenedBaselines(
+        w.baseline,
+        history,
+        payers.map((p) => p.payer),
+      ),
+      short_history_payers: [...shortHistory].sort(compareText),
     },
     findings,
   };

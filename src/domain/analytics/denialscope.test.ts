@@ -326,10 +326,11 @@ describe('DenialScope minimum evidence and severity (issue 9)', () => {
       ...claims(20, 'Cigna', at(3), 'DENIED', 'CO-97', '100.00'),
     ];
     // Data from T−40, claims decided within 26 days: the baseline starts at T−14 (7 days long).
-    const history = { dataStart: at(40), maturityDays: 26 };
+    const history = { Cigna: { dataStart: at(40), maturityDays: 26 } };
     const r = runDenialScope(decisionRows(list), { customerId: 42, asOf: T, history });
-    expect([r.summary.baseline_start, r.summary.baseline_end]).toEqual([at(14), at(7)]);
+    expect(r.summary.mature_baselines).toEqual({ Cigna: at(14) });
     const f = bySignal(r.findings, 'denial_dollars_spike');
+    expect([f.baseline_start, f.baseline_end]).toEqual([at(14), at(7)]);
     // 10 denials over 7 baseline days = $142.86/day → 20 over 7 recent days = $285.71/day (rel 1.0).
     expect([f.baseline_value, f.current_value]).toEqual([142.86, 285.71]);
     expect(f.details['relative_increase']).toBe(1);
@@ -338,9 +339,9 @@ describe('DenialScope minimum evidence and severity (issue 9)', () => {
     const tooShort = runDenialScope(decisionRows(list), {
       customerId: 42,
       asOf: T,
-      history: { dataStart: at(20), maturityDays: 20 },
+      history: { Cigna: { dataStart: at(20), maturityDays: 20 } },
     });
-    expect(tooShort.summary.insufficient_history).toBe(true);
+    expect(tooShort.summary.short_history_payers).toEqual(['Cigna']);
     expect(tooShort.findings).toEqual([]);
   });
 });

@@ -7,7 +7,15 @@ import { poissonRateMinimumP, twoProportionMinimumP } from '../stats/attainable.
 import { reaches, roundHalfAwayFromZero, toScore } from '../stats/numeric.ts';
 import { poissonRateTestUpper } from '../stats/poisson-rate.ts';
 import { twoProportionZTest } from '../stats/two-proportion.ts';
-import { type DateWindow, type HistoryCoverage, matureBaseline, windowBefore, windowDays } from './dates.ts';
+import {
+  type DateWindow,
+  type HistoryCoverage,
+  historyParameters,
+  matureBaseline,
+  shortenedBaselines,
+  windowBefore,
+  windowDays,
+} from './dates.ts';
 import {
   capSeverityLevel,
   countBy,
@@ -55,7 +63,7 @@ export const DENIALSCOPE_DEFAULTS = {
   min_recent_denials: 10,
   /** An untested dollars spike on fewer denials is listed as emerging from this many on. */
   emerging_min_recent_denials: 5,
-  /** Shortest baseline (days) after the maturity rule; a shorter history evaluates nothing. */
+  /** Shortest baseline (days) after the maturity rule; a payer with less is not evaluated yet. */
   min_baseline_days: 7,
   /** Dollar floor per window for the dollars spike: `min_volume` dollars ($10.00). */
   min_dollars_cents: 1000n,
@@ -70,7 +78,7 @@ export interface DenialScopeOptions {
   readonly asOf: string;
   readonly sensitivity?: Sensitivity;
   readonly existingFingerprints?: ReadonlySet<string>;
-  /** How far back the data reaches (maturity rule); without it the nominal windows are used. */
+  /** Payers with short histories (maturity rule); the others use the nominal windows. */
   readonly history?: HistoryCoverage;
   /** Emerging keys of the previous run with their `consecutive_runs`. */
   readonly previousEmerging?: ReadonlyMap<string, number>;
@@ -78,22 +86,31 @@ export interface DenialScopeOptions {
 
 /**
  * Windows of §6.1 on the decision timeline (claims DECIDED in them): period `[T−30, T)`,
- * recent `[T−7, T)`, baseline `[T−28, T−7)` — with `history`, the baseline's mature part.
+ * recent `[T−7, T)`, baseline `[T−28, T−7)` — with `history` and `payer`, that payer's
+ * baseline starts no earlier than its first mature day.
  */
 export function denialScopeWindows(
   asOf: string,
   history?: HistoryCoverage,
+  payer?: string,
 ): {
   period: DateWindow;
   recent: DateWindow;
   baseline: DateWindow;
 } {
   const P = DENIALSCOPE_DEFAULTS;
+  const nominal = windowBefore(asOf, P.recent_days + P.baseline_days, P.recent_days);
   return {
     period: windowBefore(asOf, P.period_days, 0),
     recent: windowBefore(asOf, P.recent_days, 0),
-    baseline: matureBaseline(windowBefore(asOf, P.recent_days + P.baseline_days, P.recent_days), history),
+    baseline: payer === undefined ? nominal : matureBaseline(nominal, history, payer),
   };
+}
+
+/** The compared windows' lengths for one payer. */
+function exposureOf(asOf: string, history: HistoryCoverage | undefined, payer: string): Exposure {
+  const w = denialScopeWindows(asOf, history, payer);
+  return { recentDays: windowDays(w.recent), baselineDays: windowDays(w.baseline) };
 }
 
 /** Lengths in days of the two compared windows (per-day values and Poisson exposures). */
@@ -132,7 +149,7 @@ export function aggregateDenialKeys(
   asOf: string,
   history?: HistoryCoverage,
 ): DenialKey[] {
-  const w = denialScopeWindows(asOf, history);
+  const w = denialScopeWindows(asOf);
   const payerTotals = new Map<string, { recent: number; baseline: number }>();
   const keys = new Map<string, { payer: string; reason: string; recent: KeyWindow; baseline: KeyWindow }>();
   const add = (row: DailyRollupRow, which: 'recent' | 'baseline'): void => {
@@ -156,7 +173,12 @@ export function aggregateDenialKeys(
     key[which].dollarsCents += parseCents(row.allowed_sum);
   };
   for (const row of rowsInWindow(rows, w.recent)) add(row, 'recent');
-  for (const row of rowsInWindow(rows, w.baseline)) add(row, 'baseline');
+  for (const row of rowsInWindow(rows, w.baseline)) {
+    // A short-history payer's baseline starts at its first mature day (maturity rule).
+    if (history?.[row.payer] && row.day < denialScopeWindows(asOf, history, row.payer).baseline.start)
+      continue;
+    add(row, 'baseline');
+  }
   return [...keys.values()]
     .filter((k) => k.recent.count > 0 || k.baseline.count > 0)
     .map((k) => {
@@ -414,7 +436,10 @@ export interface DenialScopeSummary extends JsonObject {
   readonly new_fingerprints: number;
   readonly tests_detail: readonly TestDetail[];
   readonly emerging: readonly EmergingCandidate[];
-  readonly insufficient_history: boolean;
+  /** Baselines moved by the maturity rule: payer → first mature day. */
+  readonly mature_baselines: Readonly<Record<string, string>>;
+  /** Payers whose mature baseline is shorter than `min_baseline_days`: not evaluated yet. */
+  readonly short_history_payers: readonly string[];
 }
 
 /** Result of a DenialScope run. */
@@ -436,15 +461,20 @@ export function runDenialScope(
   const P = DENIALSCOPE_DEFAULTS;
   const customerId = String(options.customerId);
   const sensitivity = options.sensitivity ?? 'strict';
-  const w = denialScopeWindows(options.asOf, options.history);
-  const exposure: Exposure = { recentDays: windowDays(w.recent), baselineDays: windowDays(w.baseline) };
-  const insufficientHistory = exposure.baselineDays < P.min_baseline_days;
-  const keys = insufficientHistory ? [] : aggregateDenialKeys(rows, options.asOf, options.history);
+  const w = denialScopeWindows(options.asOf);
+  const history = options.history;
+  const allKeys = aggregateDenialKeys(rows, options.asOf, history);
+  const payers = [...new Set(allKeys.map((k) => k.payer))];
+  const shortHistory = new Set(
+    payers.filter((payer) => exposureOf(options.asOf, history, payer).baselineDays < P.min_baseline_days),
+  );
+  const keys = allKeys.filter((k) => !shortHistory.has(k.payer));
 
   const tests: TestCandidate<DenialCandidate>[] = [];
   const untested: DenialCandidate[] = [];
   const untestedEmerging: DenialCandidate[] = [];
   for (const key of keys) {
+    const exposure = exposureOf(options.asOf, history, key.payer);
     const inBoth = key.recent.count > 0 && key.baseline.count > 0;
     if (key.baseline.count === 0 && key.recent.count >= P.min_volume)
       tests.push(newReasonTest(key, exposure));
@@ -511,6 +541,7 @@ export function runDenialScope(
     // Issue 9: the level is capped by the confidence (Low confidence → at most Medium).
     const level = capSeverityLevel(c.level, c.confidence);
     const severity = SEVERITY_LEVEL_SCORE[level];
+    const baseline = denialScopeWindows(options.asOf, history, c.key.payer).baseline;
     return {
       customer_id: customerId,
       product: 'denialscope',
@@ -527,8 +558,8 @@ export function runDenialScope(
       payer: c.key.payer,
       cpt_group: null,
       denial_reason: c.key.reason,
-      baseline_start: w.baseline.start,
-      baseline_end: w.baseline.end,
+      baseline_start: baseline.start,
+      baseline_end: baseline.end,
       current_start: w.recent.start,
       current_end: w.recent.end,
       baseline_value: c.baselineValue,
@@ -569,10 +600,7 @@ export function runDenialScope(
       min_recent_denials: P.min_recent_denials,
       timeline: 'decided',
       fdr_family: 'signal',
-      ...(options.history && {
-        data_start: options.history.dataStart,
-        maturity_days: options.history.maturityDays,
-      }),
+      ...(history && { history: historyParameters(history) }),
       sensitivity,
       fdr_q: P.fdr_q,
     },
@@ -594,7 +622,8 @@ export function runDenialScope(
       new_fingerprints: countNewFingerprints(findings, options.existingFingerprints ?? new Set()),
       tests_detail: testsDetail,
       emerging,
-      insufficient_history: insufficientHistory,
+      mature_baselines: shortenedBaselines(w.baseline, history, payers),
+      short_history_payers: [...shortHistory].sort(compareText),
     },
     findings,
   };

@@ -119,7 +119,8 @@ describe('DriftWatch acceptance examples (analytics §14)', () => {
       findings_by_severity_label: { high: 1 },
       new_fingerprints: 1,
       emerging: [],
-      insufficient_history: false,
+      mature_baselines: {},
+      short_history_payers: [],
     });
     // DECISION_TIME: all values 5 → σ = 0, p = 1; it can never fire, so it is not counted in
     // its family (q null) but still listed in tests_detail.

@@ -8,7 +8,15 @@ import { mannWhitneyUFromHistograms } from '../stats/mann-whitney.ts';
 import { reaches, toScore } from '../stats/numeric.ts';
 import { twoProportionZTest } from '../stats/two-proportion.ts';
 import { summaryFromSums, welchTTestUpper } from '../stats/welch-t.ts';
-import { type DateWindow, type HistoryCoverage, matureBaseline, windowBefore, windowDays } from './dates.ts';
+import {
+  type DateWindow,
+  type HistoryCoverage,
+  historyParameters,
+  matureBaseline,
+  shortenedBaselines,
+  windowBefore,
+  windowDays,
+} from './dates.ts';
 import {
   capNumericSeverity,
   countBy,
@@ -51,7 +59,7 @@ export const DRIFTWATCH_DEFAULTS = {
    * tested for the emerging list only ("needs more data"); they never become findings.
    */
   watch_volume: 10,
-  /** Shortest baseline (days) after the maturity rule; a shorter history evaluates nothing. */
+  /** Shortest baseline (days) after the maturity rule; a payer with less is not evaluated yet. */
   min_baseline_days: 28,
   fdr_q: 0.05,
   denial_rate_abs_threshold: 0.05,
@@ -69,7 +77,7 @@ export interface DriftWatchOptions {
   readonly sensitivity?: Sensitivity;
   /** Fingerprints already stored for the customer, to count `new_fingerprints`; default none. */
   readonly existingFingerprints?: ReadonlySet<string>;
-  /** How far back the data reaches (maturity rule); without it the nominal windows are used. */
+  /** Payers with short histories (maturity rule); the others use the nominal windows. */
   readonly history?: HistoryCoverage;
   /** Emerging keys of the previous run with their `consecutive_runs` (`emergingKey`). */
   readonly previousEmerging?: ReadonlyMap<string, number>;
@@ -78,15 +86,18 @@ export interface DriftWatchOptions {
 /**
  * DriftWatch windows of §5.1 on the decision timeline (docs/DECISIONS.md "Windows of
  * decisions"): baseline `[T−104, T−14)`, current `[T−14, T)`, each holding the claims DECIDED
- * in it. With `history`, the baseline starts no earlier than the first mature day.
+ * in it. With `history` and `payer`, that payer's baseline starts no earlier than its first
+ * mature day.
  */
 export function driftWatchWindows(
   asOf: string,
   history?: HistoryCoverage,
+  payer?: string,
 ): { baseline: DateWindow; current: DateWindow } {
   const { baseline_days: b, current_days: c } = DRIFTWATCH_DEFAULTS;
+  const nominal = windowBefore(asOf, b + c, c);
   return {
-    baseline: matureBaseline(windowBefore(asOf, b + c, c), history),
+    baseline: payer === undefined ? nominal : matureBaseline(nominal, history, payer),
     current: windowBefore(asOf, c, 0),
   };
 }
@@ -139,7 +150,7 @@ export function aggregateDriftGroups(
   asOf: string,
   history?: HistoryCoverage,
 ): DriftGroup[] {
-  const windows = driftWatchWindows(asOf, history);
+  const windows = driftWatchWindows(asOf);
   const groups = new Map<string, DriftGroup>();
   const add = (row: DailyRollupRow, which: 'baseline' | 'current'): void => {
     if (row.outcome === 'OTHER') return;
@@ -164,7 +175,12 @@ export function aggregateDriftGroups(
       s.underpaySumsq += row.underpay_sumsq;
     }
   };
-  for (const row of rowsInWindow(rows, windows.baseline)) add(row, 'baseline');
+  for (const row of rowsInWindow(rows, windows.baseline)) {
+    // A short-history payer's baseline starts at its first mature day (maturity rule).
+    if (history?.[row.payer] && row.day < driftWatchWindows(asOf, history, row.payer).baseline.start)
+      continue;
+    add(row, 'baseline');
+  }
   for (const row of rowsInWindow(rows, windows.current)) add(row, 'current');
   return [...groups.values()]
     .filter((g) => g.baseline.volume > 0 || g.current.volume > 0)
@@ -313,8 +329,10 @@ export interface DriftWatchSummary extends JsonObject {
   readonly tests_detail: readonly TestDetail[];
   /** Candidates that met a threshold but are not findings (not significant yet, or too few claims). */
   readonly emerging: readonly EmergingCandidate[];
-  /** The baseline was cut below `min_baseline_days` by the maturity rule: nothing evaluated. */
-  readonly insufficient_history: boolean;
+  /** Baselines moved by the maturity rule: payer → first mature day. */
+  readonly mature_baselines: Readonly<Record<string, string>>;
+  /** Payers whose mature baseline is shorter than `min_baseline_days`: not evaluated yet. */
+  readonly short_history_payers: readonly string[];
 }
 
 /** Result of a DriftWatch run. */
@@ -457,10 +475,12 @@ function underpaymentTest(g: DriftGroup): TestCandidate<DriftCandidate> {
 function toFinding(
   t: GatedTest<DriftCandidate>,
   customerId: string,
-  windows: { baseline: DateWindow; current: DateWindow },
+  asOf: string,
+  history: HistoryCoverage | undefined,
 ): FindingDraft {
   const c = t.payload;
   const { payer, cptGroup } = c.group;
+  const windows = driftWatchWindows(asOf, history, payer);
   // Issue 9: a strong effect on thin evidence is never Critical (Low confidence → at most Medium).
   const severity = capNumericSeverity(c.rawSeverity, c.confidence);
   const summary =
@@ -540,14 +560,19 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
   const P = DRIFTWATCH_DEFAULTS;
   const customerId = String(options.customerId);
   const sensitivity = options.sensitivity ?? 'strict';
-  const windows = driftWatchWindows(options.asOf, options.history);
-  const insufficientHistory = windowDays(windows.baseline) < P.min_baseline_days;
+  const windows = driftWatchWindows(options.asOf);
+  const history = options.history;
+  const payers = [...new Set(groups.map((g) => g.payer))];
+  const shortHistory = new Set(
+    payers.filter(
+      (payer) => windowDays(driftWatchWindows(options.asOf, history, payer).baseline) < P.min_baseline_days,
+    ),
+  );
   const both = (g: DriftGroup, n: number) => g.baseline.volume >= n && g.current.volume >= n;
-  const eligible = insufficientHistory ? [] : groups.filter((g) => both(g, P.min_volume));
+  const judged = groups.filter((g) => !shortHistory.has(g.payer));
+  const eligible = judged.filter((g) => both(g, P.min_volume));
   // Below min_volume but not empty: tested for the emerging list only ("needs more data").
-  const watched = insufficientHistory
-    ? []
-    : groups.filter((g) => both(g, P.watch_volume) && !both(g, P.min_volume));
+  const watched = judged.filter((g) => both(g, P.watch_volume) && !both(g, P.min_volume));
 
   const tests: TestCandidate<DriftCandidate>[] = [];
   for (const g of eligible) {
@@ -562,7 +587,9 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
       tests.push(watch(underpaymentTest(g)));
   }
   const gated = gateTests(tests, sensitivity, P.fdr_q);
-  const findings = gated.filter((t) => t.accepted).map((t) => toFinding(t, customerId, windows));
+  const findings = gated
+    .filter((t) => t.accepted)
+    .map((t) => toFinding(t, customerId, options.asOf, history));
   const testsDetail = rejectedTestsDetail(gated, (payload) => ({
     signal_type: payload.signal,
     payer: payload.group.payer,
@@ -600,10 +627,7 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
       fdr_family: 'signal',
       sensitivity,
       fdr_q: P.fdr_q,
-      ...(options.history && {
-        data_start: options.history.dataStart,
-        maturity_days: options.history.maturityDays,
-      }),
+      ...(history && { history: historyParameters(history) }),
     },
     summary: {
       baseline_start: windows.baseline.start,
@@ -623,7 +647,8 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
       new_fingerprints: countNewFingerprints(findings, options.existingFingerprints ?? new Set()),
       tests_detail: testsDetail,
       emerging,
-      insufficient_history: insufficientHistory,
+      mature_baselines: shortenedBaselines(windows.baseline, history, payers),
+      short_history_payers: [...shortHistory].sort(compareText),
     },
     findings,
   };

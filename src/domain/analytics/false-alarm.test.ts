@@ -91,8 +91,8 @@ describe('false-alarm rate on no-drift data (20 seeded datasets)', () => {
           c.payer === g.payer &&
           c.cpt_group === g.cptGroup &&
           c.outcome !== 'OTHER' &&
-          c.submitted_date >= current.start &&
-          c.submitted_date < current.end,
+          c.decided_date >= current.start &&
+          c.decided_date < current.end,
       );
       expect(g.current.volume).toBe(raw.length);
       expect(g.current.denied).toBe(raw.filter((c) => c.outcome === 'DENIED').length);

@@ -25,8 +25,9 @@ function rateClaims(
   const mk = (day: string, denied: boolean): ClaimLine => ({
     payer,
     cpt_group: group,
-    submitted_date: day,
-    decided_date: addDays(day, 5),
+    // Windows hold decisions: `day` is the decision date (submitted 5 days before).
+    submitted_date: addDays(day, -5),
+    decided_date: day,
     outcome: denied ? 'DENIED' : 'PAID',
     allowed_amount: allowed,
   });
@@ -176,15 +177,15 @@ describe('interpretation (§12.3)', () => {
     const claims: ClaimLine[] = [
       ...Array.from({ length: 18 }, (_, i) => ({
         payer: 'P',
-        submitted_date: addDays(T2, -60 + (i % 10)),
-        decided_date: addDays(T2, -60 + (i % 10) + 10),
+        submitted_date: addDays(T2, -60 + (i % 10) - 10),
+        decided_date: addDays(T2, -60 + (i % 10)),
         outcome: 'PAID' as const,
         allowed_amount: '100.00',
       })),
       ...Array.from({ length: 18 }, (_, i) => ({
         payer: 'P',
-        submitted_date: addDays(T2, -10 + (i % 5)),
-        decided_date: addDays(T2, -10 + (i % 5) + 13),
+        submitted_date: addDays(T2, -10 + (i % 5) - 13),
+        decided_date: addDays(T2, -10 + (i % 5)),
         outcome: 'PAID' as const,
         allowed_amount: '100.00',
       })),

@@ -70,12 +70,12 @@ function bump(hist: Record<string, number>, days: number): void {
 export type RollupTimeline = 'submitted' | 'decided';
 
 /**
- * Rollup rows of a set of claims (one customer, no reversed claims), keyed by submission date
- * (default, the daily rollups) or by decision date (the decision rollups the detectors read).
+ * Rollup rows of a set of claims (one customer, no reversed claims), keyed by decision date
+ * (default: the decision rollups the detectors read) or by submission date (the daily rollups).
  */
 export function rollupsFromClaims(
   claims: readonly ClaimLine[],
-  timeline: RollupTimeline = 'submitted',
+  timeline: RollupTimeline = 'decided',
 ): DailyRollupRow[] {
   const rows = new Map<string, MutableRow>();
   for (const claim of claims) {
@@ -168,13 +168,13 @@ export function rollupsFromClaims(
 }
 
 /**
- * A varied DriftWatch claim set for `[asOf − 120, asOf + 3)`: 4 payers (one non-ASCII) × 4 CPT
- * groups, 2–6 claims per payer, group and day, ~12 % denied over 3 reasons, ~5 % OTHER, random
- * cent amounts (so underpayment ratios are not round numbers and the order of floating-point
- * sums matters), some claims without an allowed amount. Three planted drifts in the last 14
- * days give one finding of each signal: Aetna/EVAL denials ×2.5, Cigna/SURG decisions +6 days,
- * Humana/RAD paid 50–80 % of allowed instead of 70–100 %. Used to check that every read path of
- * DriftWatch gives identical results.
+ * A varied DriftWatch claim set DECIDED in `[asOf − 120, asOf + 3)`: 4 payers (one non-ASCII) ×
+ * 4 CPT groups, 2–6 claims per payer, group and decision day, ~12 % denied over 3 reasons, ~5 %
+ * OTHER, random cent amounts (so underpayment ratios are not round numbers and the order of
+ * floating-point sums matters), some claims without an allowed amount. Three planted drifts in
+ * the decisions of the last 14 days give one finding of each signal: Aetna/EVAL denials ×2.5,
+ * Cigna/SURG decisions +6 days, Humana/RAD paid 50–80 % of allowed instead of 70–100 %. Used to
+ * check that every read path of DriftWatch gives identical results.
  */
 export function variedDriftClaims(asOf: string, seed = 7): ClaimLine[] {
   const random = mulberry32(seed);
@@ -201,15 +201,16 @@ export function variedDriftClaims(asOf: string, seed = 7): ClaimLine[] {
               : null;
           const reason = outcome === 'DENIED' ? reasons[Math.floor(random() * reasons.length)] : null;
           const decidedAfter = 3 + Math.floor(random() * 10) + slower;
+          const submitted = addDays(day, -decidedAfter);
           claims.push({
             payer,
             cpt_group: group,
-            submitted_date: day,
-            decided_date: addDays(day, decidedAfter),
+            submitted_date: submitted,
+            decided_date: day,
             outcome,
             allowed_amount: allowedCents === null ? null : formatCentsDecimal(BigInt(allowedCents)),
             paid_amount: paidCents === null ? null : formatCentsDecimal(BigInt(paidCents)),
-            payment_date: outcome === 'PAID' && random() < 0.5 ? addDays(day, decidedAfter + 4) : null,
+            payment_date: outcome === 'PAID' && random() < 0.5 ? addDays(day, 4) : null,
             denial_reason_code: reason ?? null,
             denial_reason_text: outcome === 'DENIED' && reason === null ? 'Missing documentation' : null,
           });

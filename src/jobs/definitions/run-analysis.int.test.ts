@@ -209,8 +209,10 @@ describe('analytics jobs (analytics §10)', () => {
         .executeTakeFirst(),
     );
     expect(fanOut.result).toMatchObject({ product: 'driftwatch', as_of: T, customers: 1 });
+    // The slot is Monday T, but the customer's latest decision is T−5 (2026-02-25): the run
+    // follows the data and ends the day after it (issue 9).
     const run = await waitFor(async () => {
-      const r = await findRunByKey(db, enabled, 'driftwatch', T);
+      const r = await findRunByKey(db, enabled, 'driftwatch', '2026-02-26');
       return r?.status === 'success' ? r : null;
     });
     expect(run.run_type).toBe('scheduled');
