@@ -113,7 +113,9 @@ describe('payrixa demo generate', () => {
     }
     // A slowdown's window defaults to days + 14: decisions from 2026-11-01 on happen 12 days later.
     expect(first.stdout).toContain('payment_delay:payer=Cigna,days=12,window=26');
-    expect(first.stdout).toContain('DelayGuard payment_delay_drift; decisions from 2026-11-01 (end 2026-11-27)');
+    expect(first.stdout).toContain(
+      'DelayGuard payment_delay_drift; decisions from 2026-11-01 (end 2026-11-27)',
+    );
     expect(first.stdout).toContain('DenialScope new_denial_reason');
     const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.scenarios.map((s) => s.name)).toEqual(['payment_delay', 'new_denial_reason']);
