@@ -112,7 +112,7 @@ export interface ClaimLine {
   authorizationRequired: 'Y' | 'N';
   authorizationObtained: '' | 'Y' | 'N';
   placeOfService: string;
-  /** Indexes (into `generator.scenarios`) whose target holds this line and whose window its base decision. */
+  /** Indexes (into `generator.scenarios`) whose target holds this line, base-decided on/after the window start. */
   scenariosInTarget: number[];
   /** Indexes of scenarios that changed a value of this line. */
   scenariosChanged: number[];
