@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createIngestionHarness } from '../../test/ingestion.ts';
 import { listRunFindings } from '../db/repositories/findings.repository.ts';
-import { createSyntheticGenerator, demoGeneratorInput } from '../domain/synthetic/index.ts';
+import { demoGeneratorInput } from '../domain/synthetic/index.ts';
+import { silentLogger } from '../obs/logger.ts';
+import { loadDemoClaims } from './load-demo-claims.ts';
 import { runEnabledAnalysesNow } from './request-analysis.ts';
 
 /**
- * A24 (analytics §14): the demo data through the real chain — generator → uploads → ingestion
- * (claims and rollups) → every product at as_of 2026-11-27 → the planted findings are stored.
+ * A24 (analytics §14): the demo data through the real chain — the demo customer's load (its
+ * payer and CPT-group mappings, then the generated files through uploads and ingestion: claims
+ * and rollups) → every product at as_of 2026-11-27 → the planted findings are stored.
  */
 describe('A24 — demo data end to end', () => {
   it('finds every planted scenario', { timeout: 900_000 }, async () => {
-    const harness = await createIngestionHarness();
+    const harness = await createIngestionHarness({ startWorker: false });
     try {
       const db = harness.services.database.db;
       const customerId = harness.customerId;
@@ -24,12 +27,14 @@ describe('A24 — demo data end to end', () => {
           })),
         )
         .execute();
-      const generator = createSyntheticGenerator(demoGeneratorInput('2026-11-27'));
-      for (const file of generator.files) {
-        const { text } = generator.render(file);
-        const upload = await harness.ingest(file.name, text);
-        expect(['success', 'partial']).toContain(upload.status);
-      }
+      // As `payrixa demo` loads it: without the demo mappings the planted groups and payers
+      // would be split (BCBS/UHC spellings as payers of their own, E&M Office Visit inside E&M).
+      const load = await loadDemoClaims(
+        { database: harness.services.database, config: harness.services.config, logger: silentLogger() },
+        { customerId, generator: demoGeneratorInput('2026-11-27') },
+      );
+      expect(load.problems).toEqual([]);
+      expect(load.uploads.every((u) => u.status === 'success' || u.status === 'partial')).toBe(true);
       const results = await runEnabledAnalysesNow({ db }, { customerId, asOf: '2026-11-27' });
       expect(results.map((r) => r.error)).toEqual([null, null, null]);
       const byProduct = async (product: string) => {
@@ -44,19 +49,20 @@ describe('A24 — demo data end to end', () => {
           (f) =>
             f.signal_type === signal &&
             f.payer === payer &&
-            // The spec names the group "E&M Office Visit"; the built-in AMA-range group may be "E&M".
-            (sub === undefined || (f.cpt_group ?? f.denial_reason ?? '').startsWith(sub)),
+            (sub === undefined || (f.cpt_group ?? f.denial_reason) === sub),
         );
 
-      const denialRate = find(dw, 'DENIAL_RATE', 'Blue Cross Blue Shield', 'E&M');
+      const denialRate = find(dw, 'DENIAL_RATE', 'Blue Cross Blue Shield', 'E&M Office Visit');
       expect(denialRate?.direction).toBe('degrading');
       expect(denialRate?.delta_value).toBeGreaterThanOrEqual(0.1);
       expect(denialRate?.delta_value).toBeLessThanOrEqual(0.35);
-      const decision = find(dw, 'DECISION_TIME', 'Medicare', 'E&M');
+      expect(denialRate?.severity).toBeLessThan(0.7);
+      const decision = find(dw, 'DECISION_TIME', 'Medicare', 'E&M Office Visit');
+      expect(decision?.direction).toBe('degrading');
       expect(decision?.delta_value).toBeGreaterThanOrEqual(6);
       expect(decision?.delta_value).toBeLessThanOrEqual(10);
       expect(decision?.severity).toBeGreaterThanOrEqual(0.6);
-      const underpay = find(dw, 'PAYMENT_AMOUNT', 'Aetna', 'E&M');
+      const underpay = find(dw, 'PAYMENT_AMOUNT', 'Aetna', 'E&M Office Visit');
       expect(underpay?.delta_value).toBeGreaterThanOrEqual(0.07);
       expect(underpay?.delta_value).toBeLessThanOrEqual(0.13);
       expect(underpay?.severity).toBeGreaterThanOrEqual(0.6);
@@ -74,6 +80,10 @@ describe('A24 — demo data end to end', () => {
       expect(delay?.delta_value).toBeGreaterThanOrEqual(9);
       expect(delay?.delta_value).toBeLessThanOrEqual(15);
       expect(delay?.confidence).toBe(1);
+      // The spellings were mapped: no finding names an alias as a payer.
+      expect(
+        [...dw, ...ds, ...dg].some((f) => ['BCBS', 'BC/BS', 'UHC', 'United Health'].includes(f.payer ?? '')),
+      ).toBe(false);
     } finally {
       await harness.dispose();
     }

@@ -21,7 +21,8 @@ import { INGEST_UPLOAD_JOB, uploadClaimsFile } from './upload-claims-file.ts';
 /**
  * Loads the demo claims of ingestion spec §7.2 into an existing customer: the demo payer and
  * CPT-group mappings and the default rules, then the generated monthly files (seed 20261127,
- * dirty rate 0.01, format variety 0.05, the six demo scenarios), oldest first, each through the
+ * dirty rate 0.01, format variety 0.05, the six demo scenarios, pending claims omitted as in a
+ * real export at `today`), oldest first, each through the
  * normal upload path (`uploadClaimsFile`, source `cli`) and the ingest job's body
  * (`processUpload`, run inline so the files land in order). Checks what §7.2 asks ingestion to
  * assert and returns the problems found (empty when all is well). `payrixa demo` calls this

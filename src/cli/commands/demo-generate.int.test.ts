@@ -49,6 +49,7 @@ describe('payrixa demo generate', () => {
     expect(manifest.options).toMatchObject({
       months: 13,
       months_requested: 2,
+      pending: 'omit',
       split: 'monthly',
       scenarios: [],
     });
@@ -110,8 +111,11 @@ describe('payrixa demo generate', () => {
     for (const name of ['claims.csv', 'manifest.json']) {
       expect(readFileSync(join(b, name)).equals(readFileSync(join(a, name)))).toBe(true);
     }
-    expect(first.stdout).toContain('payment_delay:payer=Cigna,days=12,window=14');
-    expect(first.stdout).toContain('DelayGuard payment_delay_drift; window 2026-11-13 to 2026-11-27');
+    // A slowdown's window defaults to days + 14: decisions from 2026-11-01 on happen 12 days later.
+    expect(first.stdout).toContain('payment_delay:payer=Cigna,days=12,window=26');
+    expect(first.stdout).toContain(
+      'DelayGuard payment_delay_drift; decisions from 2026-11-01 (end 2026-11-27)',
+    );
     expect(first.stdout).toContain('DenialScope new_denial_reason');
     const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.scenarios.map((s) => s.name)).toEqual(['payment_delay', 'new_denial_reason']);

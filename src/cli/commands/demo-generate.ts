@@ -75,7 +75,8 @@ Options:
   --dirty-rate <r>      share of rows replaced by dirty rows, 0..1 (default 0)
   --format-variety <r>  share of rows in MM/DD/YYYY, $1,234.50, approved/rejected (default 0)
   --no-claim-id         leave the claim_id column empty
-  --pending <mode>      include (default) or omit claims decided after the end date
+  --pending <mode>      omit (default): leave out claims decided after the end date
+                        and blank later payment dates, as a real export; include: keep them
   --split <mode>        monthly (default) or none (one claims.csv)
   --out <dir>           output directory (default ./demo-data)`,
   async run(args, context) {
@@ -176,7 +177,7 @@ Options:
         println(stdout, `  ${s.spec}`);
         println(
           stdout,
-          `    ${s.product} ${s.finding}; window ${s.window.start} to ${s.window.end}; ` +
+          `    ${s.product} ${s.finding}; decisions from ${s.window.start} (end ${s.window.end}); ` +
             `${fmt(s.rows_in_target)} rows in target, ${fmt(s.rows_changed)} changed`,
         );
       }

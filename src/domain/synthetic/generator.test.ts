@@ -93,10 +93,28 @@ describe('shape of clean output', () => {
   it('covers 13 months of history ending the day before the end date, one file per month', () => {
     expect(manifest.history).toMatchObject({ start: isoDay(END_DAY - 395), end: END, days: 395 });
     expect(records[0]!['submitted_date']).toBe(isoDay(END_DAY - 395));
-    expect(records.at(-1)!['submitted_date']).toBe(isoDay(END_DAY - 1));
+    // Pending claims are omitted: claims of the last two days (lag >= 3) are all still pending.
+    const lastSubmitted = parseDay(records.at(-1)!['submitted_date']!)!;
+    expect(lastSubmitted).toBeLessThanOrEqual(END_DAY - 3);
+    expect(lastSubmitted).toBeGreaterThanOrEqual(END_DAY - 7);
+    expect(Math.max(...records.map((r) => parseDay(r['decided_date']!)!))).toBe(END_DAY);
+    const include = [...renderAll({ ...SMALL, seed: 11, pending: 'include' }).texts.values()].flatMap(
+      parseCsv,
+    );
+    expect(include.at(-1)!['submitted_date']).toBe(isoDay(END_DAY - 1));
     expect(generator.files.map((f) => f.name)).toEqual(
       [...new Set(records.map((r) => r['submitted_date']!.slice(0, 7)))].map((m) => `claims-${m}.csv`),
     );
+  });
+
+  it('writes no header-only file: a last month whose claims are all pending is left out with omit', () => {
+    // End 2026-12-03: December has the submissions of the 1st and 2nd, none decided by the 3rd.
+    const omit = createSyntheticGenerator({ ...SMALL, endDate: '2026-12-03' });
+    const include = createSyntheticGenerator({ ...SMALL, endDate: '2026-12-03', pending: 'include' });
+    expect(include.files.at(-1)!.name).toBe('claims-2026-12.csv');
+    expect(omit.files.at(-1)!.name).toBe('claims-2026-11.csv');
+    expect(omit.files).toEqual(include.files.slice(0, -1));
+    for (const file of omit.files) expect(omit.render(file).result.rows).toBeGreaterThan(0);
   });
 
   it('uses code numbers only, exact decimal amounts, consistent outcomes and dates', () => {
@@ -178,12 +196,12 @@ describe('options', () => {
     expect(() => createSyntheticGenerator({ scenarios: ['nope'] })).toThrow(/Unknown scenario 'nope'/);
   });
 
-  it('defaults: seed 20261127, end date today, 80 claims per weekday and 8 on weekends', () => {
+  it('defaults: seed 20261127, end date today, pending omitted, 80 claims per weekday and 8 on weekends', () => {
     const g = createSyntheticGenerator({}, new Date('2026-03-04T23:59:00Z'));
     expect(g.options).toMatchObject({
       seed: 20261127,
       endDate: '2026-03-04',
-      pending: 'include',
+      pending: 'omit',
       split: 'monthly',
     });
     const saturday = parseIsoDay('2026-02-28')!;
@@ -200,13 +218,19 @@ describe('options', () => {
     expect(b.texts.get(name)).toBe(a.texts.get(name)!.replace(/RFP-\d{8}/g, ''));
   });
 
-  it('--pending omit drops claims decided after the end date and future payment dates', () => {
-    const include = [...renderAll({ ...SMALL, seed: 8 }).texts.values()].flatMap(parseCsv);
-    const omit = [...renderAll({ ...SMALL, seed: 8, pending: 'omit' }).texts.values()].flatMap(parseCsv);
+  it('--pending omit (default) drops claims decided after the end date and blanks later payment dates; include keeps them', () => {
+    const include = [...renderAll({ ...SMALL, seed: 8, pending: 'include' }).texts.values()].flatMap(
+      parseCsv,
+    );
+    const omit = [...renderAll({ ...SMALL, seed: 8 }).texts.values()].flatMap(parseCsv);
     expect(include.some((r) => r['decided_date']! > END)).toBe(true);
+    expect(include.some((r) => r['payment_date']! > END && r['decided_date']! <= END)).toBe(true);
     expect(omit.some((r) => r['decided_date']! > END)).toBe(false);
     expect(omit.some((r) => r['payment_date']! > END)).toBe(false);
-    expect(omit.length).toBe(include.filter((r) => r['decided_date']! <= END).length);
+    const kept = include.filter((r) => r['decided_date']! <= END);
+    expect(omit.length).toBe(kept.length);
+    // The same rows, with the payment dates after the end date blank.
+    expect(omit).toEqual(kept.map((r) => (r['payment_date']! > END ? { ...r, payment_date: '' } : r)));
   });
 
   it('--format-variety writes the same claims in other accepted formats', () => {
@@ -321,7 +345,7 @@ describe('manifest', () => {
       dirty_rate: 0.02,
       format_variety: 0,
       claim_id: true,
-      pending: 'include',
+      pending: 'omit',
       split: 'monthly',
     });
     expect(manifest.scenarios).toEqual([
@@ -340,7 +364,183 @@ describe('manifest', () => {
   });
 });
 
-describe('scenarios', () => {
+describe('scenarios act on the decision timeline', () => {
+  // One scenario per payer, so every line is in at most one target; `include` keeps every line
+  // (a slowdown may move a decision past the end date) so base and planted lines pair up.
+  const specs = [
+    'denial_spike:payer=Humana,delta=0.4',
+    'decision_drift:payer=Medicare,group=E&M Office Visit,days=8',
+    'denial_dollars_spike:payer=UHC',
+    'new_denial_reason:payer=Aetna,count=12',
+    'payment_delay:payer=Cigna,days=12',
+    'underpayment:payer=Medicaid,points=0.2',
+  ];
+  const generator = createSyntheticGenerator({ ...SMALL, seed: 41, scenarios: specs, pending: 'include' });
+  const { historyStart, historyEnd } = generator.options;
+  const [spike, drift, dollars, reason, delay, underpay] = generator.scenarios.map((scenario, index) => ({
+    index,
+    scenario,
+    start: historyEnd - scenario.windowDays,
+  }));
+  type Line = ReturnType<typeof generator.dayLines>[number];
+  const pairs: { base: Line; planted: Line }[] = [];
+  for (let day = historyStart; day < historyEnd; day++) {
+    const base = generator.dayLines(day, false);
+    const planted = generator.dayLines(day);
+    for (const [k, line] of base.entries()) pairs.push({ base: line, planted: planted[k]! });
+  }
+  const values = (l: Line) => ({ ...l, scenariosInTarget: [], scenariosChanged: [] });
+  const officeVisit = (l: Line) => ['99213', '99214', '99215'].includes(l.cpt);
+  /** The lines of a scenario's payer (and group) whose BASE decision is on/after its window start. */
+  const target = (s: { index: number; scenario: { payer: string }; start: number }, l: Line) =>
+    l.payer === s.scenario.payer && (s !== drift || officeVisit(l)) && l.decided >= s.start;
+  const all = [spike, drift, dollars, reason, delay, underpay].map((s) => s!);
+  const of = (s: (typeof all)[number]) => pairs.filter(({ base }) => target(s, base));
+
+  it('marks exactly the lines of the target decided on/after the window start; every other line is the base line', () => {
+    // Scenarios never add, drop or reorder lines (same claims, same draws).
+    expect(pairs.every(({ base, planted }) => base.seq === planted.seq && base.cpt === planted.cpt)).toBe(
+      true,
+    );
+    let untouched = 0;
+    for (const { base, planted } of pairs) {
+      const expected = all.filter((s) => target(s, base)).map((s) => s.index);
+      expect(planted.scenariosInTarget).toEqual(expected);
+      if (expected.length === 0) {
+        expect(values(planted)).toEqual(values(base));
+        expect(planted.scenariosChanged).toEqual([]);
+        untouched++;
+      }
+    }
+    expect(untouched).toBeGreaterThan(0.9 * pairs.length);
+    // The windows are on the decision timeline: lines submitted before the window are in targets.
+    for (const s of all) expect(of(s).some(({ base }) => base.submitted < s.start)).toBe(true);
+  });
+
+  it('denial_spike denies PAID lines decided in the window, on their decision date', () => {
+    const lines = of(spike!);
+    const turned = lines.filter(({ base, planted }) => planted.outcome !== base.outcome);
+    for (const { base, planted } of turned) {
+      expect([base.outcome, planted.outcome]).toEqual(['PAID', 'DENIED']);
+      expect(planted).toMatchObject({ decided: base.decided, payment: null, paidCents: 0 });
+      expect(planted.denialCode).toMatch(/^(CO|PR)-\d+$/);
+      expect(planted.scenariosChanged).toEqual([spike!.index]);
+    }
+    const paid = lines.filter(({ base }) => base.outcome === 'PAID').length;
+    // Humana: p = 0.16, PAID draws in [0.26, 1): 0.40 of them → 0.40 / 0.74 of the PAID lines.
+    expect(turned.length / paid).toBeGreaterThan(0.4);
+    expect(turned.length / paid).toBeLessThan(0.7);
+    expect(lines.every(({ base, planted }) => planted.decided === base.decided)).toBe(true);
+  });
+
+  it('decision_drift moves every decision of the target from the window start on (a backlog)', () => {
+    const lines = of(drift!);
+    expect(lines.length).toBeGreaterThan(20);
+    for (const { base, planted } of lines) {
+      expect(planted.decided).toBe(base.decided + 8);
+      expect(planted.payment).toBe(base.payment === null ? null : base.payment + 8);
+      expect({ ...values(planted), decided: 0, payment: 0 }).toEqual({
+        ...values(base),
+        decided: 0,
+        payment: 0,
+      });
+      expect(planted.scenariosChanged).toEqual([drift!.index]);
+    }
+    // No decision of the target in the 8 days after the window start; decisions before it stay.
+    const decided = pairs
+      .filter(({ base }) => base.payer === 'Medicare' && officeVisit(base))
+      .map((p) => p.planted.decided);
+    expect(decided.some((d) => d >= drift!.start && d < drift!.start + 8)).toBe(false);
+    expect(decided.some((d) => d === drift!.start - 1)).toBe(true);
+  });
+
+  it('payment_delay moves decisions and payments of the payer by the same days', () => {
+    const lines = of(delay!);
+    expect(lines.length).toBeGreaterThan(20);
+    for (const { base, planted } of lines) {
+      expect(planted.decided - base.decided).toBe(12);
+      if (base.payment !== null) expect(planted.payment! - base.payment).toBe(12);
+    }
+    // The default window is 14 + days: decisions resume as DelayGuard's 14-day current window begins.
+    expect(delay!.scenario.windowDays).toBe(26);
+    expect(Math.min(...lines.map((p) => p.planted.decided))).toBe(historyEnd - 14);
+  });
+
+  it('underpayment lowers paid/allowed on PAID lines decided in the window only', () => {
+    for (const { base, planted } of of(underpay!)) {
+      expect(planted.decided).toBe(base.decided);
+      if (base.outcome !== 'PAID') {
+        expect(values(planted)).toEqual(values(base));
+        continue;
+      }
+      const ratio = (l: Line) => l.paidCents! / l.allowedCents;
+      expect(ratio(base) - ratio(planted)).toBeCloseTo(0.2, 2);
+      expect(planted.scenariosChanged).toEqual([underpay!.index]);
+    }
+  });
+
+  it('new_denial_reason denies `count` PAID lines decided in the 7-day window, with the code', () => {
+    const changed = pairs.filter(({ planted }) => planted.scenariosChanged.includes(reason!.index));
+    expect(changed).toHaveLength(12);
+    for (const { base, planted } of changed) {
+      expect(base.payer).toBe('Aetna');
+      expect(base.outcome).toBe('PAID');
+      expect(base.decided).toBeGreaterThanOrEqual(historyEnd - 7);
+      expect(base.decided).toBeLessThan(historyEnd);
+      expect(planted).toMatchObject({
+        outcome: 'DENIED',
+        decided: base.decided,
+        payment: null,
+        denialCode: 'CO-252',
+        denialText: 'Documentation required',
+      });
+    }
+    expect(pairs.filter(({ planted }) => planted.denialCode === 'CO-252')).toHaveLength(12);
+  });
+
+  it('denial_dollars_spike: the payer’s denials in the window carry the code, more PAID lines are denied with it, ×3 dollars', () => {
+    const lines = of(dollars!);
+    const deniedBase = lines.filter(({ base }) => base.outcome === 'DENIED');
+    const turned = lines.filter(
+      ({ base, planted }) => base.outcome === 'PAID' && planted.outcome === 'DENIED',
+    );
+    for (const { base, planted } of [...deniedBase, ...turned]) {
+      expect(planted).toMatchObject({
+        outcome: 'DENIED',
+        denialCode: 'CO-197',
+        decided: base.decided,
+        payment: null,
+      });
+      expect(planted.allowedCents).toBe(Math.round(base.allowedCents * 3));
+    }
+    const paid = lines.filter(({ base }) => base.outcome === 'PAID').length;
+    expect(turned.length / paid).toBeGreaterThan(0.2);
+    expect(turned.length / paid).toBeLessThan(0.4);
+    // OTHER lines (decided late) are never turned into denials.
+    for (const { base, planted } of lines.filter(({ base }) => base.outcome === 'OTHER')) {
+      expect(values(planted)).toEqual(values(base));
+    }
+  });
+
+  it('the manifest counts the lines each scenario changed', () => {
+    const { manifest } = renderAll({ ...SMALL, seed: 41, scenarios: specs, pending: 'include' });
+    for (const s of all) {
+      const changed = pairs.filter(
+        ({ base, planted }) =>
+          JSON.stringify(values(base)) !== JSON.stringify(values(planted)) && target(s, base),
+      );
+      expect(manifest.scenarios[s.index]!.rows_changed).toBe(changed.length);
+      expect(manifest.scenarios[s.index]!.rows_in_target).toBe(of(s).length);
+      expect(manifest.scenarios[s.index]!.window).toEqual({
+        start: isoDay(s.start),
+        end: END,
+        days: s.scenario.windowDays,
+      });
+    }
+  });
+});
+
+describe('the demo files (§7.2 options: pending omit)', () => {
   const demo = renderAll(demoGeneratorInput(END));
   const records = [...demo.texts.values()]
     .flatMap(parseCsv)
@@ -348,6 +548,7 @@ describe('scenarios', () => {
   const canonical = (payer: string) =>
     PAYERS.find((p) => p.name === payer || p.spellings.some(([s]) => s === payer))?.name ?? payer;
   const officeVisit = (r: Record<string, string>) => ['99213', '99214', '99215'].includes(r['cpt']!);
+  /** Rows of the payer DECIDED in [END − from, END − to) — the windows the detectors read. */
   const rows = (
     payer: string,
     from: number,
@@ -355,14 +556,22 @@ describe('scenarios', () => {
     pred: (r: Record<string, string>) => boolean = () => true,
   ) =>
     records.filter((r) => {
-      const day = parseDay(r['submitted_date']!)!;
+      const day = parseDay(r['decided_date']!)!;
       return canonical(r['payer']!) === payer && day >= END_DAY - from && day < END_DAY - to && pred(r);
     });
   const outcome = (r: Record<string, string>) => normalizeOutcome(r['outcome']!);
   const lag = (r: Record<string, string>, column: string) =>
     parseDay(r[column]!)! - parseDay(r['submitted_date']!)!;
 
-  it('denial_spike raises the BCBS × E&M Office Visit denial rate in its 14-day window only', () => {
+  it('is an export at the end date: nothing decided or paid after it', () => {
+    expect(demo.manifest.options.pending).toBe('omit');
+    expect(records.some((r) => parseDay(r['decided_date']!)! > END_DAY)).toBe(false);
+    expect(records.some((r) => r['payment_date'] !== '' && parseDay(r['payment_date']!)! > END_DAY)).toBe(
+      false,
+    );
+  });
+
+  it('denial_spike raises the BCBS × E&M Office Visit denial rate of the claims decided in its 14 days only', () => {
     const rate = (rs: Record<string, string>[]) => {
       const decided = rs.filter((r) => ['PAID', 'DENIED'].includes(outcome(r)));
       return decided.filter((r) => outcome(r) === 'DENIED').length / decided.length;
@@ -371,7 +580,6 @@ describe('scenarios', () => {
     const current = rate(rows('Blue Cross Blue Shield', 14, 0, officeVisit));
     expect(current - baseline).toBeGreaterThan(0.1);
     expect(current - baseline).toBeLessThan(0.35);
-    // Other BCBS groups are untouched.
     const labs = (r: Record<string, string>) => ['36415', '85025', '80053'].includes(r['cpt']!);
     expect(
       Math.abs(
@@ -381,23 +589,27 @@ describe('scenarios', () => {
     ).toBeLessThan(0.12);
   });
 
-  it('decision_drift adds about 8 days to Medicare office-visit decisions', () => {
-    const before = median(rows('Medicare', 104, 14, officeVisit).map((r) => lag(r, 'decided_date')));
+  it('decision_drift: Medicare office visits decided in the last 14 days took about 8 days longer', () => {
+    const before = median(rows('Medicare', 104, 22, officeVisit).map((r) => lag(r, 'decided_date')));
     const after = median(rows('Medicare', 14, 0, officeVisit).map((r) => lag(r, 'decided_date')));
     expect(after - before).toBeGreaterThanOrEqual(6);
     expect(after - before).toBeLessThanOrEqual(10);
+    // The backlog: no Medicare office visit decided in the 8 days after the change.
+    expect(rows('Medicare', 22, 14, officeVisit)).toHaveLength(0);
+    expect(rows('Medicare', 14, 0, officeVisit).length).toBeGreaterThanOrEqual(30);
   });
 
-  it('payment_delay adds about 12 days to Cigna decisions and payments', () => {
+  it('payment_delay: Cigna claims decided in the last 14 days were paid about 12 days later', () => {
     const paid = (r: Record<string, string>) =>
       r['payment_date'] !== '' && parseDay(r['payment_date']!) !== null;
-    const before = median(rows('Cigna', 104, 14, paid).map((r) => lag(r, 'payment_date')));
-    const after = median(rows('Cigna', 14, 0, paid).map((r) => lag(r, 'payment_date')));
+    const before = median(rows('Cigna', 74, 26, paid).map((r) => lag(r, 'payment_date')));
+    const after = median(rows('Cigna', 14, 7, paid).map((r) => lag(r, 'payment_date')));
     expect(after - before).toBeGreaterThanOrEqual(9);
     expect(after - before).toBeLessThanOrEqual(15);
+    expect(rows('Cigna', 26, 14)).toHaveLength(0);
   });
 
-  it('underpayment takes about 10 points off Aetna office-visit paid/allowed', () => {
+  it('underpayment takes about 10 points off Aetna office-visit paid/allowed of the claims decided in the window', () => {
     const r = (rs: Record<string, string>[]) =>
       mean(
         rs
@@ -414,7 +626,7 @@ describe('scenarios', () => {
     expect(delta).toBeLessThan(0.13);
   });
 
-  it('new_denial_reason plants 15 Aetna CO-252 denials in the last 7 days and none before', () => {
+  it('new_denial_reason plants 15 Aetna CO-252 denials decided in the last 7 days and none before', () => {
     const co252 = (r: Record<string, string>) => r['denial_reason_code'] === 'CO-252';
     const all = [...demo.texts.values()].flatMap(parseCsv).filter(co252);
     expect(all.length).toBeGreaterThanOrEqual(13);
@@ -425,25 +637,27 @@ describe('scenarios', () => {
     );
     expect(intact.length).toBeGreaterThanOrEqual(13);
     expect(all.every((r) => r['payer'] === 'Aetna' || looksLikePersonName(r['payer']!) !== null)).toBe(true);
+    expect(rows('Aetna', 7, 0, co252).length).toBe(intact.length);
     expect(rows('Aetna', 395, 7, co252)).toHaveLength(0);
     expect(demo.manifest.scenarios.find((s) => s.name === 'new_denial_reason')!.rows_changed).toBe(15);
   });
 
-  it('denial_dollars_spike multiplies UnitedHealthcare CO-197 denied dollars in the last 7 days', () => {
-    const dollars = (from: number, to: number) =>
-      rows('UnitedHealthcare', from, to, (r) => r['denial_reason_code'] === 'CO-197').reduce(
-        (sum, r) => sum + (parseCents(r['allowed_amount']!) ?? 0),
-        0,
-      );
-    const weeklyBaseline = dollars(98, 7) / 13;
-    expect(dollars(7, 0) / weeklyBaseline - 1).toBeGreaterThanOrEqual(1);
+  it('denial_dollars_spike: UnitedHealthcare CO-197 denials decided in the last 7 days — dollars ×2 or more, ≥ 30 denials with the 21 days before', () => {
+    const co197 = (r: Record<string, string>) => r['denial_reason_code'] === 'CO-197';
+    const dollars = (rs: Record<string, string>[]) =>
+      rs.reduce((sum, r) => sum + (parseCents(r['allowed_amount']!) ?? 0), 0);
+    const recent = rows('UnitedHealthcare', 7, 0, co197);
+    const baseline = rows('UnitedHealthcare', 28, 7, co197);
+    expect(dollars(recent) / 7 / (dollars(baseline) / 21) - 1).toBeGreaterThanOrEqual(1);
+    // DenialScope's confidence (recent + baseline)/40 must reach 0.75 for Critical (issue 9).
+    expect(recent.length + baseline.length).toBeGreaterThanOrEqual(30);
   });
 
-  it('never changes rows outside a scenario’s window and target', () => {
-    const base = renderAll({ ...SMALL, seed: 31 });
+  it('never changes rows outside a scenario’s window and target (judged on the base decision date)', () => {
+    const input = { ...SMALL, seed: 31, pending: 'include' as const };
+    const base = renderAll(input);
     const withScenario = renderAll({
-      ...SMALL,
-      seed: 31,
+      ...input,
       scenarios: ['denial_spike:payer=Humana,delta=0.5', 'payment_delay:payer=Medicaid,days=20'],
     });
     const a = [...base.texts.values()].flatMap(parseCsv);
@@ -454,7 +668,8 @@ describe('scenarios', () => {
       if (JSON.stringify(r) === JSON.stringify(a[i])) return;
       changed++;
       expect(['Humana', 'Medicaid']).toContain(r['payer']);
-      expect(parseDay(r['submitted_date']!)!).toBeGreaterThanOrEqual(END_DAY - 14);
+      const window = r['payer'] === 'Humana' ? 14 : 34;
+      expect(parseDay(a[i]!['decided_date']!)!).toBeGreaterThanOrEqual(END_DAY - window);
     });
     expect(changed).toBe(withScenario.manifest.scenarios.reduce((n, s) => n + s.rows_changed, 0));
     expect(changed).toBeGreaterThan(5);

@@ -4,6 +4,12 @@
  * the seed and a label (the day, the scenario, the dirty-row choice), so identical options give
  * byte-identical files, and a scenario never changes rows outside its window and target.
  *
+ * Scenarios act on the decision timeline (issue 9): each line is first drawn as the payer would
+ * decide it without any planted change (its base outcome and base decision date); a scenario
+ * whose window starts on day S changes the lines of its target whose base decision date is on or
+ * after S — the payer changed how it decides from S on. Outcome changes keep the decision date;
+ * slowdowns move every such decision (and its payment) `days` later.
+ *
  * Files are produced as CSV text chunks (header, then one chunk per submission day) so callers can
  * stream them to disk or into ingestion without holding a whole file.
  */
@@ -106,7 +112,7 @@ export interface ClaimLine {
   authorizationRequired: 'Y' | 'N';
   authorizationObtained: '' | 'Y' | 'N';
   placeOfService: string;
-  /** Indexes (into `generator.scenarios`) whose window and target contain this line. */
+  /** Indexes (into `generator.scenarios`) whose target holds this line, base-decided on/after the window start. */
   scenariosInTarget: number[];
   /** Indexes of scenarios that changed a value of this line. */
   scenariosChanged: number[];
@@ -189,6 +195,11 @@ const PAYER_WEIGHTS = PAYERS.map((p) => [p, p.share] as const);
 const CPT_WEIGHTS = CPT_MIX.map((c) => [c, c.share] as const);
 const DENIAL_WEIGHTS = DENIAL_CODES.map((d) => [d.code, d.share] as const);
 const LAB_CODES = LAB_LINE_MIX.map(([code]) => code);
+/** Longest base decision lag of any payer and outcome (days). */
+const MAX_DECISION_LAG = Math.max(
+  ...Object.values(DECISION_LAGS).map(([, max]) => max),
+  ...PAYERS.map((p) => p.lag?.[1] ?? 0),
+);
 const VARIANT_OUTCOMES: Readonly<Record<SyntheticOutcome, string>> = {
   PAID: 'approved',
   DENIED: 'rejected',
@@ -213,6 +224,7 @@ function emptyDirtyCounts(): Record<DirtyKind, number> {
 interface ActiveScenario {
   index: number;
   scenario: Scenario;
+  /** First base decision day the scenario changes (`end − window`, not before the history). */
   windowStart: number;
 }
 
@@ -267,17 +279,40 @@ export class SyntheticGenerator {
         first = day;
       }
     }
+    // With `omit`, a month of only the last few days before the end date (every claim still
+    // pending) would be a header-only file, which ingestion refuses: it is not written.
+    while (files.length > 1 && !this.hasWrittenRows(files[files.length - 1]!)) files.pop();
     return files;
   }
 
-  /** Choose `count` lines of the payer that are not denied anyway, among the window's lines. */
+  /** Whether any line submitted in the file's days is written (`omit` drops the pending ones). */
+  private hasWrittenRows(file: PlannedFile): boolean {
+    for (let day = file.firstDay; day < file.endDay; day++) {
+      if (this.options.pending === 'include' && this.volumes[day - this.options.historyStart]! > 0)
+        return true;
+      if (this.dayLines(day).some((line) => line.decided <= this.options.historyEnd)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Choose `count` of the payer's PAID lines whose base decision falls in the window
+   * `[windowStart, end)` (so every pick is a decision the export holds, whatever `--pending`
+   * says; PAID, because a payment turned denial keeps its decision date and lag range).
+   */
   private pickNewReasonLines(entry: ActiveScenario): void {
     const scenario = entry.scenario;
     if (scenario.name !== 'new_denial_reason') return;
+    const { historyStart, historyEnd } = this.options;
     const eligible: string[] = [];
-    for (let day = entry.windowStart; day < this.options.historyEnd; day++) {
+    for (let day = Math.max(historyStart, entry.windowStart - MAX_DECISION_LAG); day < historyEnd; day++) {
       for (const line of this.dayLines(day, false)) {
-        if (line.payer === scenario.payer && line.outcome !== 'DENIED') {
+        if (
+          line.payer === scenario.payer &&
+          line.outcome === 'PAID' &&
+          line.decided >= entry.windowStart &&
+          line.decided < historyEnd
+        ) {
           eligible.push(`${line.seq}:${line.lineNo}`);
         }
       }
@@ -330,28 +365,11 @@ export class SyntheticGenerator {
     withScenarios: boolean,
   ): ClaimLine {
     const groups = cptGroupsOf(cpt.code);
-    const inTarget: ActiveScenario[] = withScenarios
-      ? this.active.filter(
-          ({ scenario, windowStart }) =>
-            day >= windowStart &&
-            day < this.options.historyEnd &&
-            scenario.payer === payer.name &&
-            (!('group' in scenario) || scenario.group === null || groups.includes(scenario.group)),
-        )
-      : [];
-    const changed = new Set<number>();
 
+    // The base claim: how the payer decides without any planted change.
     const outcomeAt = (p: number): SyntheticOutcome =>
       d.outcome < p ? 'DENIED' : d.outcome < p + OTHER_PROBABILITY ? 'OTHER' : 'PAID';
-    let pDeny = payer.denialProbability;
-    for (const { scenario } of inTarget) {
-      if (scenario.name === 'denial_spike') pDeny = Math.min(pDeny + scenario.delta, 0.95);
-    }
-    let outcome = outcomeAt(pDeny);
-    if (outcome !== outcomeAt(payer.denialProbability)) {
-      for (const e of inTarget) if (e.scenario.name === 'denial_spike') changed.add(e.index);
-    }
-
+    let outcome = outcomeAt(payer.denialProbability);
     let code: string | null = null;
     let text: string | null = null;
     let authorizationRequired: 'Y' | 'N' = 'N';
@@ -359,10 +377,42 @@ export class SyntheticGenerator {
     if (AUTH_REQUIRED_CPTS.has(cpt.code)) {
       authorizationRequired = 'Y';
       authorizationObtained = d.auth < AUTH_OBTAINED_SHARE ? 'Y' : 'N';
-      if (authorizationObtained === 'N') {
-        outcome = 'DENIED';
-        code = 'CO-197';
-      }
+    }
+    const authDenied = authorizationObtained === 'N';
+    if (authDenied) {
+      outcome = 'DENIED';
+      code = 'CO-197';
+    }
+    const naturalCode = (): string => pickWeighted(d.code, DENIAL_WEIGHTS);
+    if (outcome === 'DENIED' && code === null) code = naturalCode();
+    const [lagMin, lagMax] = payer.lag ?? DECISION_LAGS[outcome];
+    const baseDecided = day + intBetween(d.lag, lagMin, lagMax);
+
+    // Scenarios act on the decision timeline: the payer changed how it decides from the window
+    // start on, so a line is in a scenario's target when its base decision is on/after that day.
+    const inTarget: ActiveScenario[] = withScenarios
+      ? this.active.filter(
+          ({ scenario, windowStart }) =>
+            baseDecided >= windowStart &&
+            scenario.payer === payer.name &&
+            (!('group' in scenario) || scenario.group === null || groups.includes(scenario.group)),
+        )
+      : [];
+    const changed = new Set<number>();
+
+    // Outcome changes turn PAID lines into denials and keep the decision date: the claim is
+    // decided the same day, differently. (PAID and DENIED lags have nearly the same range, so
+    // decision times do not move; an OTHER line, decided late, is never turned into a denial.)
+    let spikeDelta = 0;
+    for (const { scenario } of inTarget) {
+      if (scenario.name === 'denial_spike') spikeDelta += scenario.delta;
+    }
+    // PAID lines are those drawn at or above p + OTHER: the next `delta` of draws are denied,
+    // so the denial probability becomes p + delta (at most every PAID line).
+    if (outcome === 'PAID' && d.outcome < payer.denialProbability + OTHER_PROBABILITY + spikeDelta) {
+      outcome = 'DENIED';
+      code = naturalCode();
+      for (const e of inTarget) if (e.scenario.name === 'denial_spike') changed.add(e.index);
     }
     let planted = false;
     for (const { scenario, index } of inTarget) {
@@ -374,15 +424,24 @@ export class SyntheticGenerator {
         changed.add(index);
       }
     }
-    if (outcome === 'DENIED' && code === null) code = pickWeighted(d.code, DENIAL_WEIGHTS);
 
     let dollarsFactor = 1;
-    if (outcome === 'DENIED' && !planted) {
+    if (!planted) {
       for (const { scenario, index } of inTarget) {
         if (scenario.name !== 'denial_dollars_spike') continue;
-        const u = streamFor(this.options.seed, 'scenario', scenario.spec, index, seq, lineNo)();
-        if (u < 0.7) code = scenario.code;
-        if (code === scenario.code) {
+        const rnd = streamFor(this.options.seed, 'scenario', scenario.spec, index, seq, lineNo);
+        const uCode = rnd();
+        const uDeny = rnd();
+        if (outcome === 'PAID' && uDeny < scenario.delta) {
+          // A payment becomes a denial for the scenario's reason.
+          outcome = 'DENIED';
+          code = scenario.code;
+          changed.add(index);
+        } else if (outcome === 'DENIED' && uCode < scenario.share && code !== scenario.code) {
+          code = scenario.code;
+          changed.add(index);
+        }
+        if (outcome === 'DENIED' && code === scenario.code && scenario.factor !== 1) {
           dollarsFactor *= scenario.factor;
           changed.add(index);
         }
@@ -390,15 +449,14 @@ export class SyntheticGenerator {
     }
     if (code !== null && text === null) text = denialText(code);
 
-    const [lagMin, lagMax] = payer.lag ?? DECISION_LAGS[outcome];
-    let lag = intBetween(d.lag, lagMin, lagMax);
+    // A slower payer: every decision from the window start on happens `days` later (a backlog).
+    let decided = baseDecided;
     for (const { scenario, index } of inTarget) {
       if (scenario.name === 'decision_drift' || scenario.name === 'payment_delay') {
-        lag += scenario.days;
+        decided += scenario.days;
         changed.add(index);
       }
     }
-    const decided = day + lag;
     const payment =
       outcome === 'PAID' && d.payHas < PAYMENT_DATE_SHARE
         ? decided + intBetween(d.payLag, PAYMENT_LAG[0], PAYMENT_LAG[1])
@@ -789,7 +847,7 @@ function buildManifest(generator: SyntheticGenerator, results: readonly FileResu
       start: isoDay(o.historyStart),
       end: isoDay(o.historyEnd),
       days: o.historyEnd - o.historyStart,
-      note: 'submitted dates in [start, end); scenario windows are [window.start, window.end)',
+      note: 'submitted dates in [start, end); a scenario changes the claims of its target whose base decision date is on or after window.start (window.end = the end date)',
     },
     columns: [...TEMPLATE_COLUMNS],
     files,

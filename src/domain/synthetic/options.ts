@@ -24,6 +24,7 @@ export interface GeneratorInput {
   formatVariety?: number;
   /** false = `--no-claim-id` (the column stays, empty). */
   claimId?: boolean;
+  /** `omit` (default): leave out claims decided after the end date, blank later payment dates. */
   pending?: PendingMode;
   split?: SplitMode;
 }
@@ -96,7 +97,8 @@ export function resolveOptions(input: GeneratorInput = {}, now: Date = new Date(
       throw error;
     }
   });
-  const pending = input.pending ?? 'include';
+  // Default `omit` (docs/DECISIONS.md): a real export holds only the claims decided by its date.
+  const pending = input.pending ?? 'omit';
   if (pending !== 'include' && pending !== 'omit') {
     throw new GeneratorOptionError(`--pending must be include or omit (got '${pending}').`);
   }
@@ -122,7 +124,10 @@ export function resolveOptions(input: GeneratorInput = {}, now: Date = new Date(
   };
 }
 
-/** The options the demo customer uses (ingestion spec §7.2). */
+/**
+ * The options the demo customer uses (ingestion spec §7.2): a realistic export at the end date,
+ * so claims decided after it are left out and later payment dates are blank (`pending: 'omit'`).
+ */
 export function demoGeneratorInput(endDate?: string): GeneratorInput {
   return {
     seed: DEFAULT_SEED,
@@ -130,6 +135,7 @@ export function demoGeneratorInput(endDate?: string): GeneratorInput {
     ...(endDate !== undefined && { endDate }),
     dirtyRate: 0.01,
     formatVariety: 0.05,
+    pending: 'omit',
     split: 'monthly',
   };
 }

@@ -11,16 +11,34 @@ describe('parseScenarioSpec', () => {
       windowDays: 14,
       spec: 'denial_spike:payer=Blue Cross Blue Shield,group=E&M Office Visit,delta=0.25,window=14',
     });
-    expect(parseScenarioSpec('payment_delay:payer=Cigna')).toMatchObject({ days: 12, windowDays: 14 });
+    // Slowdowns: the window defaults to days + 14 (the backlog's gap, then the current window).
+    expect(parseScenarioSpec('payment_delay:payer=Cigna')).toMatchObject({
+      days: 12,
+      windowDays: 26,
+      spec: 'payment_delay:payer=Cigna,days=12,window=26',
+    });
     expect(parseScenarioSpec('decision_drift:payer=Medicare, group=E&M')).toMatchObject({
       group: 'E&M',
       days: 8,
+      windowDays: 22,
     });
-    expect(parseScenarioSpec('denial_dollars_spike:payer=UHC')).toMatchObject({
+    expect(parseScenarioSpec('decision_drift:payer=Medicare,days=3,window=10')).toMatchObject({
+      windowDays: 10,
+    });
+    expect(parseScenarioSpec('payment_delay:payer=Cigna,days=90').windowDays).toBe(104);
+    expect(parseScenarioSpec('denial_dollars_spike:payer=UHC')).toEqual({
+      name: 'denial_dollars_spike',
       payer: 'UnitedHealthcare',
       code: 'CO-197',
       factor: 3,
+      share: 1,
+      delta: 0.3,
       windowDays: 7,
+      spec: 'denial_dollars_spike:payer=UnitedHealthcare,code=CO-197,factor=3,share=1,delta=0.3,window=7',
+    });
+    expect(parseScenarioSpec('denial_dollars_spike:payer=UHC,share=0.7,delta=0')).toMatchObject({
+      share: 0.7,
+      delta: 0,
     });
     expect(parseScenarioSpec('new_denial_reason:payer=Aetna')).toMatchObject({
       code: 'CO-252',
@@ -72,6 +90,7 @@ describe('parseScenarioSpec', () => {
     ['payment_delay:payer=Aetna,days=-3', /Invalid days '-3'/],
     ['denial_dollars_spike:payer=UHC,code=197', /Invalid code '197' .*like CO-197/],
     ['denial_dollars_spike:payer=UHC,factor=0', /Invalid factor '0'/],
+    ['denial_dollars_spike:payer=UHC,share=1.5', /Invalid share '1\.5' .*a number at least 0 and at most 1/],
     ['new_denial_reason:payer=Aetna,count=0', /Invalid count '0'/],
     ['underpayment:payer=Aetna,window=0', /Invalid window '0'/],
   ])('rejects %j with a clear message', (spec, message) => {

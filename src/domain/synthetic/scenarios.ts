@@ -20,14 +20,26 @@ interface ScenarioBase {
   spec: string;
   /** Canonical payer name. */
   payer: string;
-  /** Window length in days: the last `windowDays` days before the end date. */
+  /**
+   * Window length in days. The payer changes how it decides from `end − windowDays` on: the
+   * scenario acts on the target's claims whose base decision date (before any scenario) is on or
+   * after that day (ingestion spec §7.1 as changed by issue 9: the decision timeline).
+   */
   windowDays: number;
 }
 
 export type Scenario =
   | (ScenarioBase & { name: 'denial_spike'; group: string | null; delta: number })
   | (ScenarioBase & { name: 'decision_drift'; group: string | null; days: number })
-  | (ScenarioBase & { name: 'denial_dollars_spike'; code: string; factor: number })
+  | (ScenarioBase & {
+      name: 'denial_dollars_spike';
+      code: string;
+      factor: number;
+      /** Share of the payer's other denials in the window that carry `code`. */
+      share: number;
+      /** Share of the payer's PAID claims in the window denied with `code` instead. */
+      delta: number;
+    })
   | (ScenarioBase & { name: 'new_denial_reason'; code: string; text: string; count: number })
   | (ScenarioBase & { name: 'payment_delay'; days: number })
   | (ScenarioBase & { name: 'underpayment'; group: string | null; points: number });
@@ -56,6 +68,14 @@ interface KeyDef {
 }
 
 const WINDOW_KEY: KeyDef = { kind: 'integer', min: 1, max: 120 };
+
+/**
+ * Days of the current window of DriftWatch and DelayGuard (analytics §5.1, §7.1). A slowdown of
+ * `days` leaves no decision at all for its first `days` days (the backlog); its default window
+ * is `days + CURRENT_WINDOW_DAYS`, so the decisions resume just as the current window begins
+ * and that window holds only slowed decisions while the baseline holds none.
+ */
+export const CURRENT_WINDOW_DAYS = 14;
 const PAYER_KEY: KeyDef = { kind: 'payer', required: true };
 const GROUP_KEY: KeyDef = { kind: 'group' };
 
@@ -71,12 +91,17 @@ const KEYS: Readonly<Record<ScenarioName, Readonly<Record<string, KeyDef>>>> = {
     payer: PAYER_KEY,
     group: GROUP_KEY,
     days: { kind: 'integer', default: 8, min: 1, max: 90 },
-    window: { ...WINDOW_KEY, default: 14 },
+    window: WINDOW_KEY,
   },
   denial_dollars_spike: {
     payer: PAYER_KEY,
     code: { kind: 'code', default: 'CO-197' },
     factor: { kind: 'number', default: 3, min: 0, max: 100, exclusiveMin: true },
+    // Critical needs confidence >= 0.75, i.e. >= 30 denials of the key across DenialScope's 7-day
+    // recent and 21-day baseline windows (issue 9); the payer's own denials in one week are ~16
+    // at the demo volume, so the spike adds denials (docs/DECISIONS.md).
+    share: { kind: 'number', default: 1, min: 0, max: 1 },
+    delta: { kind: 'number', default: 0.3, min: 0, max: 0.95 },
     window: { ...WINDOW_KEY, default: 7 },
   },
   new_denial_reason: {
@@ -89,7 +114,7 @@ const KEYS: Readonly<Record<ScenarioName, Readonly<Record<string, KeyDef>>>> = {
   payment_delay: {
     payer: PAYER_KEY,
     days: { kind: 'integer', default: 12, min: 1, max: 90 },
-    window: { ...WINDOW_KEY, default: 14 },
+    window: WINDOW_KEY,
   },
   underpayment: {
     payer: PAYER_KEY,
@@ -226,6 +251,10 @@ export function parseScenarioSpec(input: string): Scenario {
       }
     }
   }
+  if (values['window'] === null) {
+    // decision_drift, payment_delay: the backlog's gap ends where the current window begins.
+    values['window'] = Math.min((values['days'] as number) + CURRENT_WINDOW_DAYS, WINDOW_KEY.max as number);
+  }
   if (scenarioName === 'new_denial_reason' && values['text'] === null) {
     values['text'] = EXTRA_DENIAL_TEXTS[values['code'] as string] ?? 'Denied';
   }
@@ -251,6 +280,8 @@ export function parseScenarioSpec(input: string): Scenario {
         name: scenarioName,
         code: values['code'] as string,
         factor: values['factor'] as number,
+        share: values['share'] as number,
+        delta: values['delta'] as number,
       };
     case 'new_denial_reason':
       return {
@@ -267,7 +298,12 @@ export function parseScenarioSpec(input: string): Scenario {
   }
 }
 
-/** What each scenario should make the products find (for the manifest and the docs). */
+const percent = (share: number): string => `${Math.round(share * 1000) / 10}%`;
+
+/**
+ * What each scenario should make the products find (for the manifest and the docs). Effects
+ * apply to the target's claims whose base decision date is on or after the window start.
+ */
 export function expectedEffect(scenario: Scenario): { product: string; finding: string; effect: string } {
   const target = `${scenario.payer}${'group' in scenario && scenario.group ? ` × ${scenario.group}` : ''}`;
   switch (scenario.name) {
@@ -275,37 +311,39 @@ export function expectedEffect(scenario: Scenario): { product: string; finding: 
       return {
         product: 'DriftWatch',
         finding: 'DENIAL_RATE',
-        effect: `${target}: denial probability +${scenario.delta} (cap 0.95), degrading`,
+        effect: `${target}: PAID claims decided from the window start denied, denial probability +${scenario.delta} (at most every PAID claim), degrading`,
       };
     case 'decision_drift':
       return {
         product: 'DriftWatch',
         finding: 'DECISION_TIME',
-        effect: `${target}: decision lag +${scenario.days} days, degrading`,
+        effect: `${target}: decisions from the window start happen ${scenario.days} days later (payment dates follow), degrading`,
       };
     case 'denial_dollars_spike':
       return {
         product: 'DenialScope',
         finding: 'denial_dollars_spike',
-        effect: `${target}: ${scenario.code} on 70% of denials; allowed and billed of ${scenario.code} denials ×${scenario.factor}`,
+        effect:
+          `${target}: from the window start ${scenario.code} on ${percent(scenario.share)} of denials and ` +
+          `${percent(scenario.delta)} of PAID claims denied with it; allowed and billed of ${scenario.code} denials ×${scenario.factor}`,
       };
     case 'new_denial_reason':
       return {
         product: 'DenialScope',
         finding: 'new_denial_reason',
-        effect: `${target}: ${scenario.count} claims turned DENIED with ${scenario.code} "${scenario.text}"`,
+        effect: `${target}: ${scenario.count} PAID claims decided in the window turned DENIED with ${scenario.code} "${scenario.text}"`,
       };
     case 'payment_delay':
       return {
         product: 'DelayGuard',
         finding: 'payment_delay_drift',
-        effect: `${target}: decided and payment dates +${scenario.days} days`,
+        effect: `${target}: decisions and payments from the window start happen ${scenario.days} days later`,
       };
     case 'underpayment':
       return {
         product: 'DriftWatch',
         finding: 'PAYMENT_AMOUNT',
-        effect: `${target}: paid/allowed −${scenario.points} on PAID lines`,
+        effect: `${target}: paid/allowed −${scenario.points} on PAID lines decided from the window start`,
       };
   }
 }
