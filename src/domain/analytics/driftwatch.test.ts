@@ -469,3 +469,36 @@ describe('DriftWatch acceptance examples (analytics §14)', () => {
     expect(big.severity_label).toBe('critical');
   });
 });
+
+describe('DriftWatch emerging underpayment on a thin paid population (issue 9)', () => {
+  it('an eligible group with 10–29 paid claims per window lists underpayment as "needs more data"', () => {
+    const claims = [
+      ...makeClaims({
+        payer: 'Aetna',
+        group: 'IMAGING',
+        n: 40,
+        day: (i) => base(i),
+        decidedAfter: () => 7,
+        outcome: (i) => (i < 20 ? 'PAID' : 'DENIED'),
+        allowed: '100.00',
+        paid: (i) => (i < 20 ? (i < 10 ? '100.00' : '90.00') : '0.00'),
+      }),
+      ...makeClaims({
+        payer: 'Aetna',
+        group: 'IMAGING',
+        n: 40,
+        day: (i) => cur(i % 14),
+        decidedAfter: () => 7,
+        outcome: (i) => (i < 20 ? 'PAID' : 'DENIED'),
+        allowed: '100.00',
+        paid: (i) => (i < 20 ? (i < 10 ? '80.00' : '70.00') : '0.00'),
+      }),
+    ];
+    const r = runDriftWatch(decisionRows(claims), { customerId: 42, asOf: T });
+    expect(r.findings).toEqual([]);
+    expect(r.summary.tests_by_signal['PAYMENT_AMOUNT']).toBeUndefined();
+    expect(r.summary.emerging).toMatchObject([
+      { signal_type: 'PAYMENT_AMOUNT', reason: 'needs_more_data', baseline_count: 20, current_count: 20 },
+    ]);
+  });
+});

@@ -575,16 +575,17 @@ function runDriftWatchOnGroups(groups: readonly DriftGroup[], options: DriftWatc
   const watched = judged.filter((g) => both(g, P.watch_volume) && !both(g, P.min_volume));
 
   const tests: TestCandidate<DriftCandidate>[] = [];
+  // Tests of a population below min_volume are computed for the emerging list only.
+  const watch = (t: TestCandidate<DriftCandidate>) => ({ ...t, minimumP: 1, evidenceMet: false });
+  const underpay = (g: DriftGroup, n: number) => g.baseline.underpayN >= n && g.current.underpayN >= n;
   for (const g of eligible) {
     tests.push(denialRateTest(g), decisionTimeTest(g));
-    if (g.baseline.underpayN >= P.min_volume && g.current.underpayN >= P.min_volume)
-      tests.push(underpaymentTest(g));
+    if (underpay(g, P.min_volume)) tests.push(underpaymentTest(g));
+    else if (underpay(g, P.watch_volume)) tests.push(watch(underpaymentTest(g)));
   }
   for (const g of watched) {
-    const watch = (t: TestCandidate<DriftCandidate>) => ({ ...t, minimumP: 1, evidenceMet: false });
     tests.push(watch(denialRateTest(g)), watch(decisionTimeTest(g)));
-    if (g.baseline.underpayN >= P.watch_volume && g.current.underpayN >= P.watch_volume)
-      tests.push(watch(underpaymentTest(g)));
+    if (underpay(g, P.watch_volume)) tests.push(watch(underpaymentTest(g)));
   }
   const gated = gateTests(tests, sensitivity, P.fdr_q);
   const findings = gated
