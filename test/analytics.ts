@@ -169,6 +169,22 @@ function many(n: number, make: (i: number) => ClaimLine): ClaimLine[] {
 }
 
 /**
+ * One PAID claim of the payer submitted 400 days before `T`: far outside every window, it only
+ * makes the customer's history long, as the spec's examples assume (their claims start right at
+ * the baseline, which the maturity rule would otherwise treat as a history too short to trust;
+ * short histories have their own tests).
+ */
+function establishedPayer(T: string, payer: string, cptGroup: string): ClaimLine {
+  return {
+    payer,
+    cpt_group: cptGroup,
+    submitted_date: addDays(T, -400),
+    decided_date: addDays(T, -395),
+    outcome: 'PAID',
+  };
+}
+
+/**
  * A1 (DriftWatch denial rate up) for `T`: UnitedHealthcare/EVAL, baseline 50 claims (10 denied),
  * current 50 claims (`currentDenied` denied; 30 in the spec), allowed $200.00. The example's days
  * are DECISION dates (windows hold decisions since issue 9); each claim was submitted 5 days
@@ -184,6 +200,7 @@ export function a1Claims(T: string, currentDenied = 30): ClaimLine[] {
     allowed_amount: '200.00',
   });
   return [
+    establishedPayer(T, 'UnitedHealthcare', 'EVAL'),
     ...many(50, (i) => claim(addDays(T, -104 + (i % 30)), i < 10 ? 'DENIED' : 'PAID')),
     ...many(50, (i) => claim(addDays(T, -14 + (i % 10)), i < currentDenied ? 'DENIED' : 'PAID')),
   ];
@@ -203,7 +220,7 @@ export function a12Claims(T: string): ClaimLine[] {
     allowed_amount: '150.00',
     denial_reason_code: outcome === 'DENIED' ? 'CO-197' : null,
   });
-  const list: ClaimLine[] = [];
+  const list: ClaimLine[] = [establishedPayer(T, 'Blue Cross Blue Shield', 'E&M')];
   for (let d = 28; d >= 8; d--) {
     list.push(claim(addDays(T, -d), 'DENIED'), ...many(9, () => claim(addDays(T, -d), 'PAID')));
   }
@@ -230,6 +247,7 @@ export function a16Claims(T: string): ClaimLine[] {
     allowed_amount: '1000.00',
   });
   return [
+    establishedPayer(T, 'FastPay Insurance', 'EVAL'),
     ...many(15, (i) => claim(addDays(T, -65 + (i % 5)), 20 + (i % 3))),
     ...many(15, (i) => claim(addDays(T, -10 + (i % 3)), 35 + (i % 3))),
   ];

@@ -15,7 +15,7 @@ import {
 import { latestDecisionDay } from '../db/repositories/rollups.repository.ts';
 import { uploadDataEnds } from '../db/repositories/uploads.repository.ts';
 import type { AnalysisProduct, DB, JsonObject } from '../db/schema.ts';
-import { addDays, latestMondayOnOrBefore } from '../domain/analytics/dates.ts';
+import { addDays, earlierDate, latestMondayOnOrBefore } from '../domain/analytics/dates.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { type AnalyticsDeps, assertAsOf, type RunAnalysisResult, runAnalysis } from './run-analysis.ts';
 
@@ -70,8 +70,7 @@ export function dataFollowingAsOf(
 ): string {
   const onDemand = onDemandAsOf(product, today);
   if (latestDecision === null) return onDemand;
-  const dayAfterData = addDays(latestDecision, 1);
-  return dayAfterData < onDemand ? dayAfterData : onDemand;
+  return earlierDate(addDays(latestDecision, 1), onDemand);
 }
 
 /** {@link dataFollowingAsOf} for a customer, reading its latest decision day (not after `today`). */

@@ -18,7 +18,12 @@ import {
 } from '../../domain/analytics/index.ts';
 import { type ClaimLine, rollupsFromClaims } from '../../domain/analytics/rollup-fixtures.ts';
 import type { DB } from '../schema.ts';
-import { customerHasRollups, rollupRowsInWindow } from './rollups.repository.ts';
+import {
+  customerHasRollups,
+  historyCoverage,
+  latestDecisionDay,
+  rollupRowsInWindow,
+} from './rollups.repository.ts';
 
 const T = '2026-03-02';
 
@@ -111,11 +116,61 @@ describe('rollups repository (analytics §3)', () => {
   it("never returns another customer's rows", async () => {
     const window = { start: '2020-01-01', end: '2030-01-01' };
     const mine = await rollupRowsInWindow(db, other, window);
-    expect(mine.reduce((s, r) => s + r.claim_count, 0)).toBe(100);
+    // A1's 100 claims and the one a year earlier that makes its history long.
+    expect(mine.reduce((s, r) => s + r.claim_count, 0)).toBe(101);
     expect(mine.every((r) => r.payer === 'UnitedHealthcare')).toBe(true);
     const nobody = await createAnalyticsCustomer(db, { name: 'Nobody' });
     expect(await rollupRowsInWindow(db, nobody, window)).toEqual([]);
     expect(await customerHasRollups(db, nobody)).toBe(false);
     expect(await customerHasRollups(db, other)).toBe(true);
+  });
+
+  it('latest decision day: the last day with decisions, never after the given day (future rows ignored)', async () => {
+    const late = await createAnalyticsCustomer(db, { name: 'Late decisions' });
+    await writeClaims(db, late, [
+      { payer: 'Aetna', submitted_date: '2024-09-10', decided_date: '2024-09-22', outcome: 'PAID' },
+      { payer: 'Aetna', submitted_date: '2024-09-12', decided_date: '2027-01-01', outcome: 'PAID' },
+    ]);
+    expect(await latestDecisionDay(db, late, '2026-12-07')).toBe('2024-09-22');
+    expect(await latestDecisionDay(db, late, '2027-06-01')).toBe('2027-01-01');
+    const nobody = await createAnalyticsCustomer(db, { name: 'No decisions' });
+    expect(await latestDecisionDay(db, nobody, '2026-12-07')).toBeNull();
+  });
+
+  it('history coverage: undefined for a long history; per payer first day and 95th percentile for a short one', async () => {
+    // A1's customer has a claim 400 days back: long history, nothing to read.
+    expect(await historyCoverage(db, other, T)).toBeUndefined();
+    // A new customer: Aetna since T−100 (decided after 4 days, 1 in 10 after 40), Cigna since T−30.
+    const young = await createAnalyticsCustomer(db, { name: 'Young' });
+    const list: ClaimLine[] = [];
+    for (let offset = 100; offset >= 1; offset--) {
+      const submitted = addDays(T, -offset);
+      for (let k = 0; k < 20; k++) {
+        const lag = k < 2 ? 40 : 4;
+        list.push({
+          payer: 'Aetna',
+          submitted_date: submitted,
+          decided_date: addDays(submitted, lag),
+          outcome: 'PAID',
+        });
+      }
+      if (offset <= 30) {
+        list.push({
+          payer: 'Cigna',
+          submitted_date: submitted,
+          decided_date: addDays(submitted, 9),
+          outcome: 'PAID',
+        });
+      }
+    }
+    await writeClaims(
+      db,
+      young,
+      list.filter((c) => c.decided_date < T),
+    );
+    expect(await historyCoverage(db, young, T)).toEqual({
+      Aetna: { dataStart: addDays(T, -100), maturityDays: 40 },
+      Cigna: { dataStart: addDays(T, -30), maturityDays: 9 },
+    });
   });
 });

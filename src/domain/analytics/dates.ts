@@ -46,6 +46,11 @@ export function inWindow(day: string, window: DateWindow): boolean {
   return day >= window.start && day < window.end;
 }
 
+/** The earlier of two ISO dates (they compare correctly as strings). */
+export function earlierDate(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
 /** Inclusive end for display (`end − 1 day`, analytics §1). */
 export function inclusiveEnd(window: DateWindow): string {
   return addDays(window.end, -1);
