@@ -138,7 +138,7 @@ export async function runDetectionBenchmark(options: DetectionOptions): Promise<
         });
         results.push(r);
         process.stdout.write(
-          `  ${scenario.name} #${seed}: ${r.claims.toLocaleString('en-US')} claims; load ${(r.millis.load / 1000).toFixed(1)} s, analyse ${(r.millis.analyse / 1000).toFixed(1)} s\n`,
+          `  ${scenario.name} #${seed}: ${r.claims.toLocaleString('en-US')} claims; load ${(r.millis.load / 1000).toFixed(1)} s (COPY ${(r.millis.copy / 1000).toFixed(1)} s, rollups ${(r.millis.rollups / 1000).toFixed(1)} s), analyse ${(r.millis.analyse / 1000).toFixed(1)} s\n`,
         );
       }
     }
@@ -173,11 +173,12 @@ export async function runDetectionBenchmark(options: DetectionOptions): Promise<
     )}\n`,
   );
   const minutes = (performance.now() - started) / 60_000;
+  const histories = `${results.length} ${results.length === 1 ? 'history' : 'histories'}`;
   return {
     name: 'detection',
     metrics: headlineMetrics(aggregates),
-    notes: `${handle.database.kind}; ${results.length} histories in ${minutes.toFixed(1)} min; details in ${path.relative(process.cwd(), file)}`,
-    summaryLine: `${results.length} histories in ${minutes.toFixed(1)} min; tables above; written ${path.relative(process.cwd(), file)}`,
+    notes: `${handle.database.kind}; ${histories} in ${minutes.toFixed(1)} min; details in ${path.relative(process.cwd(), file)}`,
+    summaryLine: `${histories} in ${minutes.toFixed(1)} min; tables above; written ${path.relative(process.cwd(), file)}`,
   };
 }
 

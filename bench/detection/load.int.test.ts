@@ -80,9 +80,9 @@ describe('detection benchmark loader', () => {
       /cannot sync back/,
     );
 
-    await deleteBenchCustomer(db, oneShot);
+    await deleteBenchCustomer(handle.database, oneShot);
     expect(await claimsOf(oneShot.id)).toEqual([]);
-    await deleteBenchCustomer(db, weekly);
+    await deleteBenchCustomer(handle.database, weekly);
   });
 
   it('reads back exactly the findings a production run stored', async () => {
@@ -101,6 +101,6 @@ describe('detection benchmark loader', () => {
       if (product === 'delayguard')
         expect(output.findings.every((f) => !f.entity.includes(' | '))).toBe(true);
     }
-    await deleteBenchCustomer(db, customer);
+    await deleteBenchCustomer(handle.database, customer);
   });
 });

@@ -209,6 +209,6 @@ export const LEGEND = [
   'TP/FP/FN: findings on a planted entity in its direction / on any other entity / planted entities not found.',
   'ign: findings on neutral entities (touched by a planted change this signal may legitimately see), not scored.',
   'prec = TP/(TP+FP); recall = TP/truth; FA/unch = FP per unchanged entity (cell, payer x reason key, payer);',
-  'unch = unchanged entities pooled over seeds. "(all signals)": every signal of the product, per entity unchanged for all.',
+  'unch = unchanged entities pooled over seeds. "(all signals)": sums over the product\'s signals (unch: entity x signal).',
   'Counts are pooled over seeds. DelayGuard has no sensitivity setting: strict and reference run the same rule.',
 ].join('\n');

@@ -128,7 +128,8 @@ export interface SeedResult {
   readonly planted: readonly { kind: string; entities: readonly string[]; claimsChanged: number }[];
   readonly truth: Truth;
   readonly runs: readonly ScoredRun[];
-  readonly millis: { generate: number; load: number; analyse: number };
+  /** Wall time: generation, loading (of which COPY and rollup build) and the production runs. */
+  readonly millis: { generate: number; load: number; copy: number; rollups: number; analyse: number };
 }
 
 function plantedSummary(history: History): SeedResult['planted'] {
@@ -160,14 +161,16 @@ export async function runScenarioSeed(
   const t0 = performance.now();
   const history = generateHistory(historySpec(scenario, seed, options.shape));
   const truth = truthOf(history);
-  const millis = { generate: performance.now() - t0, load: 0, analyse: 0 };
+  const millis = { generate: performance.now() - t0, load: 0, copy: 0, rollups: 0, analyse: 0 };
   const customer = await createBenchCustomer(db, `Detection bench ${scenario.name} #${seed}`, 'strict');
   const deps = { db, logger: silentLogger() };
   const runs: ScoredRun[] = [];
   try {
     for (const date of runDates(scenario, options.warmupWeeks)) {
       const tl = performance.now();
-      await syncToAsOf(database, history, customer, date.asOf);
+      const sync = await syncToAsOf(database, history, customer, date.asOf);
+      millis.copy += sync.millis.copy;
+      millis.rollups += sync.millis.rollups;
       const ta = performance.now();
       millis.load += ta - tl;
       const modes: Mode[] = date.scored ? ['reference', 'strict'] : ['strict'];
@@ -201,7 +204,7 @@ export async function runScenarioSeed(
       }
     }
   } finally {
-    await deleteBenchCustomer(db, customer);
+    await deleteBenchCustomer(database, customer);
   }
   return {
     scenario: scenario.name,
@@ -213,6 +216,8 @@ export async function runScenarioSeed(
     millis: {
       generate: Math.round(millis.generate),
       load: Math.round(millis.load),
+      copy: Math.round(millis.copy),
+      rollups: Math.round(millis.rollups),
       analyse: Math.round(millis.analyse),
     },
   };

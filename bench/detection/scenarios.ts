@@ -33,6 +33,17 @@ export interface Scenario {
 
 const T = BENCH_AS_OF;
 
+/**
+ * Control: denials decided as slowly as payments (both median 14 days, σ 0.45), so pending
+ * claims do not change the mix of outcomes seen in recent windows.
+ */
+const EQUAL_DECISION_TIMES: DecisionTimeModel = {
+  paidMedianDays: 14,
+  paidSigma: 0.45,
+  deniedMedianDays: 14,
+  deniedSigma: 0.45,
+};
+
 function scenario(s: Partial<Scenario> & Pick<Scenario, 'name' | 'description' | 'item'>): Scenario {
   return {
     claimsPerCellWeek: 100,
@@ -57,6 +68,13 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'main',
     item: 'a',
     description: 'denial rate x2 in 8/40 cells for decisions in the last 14 days; 100 claims/cell/week',
+    changes: [decisionDateDrift(8)],
+  }),
+  scenario({
+    name: 'main-equal-times',
+    item: 'a',
+    description: 'as main, but denials take as long to decide as payments (control of the censoring bias)',
+    decisionTimes: EQUAL_DECISION_TIMES,
     changes: [decisionDateDrift(8)],
   }),
   scenario({
@@ -107,6 +125,13 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'stationary',
     item: 'd,g',
     description: 'nothing changes (typical decision times): every finding is a false alarm',
+  }),
+  scenario({
+    name: 'stationary-equal-times',
+    item: 'd',
+    description:
+      'nothing changes; denials take as long to decide as payments (control of the censoring bias)',
+    decisionTimes: EQUAL_DECISION_TIMES,
   }),
   scenario({
     name: 'stationary-heavy-tail',

@@ -61,8 +61,8 @@ describe('detection benchmark scoring', () => {
       neutral: 1,
       unchanged: 1,
     });
-    // Product totals: FP over all signals, per entity unchanged for every signal.
-    expect(score.products['driftwatch']).toMatchObject({ truth: 2, tp: 1, fp: 3, fn: 1, unchanged: 2 });
+    // Product totals: sums over the signals; unchanged counts (entity, signal) pairs: 2 + 4 + 4.
+    expect(score.products['driftwatch']).toMatchObject({ truth: 2, tp: 1, fp: 3, fn: 1, unchanged: 10 });
     expect(score.detections.map((x) => x.verdict)).toEqual([
       'tp',
       'duplicate',
@@ -129,7 +129,7 @@ describe('detection benchmark scoring', () => {
       claims: 100,
       planted: [],
       truth,
-      millis: { generate: 0, load: 0, analyse: 0 },
+      millis: { generate: 0, load: 0, copy: 0, rollups: 0, analyse: 0 },
       runs: runs.map((entities, i) => ({
         index: i + 1,
         asOf: addDays(BENCH_AS_OF, 7 * i),

@@ -10,6 +10,9 @@
  * - false negative: a planted change with no true positive;
  * - unchanged entities: the product's entities that are neither planted nor neutral for the
  *   signal; "false alarms per unchanged entity" is FP / unchanged.
+ *
+ * A product's total sums its signals; its `unchanged` counts (entity, signal) pairs, so its
+ * false-alarm rate is per unchanged entity and signal (× the signal count: per entity).
  */
 import type { History } from './generator.ts';
 import { cellKey } from './generator.ts';
@@ -106,7 +109,7 @@ export interface SignalScore {
 export interface RunScore {
   /** `product/signal` → score. */
   readonly signals: Readonly<Record<string, SignalScore>>;
-  /** `product` → totals over its signals; unchanged = entities unchanged for every signal. */
+  /** `product` → sums over its signals (unchanged: entity × signal pairs). */
   readonly products: Readonly<Record<string, Counts>>;
   readonly detections: readonly ClassifiedDetection[];
 }
@@ -125,7 +128,6 @@ export function scoreRun(truth: Truth, detections: readonly Detection[]): RunSco
   for (const product of PRODUCTS) {
     const universe = truth.universe[product];
     const total = emptyCounts();
-    const touched = new Set<string>();
     for (const signal of PRODUCT_SIGNALS[product]) {
       const expected = truth.expected.filter((e) => e.product === product && e.signal === signal);
       const expectedEntities = new Set(expected.map((e) => e.entity));
@@ -160,13 +162,9 @@ export function scoreRun(truth: Truth, detections: readonly Detection[]): RunSco
       counts.unchanged = universe.filter(
         (entity) => !expectedEntities.has(entity) && !isNeutral(truth, product, signal, entity),
       ).length;
-      for (const entity of universe) {
-        if (expectedEntities.has(entity) || isNeutral(truth, product, signal, entity)) touched.add(entity);
-      }
       signals[`${product}/${signal}`] = { counts, found: [...found].sort() };
-      addCounts(total, { ...counts, unchanged: 0 });
+      addCounts(total, counts);
     }
-    total.unchanged = universe.filter((entity) => !touched.has(entity)).length;
     products[product] = total;
   }
   return { signals, products, detections: classified };
