@@ -34,7 +34,7 @@
  *   (factor − 1)·p·share/(1 − p)); on a payer that reports allowed amounts on denials (a dollar
  *   spike) or on the one that does not (a count spike).
  */
-import { addDays, fromEpochDay, toEpochDay } from '../../src/domain/analytics/dates.ts';
+import { toEpochDay } from '../../src/domain/analytics/dates.ts';
 import { normal, poisson, shuffled, stream, type Uniform } from './random.ts';
 
 /** Log-normal decision times (days from submission to adjudication) by outcome. */
@@ -242,7 +242,7 @@ function logNormalDays(medianDays: number, sigma: number, z: number): number {
   return Math.max(1, Math.round(medianDays * Math.exp(sigma * z)));
 }
 
-/** Per-claim uniform draws, always all taken so the streams never shift between scenarios. */
+/** Per-claim random draws, always all taken so the streams never shift between scenarios. */
 interface ClaimDraws {
   outcome: number;
   reason: number;
@@ -541,15 +541,7 @@ export function visibleAt(history: History, asOf: string): VisibleClaim[] {
   return out;
 }
 
-/** `YYYY-MM-DD` of an epoch day. */
-export const isoDay = fromEpochDay;
-
-/** The first submission day for a history covering `days` days before `asOf`. */
-export function historyStart(asOf: string, days: number): string {
-  return addDays(asOf, -days);
-}
-
-/** Cell name helpers for the scorer. */
+/** The entity name of a cell (`payer | group`) or a denial key (`payer | reason`). */
 export function cellKey(payer: string, cptGroup: string): string {
   return `${payer} | ${cptGroup}`;
 }

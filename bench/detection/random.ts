@@ -68,11 +68,6 @@ export function poisson(u: Uniform, mean: number): number {
   return k;
 }
 
-/** An integer in [min, max] (inclusive). */
-export function integerBetween(u: Uniform, min: number, max: number): number {
-  return min + Math.floor(u() * (max - min + 1));
-}
-
 /** A Fisher–Yates shuffle of a copy. */
 export function shuffled<T>(u: Uniform, items: readonly T[]): T[] {
   const out = [...items];

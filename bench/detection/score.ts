@@ -170,6 +170,13 @@ export function scoreRun(truth: Truth, detections: readonly Detection[]): RunSco
   return { signals, products, detections: classified };
 }
 
+/** The DriftWatch signal that reports each cell-level change. */
+const CELL_SIGNAL = {
+  denial_rate: 'DENIAL_RATE',
+  decision_delay: 'DECISION_TIME',
+  underpayment: 'PAYMENT_AMOUNT',
+} as const;
+
 /**
  * The truth of a history: expected detections and neutral entities from its planted effects,
  * and every entity per product (cells; payer × reasons in the payer's mix plus planted new
@@ -186,42 +193,27 @@ export function truthOf(history: History): Truth {
   for (const effect of history.planted) {
     switch (effect.kind) {
       case 'denial_rate':
-        for (const c of effect.cells) {
-          expected.push({
-            product: 'driftwatch',
-            signal: 'DENIAL_RATE',
-            entity: cellKey(c.payer, c.cptGroup),
-            direction: 'degrading',
-          });
-        }
-        // More denials of the payer: its reason keys may legitimately spike.
-        for (const payer of new Set(effect.cells.map((c) => c.payer)))
-          for (const key of keysOfPayer(payer))
-            neutral.push({ product: 'denialscope', signals: '*', entity: key });
-        break;
       case 'decision_delay':
+      case 'underpayment': {
         for (const c of effect.cells) {
           expected.push({
             product: 'driftwatch',
-            signal: 'DECISION_TIME',
+            signal: CELL_SIGNAL[effect.kind],
             entity: cellKey(c.payer, c.cptGroup),
             direction: 'degrading',
           });
         }
+        const payers = new Set(effect.cells.map((c) => c.payer));
+        // More denials of the payer: its reason keys may legitimately spike.
+        if (effect.kind === 'denial_rate')
+          for (const payer of payers)
+            for (const key of keysOfPayer(payer))
+              neutral.push({ product: 'denialscope', signals: '*', entity: key });
         // Payments move with decisions: the payer's payment delay really grew (in some cells).
-        for (const payer of new Set(effect.cells.map((c) => c.payer)))
-          neutral.push({ product: 'delayguard', signals: '*', entity: payer });
+        if (effect.kind === 'decision_delay')
+          for (const payer of payers) neutral.push({ product: 'delayguard', signals: '*', entity: payer });
         break;
-      case 'underpayment':
-        for (const c of effect.cells) {
-          expected.push({
-            product: 'driftwatch',
-            signal: 'PAYMENT_AMOUNT',
-            entity: cellKey(c.payer, c.cptGroup),
-            direction: 'degrading',
-          });
-        }
-        break;
+      }
       case 'payment_lag':
         for (const payer of effect.payers) {
           expected.push({
