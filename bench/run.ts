@@ -2,7 +2,9 @@
  * Benchmark harness (`npm run bench`). Benchmarks are not tests: they report timings and
  * ratios measured in one run on this machine, written to bench/out/ and summarised in
  * docs/PERFORMANCE.md. Each benchmark module exports `name` and `run(): Promise<Result>`;
- * later issues add ingestion, analytics and HTTP load benchmarks here.
+ * later issues add ingestion, analytics and HTTP load benchmarks here. `detection` scores the
+ * detectors (not speed) and is summarised in docs/DETECTION.md; options after the filter
+ * (`npm run bench -- detection --preset full`) are the benchmark's own.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +16,8 @@ export interface BenchResult {
   /** Named measurements (milliseconds, rows/s, MB …) with their unit in the key. */
   metrics: Record<string, number>;
   notes?: string;
+  /** Printed instead of the metrics when the benchmark printed its own report (detection). */
+  summaryLine?: string;
 }
 
 export interface Benchmark {
@@ -28,6 +32,7 @@ async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> 
     await import('./startup.bench.ts'),
     await import('./ingest.bench.ts'),
     await import('./analytics.bench.ts'),
+    await import('./detection.bench.ts'),
   ];
   return modules
     .map((module) => module.benchmark as Benchmark)
@@ -51,7 +56,7 @@ for (const benchmark of await loadBenchmarks(filter)) {
   process.stdout.write(`${benchmark.name} … `);
   const result = await benchmark.run();
   results.push(result);
-  process.stdout.write(`${JSON.stringify(result.metrics)}\n`);
+  process.stdout.write(`${result.summaryLine ?? JSON.stringify(result.metrics)}\n`);
 }
 const outDir = path.join(here, 'out');
 mkdirSync(outDir, { recursive: true });
