@@ -9,23 +9,21 @@
 import { type Kysely, sql } from 'kysely';
 import { type CopyValue, copyRows } from '../../src/db/copy.ts';
 import type { Database } from '../../src/db/database.ts';
-import { lockCustomerClaims, recomputeRollupDays } from '../../src/db/repositories/claims.repository.ts';
+import { lockCustomerClaims, recomputeRollups } from '../../src/db/repositories/claims.repository.ts';
 import type { DB } from '../../src/db/schema.ts';
 import { fromEpochDay, toEpochDay } from '../../src/domain/analytics/dates.ts';
 import type { GeneratedClaim, History } from './generator.ts';
 
 /**
- * THE switch point between the benchmark and the production rollup build (one line to change):
- * today `recomputeRollupDays` over the submission days whose claims changed; once the
- * repository has `rebuildCustomerRollups(trx, customerId)` (which also fills the decision-date
- * rollups), call that instead and ignore `changedSubmissionDays`.
+ * The production rollup build, as an upload does it: both rollups (by submission day and by
+ * decision day) of the days whose claims changed.
  */
 export async function buildProductionRollups(
   trx: Kysely<DB>,
   customerId: number,
-  changedSubmissionDays: readonly string[],
+  changed: { readonly submitted: readonly string[]; readonly decided: readonly string[] },
 ): Promise<void> {
-  await recomputeRollupDays(trx, customerId, changedSubmissionDays);
+  await recomputeRollups(trx, customerId, { submitted: [...changed.submitted], decided: [...changed.decided] });
 }
 
 /** A bench customer: its id, its single upload (claims must reference one) and what is loaded. */
@@ -163,7 +161,8 @@ export interface SyncStats {
  * Brings the customer's data to what an export at `asOf` holds (`asOf` must not be before the
  * previous sync): inserts the claims decided in [previous, asOf), fills the payment dates that
  * fell in [previous, asOf) on claims loaded earlier, and rebuilds the rollups of the submission
- * days touched (through `buildProductionRollups`, in one transaction under the claims lock).
+ * and decision days touched (through `buildProductionRollups`, in one transaction under the
+ * claims lock).
  */
 export async function syncToAsOf(
   database: Database,
@@ -179,10 +178,12 @@ export async function syncToAsOf(
   const inserts: GeneratedClaim[] = [];
   const payments: GeneratedClaim[] = [];
   const days = new Set<number>();
+  const decidedDays = new Set<number>();
   for (const claim of history.claims) {
     if (claim.decided >= previous && claim.decided < limit) {
       inserts.push(claim);
       days.add(claim.submitted);
+      decidedDays.add(claim.decided);
     } else if (
       claim.decided < previous &&
       claim.payment !== null &&
@@ -191,6 +192,7 @@ export async function syncToAsOf(
     ) {
       payments.push(claim);
       days.add(claim.submitted);
+      decidedDays.add(claim.decided);
     }
   }
   const db = database.db;
@@ -229,9 +231,10 @@ export async function syncToAsOf(
   // Fresh statistics after the first (bulk) load, as autovacuum would give a real database.
   if (customer.loadedAsOf === null) await sql`ANALYZE claims`.execute(db);
   const dayList = [...days].sort((a, b) => a - b).map(fromEpochDay);
+  const decidedList = [...decidedDays].sort((a, b) => a - b).map(fromEpochDay);
   await db.transaction().execute(async (trx) => {
     await lockCustomerClaims(trx, customer.id);
-    await buildProductionRollups(trx, customer.id, dayList);
+    await buildProductionRollups(trx, customer.id, { submitted: dayList, decided: decidedList });
   });
   customer.loadedAsOf = asOf;
   const t3 = performance.now();
