@@ -159,27 +159,12 @@ export interface ClaimDailyRollupsTable {
 
 /**
  * `claim_daily_rollups` on the decision timeline (migration 0023): day = decided_date, the
- * measures of the payer-behaviour signals only.
+ * measures of the payer-behaviour signals only (no billed sums, no authorization counts).
  */
-export interface ClaimDecisionRollupsTable {
-  customer_id: number;
-  day: string;
-  payer: string;
-  cpt_group: string;
-  outcome: ClaimOutcome;
-  denial_reason: string;
-  claim_count: number;
-  allowed_sum: Numeric;
-  allowed_count: number;
-  paid_sum: Numeric;
-  paid_count: number;
-  decision_days_hist: Json<Record<string, number>>;
-  payment_days_hist: Json<Record<string, number>>;
-  payment_date_count: number;
-  underpay_n: number;
-  underpay_sum: number;
-  underpay_sumsq: number;
-}
+export type ClaimDecisionRollupsTable = Omit<
+  ClaimDailyRollupsTable,
+  'billed_sum' | 'billed_count' | 'auth_required_count' | 'auth_missing_count'
+>;
 
 export interface UploadQualityReportsTable {
   customer_id: number;

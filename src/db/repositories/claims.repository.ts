@@ -467,14 +467,9 @@ export async function recomputeRollupDays(
   customerId: number,
   days: readonly string[],
 ): Promise<void> {
-  for (let start = 0; start < days.length; start += ROLLUP_DAYS_PER_STATEMENT) {
-    const dayList = sql.join(
-      days.slice(start, start + ROLLUP_DAYS_PER_STATEMENT).map((day) => sql`${day}::date`),
-    );
-    await sql`DELETE FROM claim_daily_rollups
-               WHERE customer_id = ${customerId} AND day IN (${dayList})`.execute(trx);
-    await insertDailyRollups(trx, customerId, sql`AND submitted_date IN (${dayList})`);
-  }
+  await recomputeDaysOf(trx, customerId, days, 'claim_daily_rollups', (dayList) =>
+    insertDailyRollups(trx, customerId, sql`AND submitted_date IN (${dayList})`),
+  );
 }
 
 /**
@@ -488,13 +483,26 @@ export async function recomputeDecisionRollupDays(
   customerId: number,
   decidedDays: readonly string[],
 ): Promise<void> {
-  for (let start = 0; start < decidedDays.length; start += ROLLUP_DAYS_PER_STATEMENT) {
+  await recomputeDaysOf(trx, customerId, decidedDays, 'claim_decision_rollups', (dayList) =>
+    insertDecisionRollups(trx, customerId, sql`AND decided_date IN (${dayList})`),
+  );
+}
+
+/** Per ≤ ROLLUP_DAYS_PER_STATEMENT days: delete the days' buckets of `table`, insert them again. */
+async function recomputeDaysOf(
+  trx: Kysely<DB>,
+  customerId: number,
+  days: readonly string[],
+  table: 'claim_daily_rollups' | 'claim_decision_rollups',
+  insert: (dayList: RawBuilder<unknown>) => Promise<void>,
+): Promise<void> {
+  for (let start = 0; start < days.length; start += ROLLUP_DAYS_PER_STATEMENT) {
     const dayList = sql.join(
-      decidedDays.slice(start, start + ROLLUP_DAYS_PER_STATEMENT).map((day) => sql`${day}::date`),
+      days.slice(start, start + ROLLUP_DAYS_PER_STATEMENT).map((day) => sql`${day}::date`),
     );
-    await sql`DELETE FROM claim_decision_rollups
+    await sql`DELETE FROM ${sql.table(table)}
                WHERE customer_id = ${customerId} AND day IN (${dayList})`.execute(trx);
-    await insertDecisionRollups(trx, customerId, sql`AND decided_date IN (${dayList})`);
+    await insert(dayList);
   }
 }
 
@@ -584,22 +592,13 @@ async function insertDecisionRollups(
      GROUP BY day, payer, cpt_group, outcome, denial_reason`.execute(trx);
 }
 
-/** Rollup rows of a customer in [from, to] (inclusive), in key order. */
+/** Rollup rows of a customer with day in [from, to] (inclusive), in key order. */
 export async function listRollups(
   db: Kysely<DB>,
   customerId: number,
   range: { from?: string; to?: string } = {},
 ): Promise<RollupRecord[]> {
-  let query = db.selectFrom('claim_daily_rollups').selectAll().where('customer_id', '=', customerId);
-  if (range.from) query = query.where('day', '>=', range.from);
-  if (range.to) query = query.where('day', '<=', range.to);
-  return query
-    .orderBy('day')
-    .orderBy('payer')
-    .orderBy('cpt_group')
-    .orderBy('outcome')
-    .orderBy('denial_reason')
-    .execute();
+  return listRollupRows<RollupRecord>(db, 'claim_daily_rollups', customerId, range);
 }
 
 /** Decision-rollup rows of a customer with decided day in [from, to] (inclusive), in key order. */
@@ -608,14 +607,20 @@ export async function listDecisionRollups(
   customerId: number,
   range: { from?: string; to?: string } = {},
 ): Promise<DecisionRollupRecord[]> {
-  let query = db.selectFrom('claim_decision_rollups').selectAll().where('customer_id', '=', customerId);
-  if (range.from) query = query.where('day', '>=', range.from);
-  if (range.to) query = query.where('day', '<=', range.to);
-  return query
-    .orderBy('day')
-    .orderBy('payer')
-    .orderBy('cpt_group')
-    .orderBy('outcome')
-    .orderBy('denial_reason')
-    .execute();
+  return listRollupRows<DecisionRollupRecord>(db, 'claim_decision_rollups', customerId, range);
+}
+
+async function listRollupRows<Row>(
+  db: Kysely<DB>,
+  table: 'claim_daily_rollups' | 'claim_decision_rollups',
+  customerId: number,
+  range: { from?: string; to?: string },
+): Promise<Row[]> {
+  const from = range.from ? sql`AND day >= ${range.from}::date` : sql``;
+  const to = range.to ? sql`AND day <= ${range.to}::date` : sql``;
+  const result = await sql<Row>`
+    SELECT * FROM ${sql.table(table)}
+     WHERE customer_id = ${customerId} ${from} ${to}
+     ORDER BY day, payer, cpt_group, outcome, denial_reason`.execute(db);
+  return result.rows;
 }
