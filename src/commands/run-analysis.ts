@@ -28,7 +28,7 @@ import {
   delayGuardWindows,
   denialScopeWindows,
   driftWatchWindows,
-  emergingKey,
+  emergingRunCounts,
   type FindingDraft,
   type HistoryCoverage,
   PRODUCT_NAME,
@@ -215,28 +215,9 @@ async function previousEmergingKeys(
   asOf: string,
 ): Promise<Map<string, number>> {
   const previous = await findPreviousRun(db, customerId, product, asOf);
-  const out = new Map<string, number>();
   if (!previous || toEpochDay(asOf) - toEpochDay(previous.as_of) > CONSECUTIVE_RUN_GAP_DAYS[product])
-    return out;
-  const emerging = (previous.summary_json as JsonObject | null)?.['emerging'];
-  if (!Array.isArray(emerging)) return out;
-  for (const entry of emerging) {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
-    const e = entry as Record<string, unknown>;
-    if (typeof e['signal_type'] !== 'string' || typeof e['payer'] !== 'string') continue;
-    if (typeof e['subkey'] !== 'string' || typeof e['direction'] !== 'string') continue;
-    const runs = typeof e['consecutive_runs'] === 'number' ? e['consecutive_runs'] : 1;
-    out.set(
-      emergingKey({
-        signal_type: e['signal_type'],
-        payer: e['payer'],
-        subkey: e['subkey'],
-        direction: e['direction'],
-      }),
-      runs,
-    );
-  }
-  return out;
+    return new Map();
+  return emergingRunCounts(previous.summary_json);
 }
 
 /** Validates an `as_of` date (`YYYY-MM-DD`, a real calendar date). */

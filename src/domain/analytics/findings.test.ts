@@ -4,6 +4,7 @@ import {
   capSeverityLevel,
   deltaPercent,
   emergingKey,
+  emergingRunCounts,
   findingFingerprint,
   finishEmerging,
   gateTests,
@@ -132,6 +133,12 @@ describe('findings helpers', () => {
     expect(first[0]?.consecutive_runs).toBe(1);
     const second = finishEmerging([draft], new Map([[emergingKey(first[0]!), first[0]!.consecutive_runs]]));
     expect(second[0]?.consecutive_runs).toBe(2);
+    // Read back from a stored summary (JSON round trip), as the next run does.
+    const stored = JSON.parse(JSON.stringify({ emerging: second }));
+    expect(finishEmerging([draft], emergingRunCounts(stored))[0]?.consecutive_runs).toBe(3);
+    // Older runs without the list, and malformed entries, continue nothing.
+    expect(emergingRunCounts({}).size).toBe(0);
+    expect(emergingRunCounts({ emerging: [{ payer: 'Aetna' }, 'x', null] }).size).toBe(0);
   });
 
   it('severity is capped by confidence: Critical needs High confidence, High needs Medium', () => {

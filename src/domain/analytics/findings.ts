@@ -344,6 +344,28 @@ export function emergingKey(e: {
 }
 
 /**
+ * The `consecutive_runs` of each emerging key of a stored run summary (`summary_json.emerging`),
+ * for the next run to continue. Tolerates summaries of older runs (no list) and malformed
+ * entries (skipped).
+ */
+export function emergingRunCounts(summary: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  const list =
+    typeof summary === 'object' && summary !== null ? (summary as Record<string, unknown>)['emerging'] : null;
+  if (!Array.isArray(list)) return out;
+  for (const entry of list) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
+    const e = entry as Record<string, unknown>;
+    const { signal_type, payer, subkey, direction } = e;
+    if (typeof signal_type !== 'string' || typeof payer !== 'string') continue;
+    if (typeof subkey !== 'string' || typeof direction !== 'string') continue;
+    const runs = typeof e['consecutive_runs'] === 'number' ? e['consecutive_runs'] : 1;
+    out.set(emergingKey({ signal_type, payer, subkey, direction }), runs);
+  }
+  return out;
+}
+
+/**
  * Orders and caps a run's emerging list (smallest p first; untested ones last, then by entity)
  * and counts consecutive runs from the previous run's list.
  */
