@@ -73,6 +73,11 @@ describe.skipIf(!available)('product dashboards in a browser', () => {
     const chart = page.getByRole('img', { name: /Weekly denial rate/ });
     expect(await chart.count()).toBe(1);
     expect(await chart.isVisible()).toBe(true);
+    // Issue 9: how far the analysis reaches, and the emerging list beside the findings.
+    expect(await page.locator('.notice.coverage').textContent()).toContain(
+      'Analysed through 2026-03-01: your latest claims are from then.',
+    );
+    expect(await page.getByRole('heading', { name: /Emerging/ }).isVisible()).toBe(true);
 
     // Run analysis now from the reports page.
     await page.goto(`${base}/portal/reports/`);
