@@ -1,9 +1,11 @@
 /**
  * Analytics run time (issue 5): one full run of all three products (DriftWatch, DenialScope,
  * DelayGuard) through `runEnabledAnalysesNow` — rollup reads, detectors, findings transaction —
- * for one customer with 30 payers over 13 months. Detectors read `claim_daily_rollups` only
- * (never claims), so the rollup rows are generated directly with one `INSERT … SELECT
- * generate_series` per scenario: the claim volume only changes the rollup measures
+ * for one customer with 30 payers over 13 months. Detectors read the rollups only (never
+ * claims) — since issue 9 `claim_decision_rollups` — so the rollup rows are generated directly
+ * with one `INSERT … SELECT generate_series` per scenario into the daily rollups and copied to
+ * the decision rollups (the same rows, their day read as the decision day; the daily table also
+ * gives the run its history probe): the claim volume only changes the rollup measures
  * (`claim_count`, sums), so the row count stays roughly flat as claims grow — that is the
  * point the scenarios show. Scenarios: 500k / 1M / 5M claims with 25 CPT groups, and 5 / 10 /
  * 25 groups at 5M claims. Runs on PostgreSQL when BENCH_DATABASE_URL is set (like
@@ -125,7 +127,17 @@ export const benchmark: Benchmark = {
              ('DENIED', (ARRAY['CO-97', 'CO-16', 'CO-50', 'PR-204'])[1 + (p + g + extract(doy FROM day)::int) % 4], denied)
            ) AS o(outcome, reason, n)
            WHERE o.n > 0`.execute(db);
+        await sql`
+          INSERT INTO claim_decision_rollups (
+            customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
+            allowed_sum, allowed_count, paid_sum, paid_count, decision_days_hist, payment_days_hist,
+            payment_date_count, underpay_n, underpay_sum, underpay_sumsq)
+          SELECT customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
+                 allowed_sum, allowed_count, paid_sum, paid_count, decision_days_hist, payment_days_hist,
+                 payment_date_count, underpay_n, underpay_sum, underpay_sumsq
+            FROM claim_daily_rollups WHERE customer_id = ${customer.id}`.execute(db);
         await sql`ANALYZE claim_daily_rollups`.execute(db);
+        await sql`ANALYZE claim_decision_rollups`.execute(db);
         const loadMs = performance.now() - t0;
         const stats = await db
           .selectFrom('claim_daily_rollups')
@@ -200,6 +212,7 @@ export const benchmark: Benchmark = {
         metrics[`${key}_driftwatch_paths_equal`] = isDeepStrictEqual(fromTotals, fromDays) ? 1 : 0;
         detail.push(`${key}: generated in ${Math.round(loadMs)} ms`);
         await db.deleteFrom('claim_daily_rollups').where('customer_id', '=', customer.id).execute();
+        await db.deleteFrom('claim_decision_rollups').where('customer_id', '=', customer.id).execute();
       }
       const base = metrics['500k_25g_full_run_ms'] ?? 0;
       if (base > 0) {
