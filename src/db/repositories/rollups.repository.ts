@@ -65,6 +65,7 @@ interface RawRollupRow {
   denial_reason: string;
   claim_count: number | string;
   allowed_sum: string;
+  allowed_sumsq: number | string;
   billed_sum: string;
   paid_sum: string;
   allowed_count: number | string;
@@ -111,6 +112,7 @@ function rollupWindowQuery(
   // The decision rollup keeps only what the detectors read: no billed amounts, no authorisations.
   const decided = timeline === 'decided';
   const billedSum = decided ? sql`'0'` : sql`sum(billed_sum)::text`;
+  const allowedSumsq = decided ? sql`sum(allowed_sumsq)::float8` : sql`0::float8`;
   const billedCount = decided ? sql`0` : sql`sum(billed_count)::bigint`;
   const authRequired = decided ? sql`0` : sql`sum(auth_required_count)::bigint`;
   const authMissing = decided ? sql`0` : sql`sum(auth_missing_count)::bigint`;
@@ -130,6 +132,7 @@ function rollupWindowQuery(
            ${denialReason}::text AS denial_reason,
            sum(claim_count)::bigint AS claim_count,
            sum(allowed_sum)::text AS allowed_sum,
+           ${allowedSumsq} AS allowed_sumsq,
            ${billedSum} AS billed_sum,
            sum(paid_sum)::text AS paid_sum,
            sum(allowed_count)::bigint AS allowed_count,
@@ -183,6 +186,7 @@ function toRow(raw: RawRollupRow): DailyRollupRow {
     denial_reason: raw.denial_reason,
     claim_count: Number(raw.claim_count),
     allowed_sum: money(raw.allowed_sum),
+    allowed_sumsq: Number(raw.allowed_sumsq),
     billed_sum: money(raw.billed_sum),
     paid_sum: money(raw.paid_sum),
     allowed_count: Number(raw.allowed_count),

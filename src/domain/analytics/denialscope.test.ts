@@ -50,7 +50,9 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
       recent_start: '2026-02-25',
       recent_end: '2026-03-04',
       keys_considered: 1,
-      tests: 1,
+      // The rate test and (since issue 9) the dollar test, each its own family.
+      tests: 2,
+      tests_by_signal: { denial_rate_spike: 1, denial_dollars_spike: 1 },
       held_back: 0,
       findings: 1,
     });
@@ -82,9 +84,11 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
     expect(f.confidence).toBe(0.8);
     expect(f.estimated_impact).toBe('1600.00');
     expect(f.impact_kind).toBe('weekly_denied_dollars');
-    expect(f.p_value).toBeNull();
-    expect(f.q_value).toBeNull();
-    expect(f.test).toBe('none');
+    // Compound Poisson: se = √(200000/49 + 120000/441) = $65.98/day, z = 3.4641, p = 2.66e-4.
+    expect(f.test).toBe('poisson_rate');
+    expect(f.p_value).toBeCloseTo(2.66e-4, 6);
+    expect(f.q_value).toBe(f.p_value);
+    expect((f.details['statistics'] as Record<string, number>)['z']).toBeCloseTo(3.4641, 4);
     expect(f.delta_percent).toBe(400);
     expect(f.denial_reason).toBe('CO-97');
     expect(f.summary_text).toBe(
@@ -104,7 +108,7 @@ describe('DenialScope acceptance examples (analytics §14)', () => {
     }
     const r = runDenialScope(decisionRows(list), { customerId: 42, asOf: T });
     expect(r.findings.map((f) => f.signal_type)).toEqual(['denial_rate_spike', 'denial_dollars_spike']);
-    expect(r.summary.tests).toBe(1);
+    expect(r.summary.tests).toBe(2);
 
     const dollars = bySignal(r.findings, 'denial_dollars_spike');
     expect([dollars.baseline_value, dollars.current_value]).toEqual([150, 750]);
@@ -284,8 +288,8 @@ describe('DenialScope minimum evidence and severity (issue 9)', () => {
     expect(r.summary.emerging.every((e) => e.payer === 'Cigna' && e.subkey === 'CO-97')).toBe(true);
   });
 
-  it('2–4 recent denials are not even emerging (no evidence)', () => {
-    const r = runDenialScope(decisionRows(spike(1, 4)), { customerId: 42, asOf: T });
+  it('2 recent denials are not even emerging (no evidence: p = 0.125)', () => {
+    const r = runDenialScope(decisionRows(spike(1, 2)), { customerId: 42, asOf: T });
     expect(r.findings).toEqual([]);
     expect(r.summary.emerging.filter((e) => e.signal_type === 'denial_dollars_spike')).toEqual([]);
   });
@@ -343,5 +347,27 @@ describe('DenialScope minimum evidence and severity (issue 9)', () => {
     });
     expect(tooShort.summary.short_history_payers).toEqual(['Cigna']);
     expect(tooShort.findings).toEqual([]);
+  });
+});
+
+describe('DenialScope dollar spikes are tested (issue 9)', () => {
+  it('two large denials in an ordinary week are not a spike: held back in strict, a finding in reference', () => {
+    // Baseline: 30 denials of $100 over 21 days. Recent: 8 of $100 and 2 of $1,500 (10 denials).
+    // rel = (3800 × 21)/(3000 × 7) − 1 = 2.8 ("critical" by size), but the compound-Poisson se is
+    // √(4,580,000/49 + 300,000/441) = $306.8/day for a $400/day difference: z = 1.304, p = 0.0962.
+    const list = [
+      ...claims(30, 'Cigna', at(15), 'DENIED', 'CO-97', '100.00'),
+      ...claims(90, 'Cigna', at(15), 'PAID', null, '100.00'),
+      ...claims(8, 'Cigna', at(3), 'DENIED', 'CO-97', '100.00'),
+      ...claims(2, 'Cigna', at(3), 'DENIED', 'CO-97', '1500.00'),
+      ...claims(30, 'Cigna', at(3), 'PAID', null, '100.00'),
+    ];
+    const strict = runDenialScope(decisionRows(list), { customerId: 42, asOf: T });
+    expect(strict.findings.filter((f) => f.signal_type === 'denial_dollars_spike')).toEqual([]);
+    const held = strict.summary.tests_detail.find((t) => t.signal_type === 'denial_dollars_spike');
+    expect(held).toMatchObject({ held_back: true, threshold_met: true });
+    expect(held?.p_value).toBeCloseTo(0.0962, 4);
+    const reference = runDenialScope(decisionRows(list), { customerId: 42, asOf: T, sensitivity: 'reference' });
+    expect(bySignal(reference.findings, 'denial_dollars_spike').details['relative_increase']).toBeCloseTo(2.8, 12);
   });
 });

@@ -4,7 +4,9 @@
  * of the payer. Recent (7 days) and baseline (21 days) windows are compared per day.
  */
 import { poissonRateMinimumP, twoProportionMinimumP } from '../stats/attainable.ts';
-import { reaches, roundHalfAwayFromZero, toScore } from '../stats/numeric.ts';
+import { normalUpper } from '../stats/distributions.ts';
+import { dollarRateTestUpper } from '../stats/dollar-rate.ts';
+import { clampPValue, reaches, roundHalfAwayFromZero, toScore } from '../stats/numeric.ts';
 import { poissonRateTestUpper } from '../stats/poisson-rate.ts';
 import { twoProportionZTest } from '../stats/two-proportion.ts';
 import {
@@ -61,7 +63,7 @@ export const DENIALSCOPE_DEFAULTS = {
    * the recent window. Below it a change is at most an emerging candidate.
    */
   min_recent_denials: 10,
-  /** An untested dollars spike on fewer denials is listed as emerging from this many on. */
+  /** A new reason on fewer denials than `min_volume` is listed as emerging from this many on. */
   emerging_min_recent_denials: 5,
   /** Shortest baseline (days) after the maturity rule; a payer with less is not evaluated yet. */
   min_baseline_days: 7,
@@ -131,6 +133,8 @@ export function severityFromRelativeIncrease(rel: number): SeverityLabel {
 interface KeyWindow {
   count: number;
   dollarsCents: bigint;
+  /** Σ allowed² in dollars² (the dollar test's variance). */
+  dollarsSumsq: number;
 }
 
 /** A `(payer, denial_reason)` key with both windows and its payer's totals. */
@@ -163,14 +167,15 @@ export function aggregateDenialKeys(
       key = {
         payer: row.payer,
         reason: row.denial_reason,
-        recent: { count: 0, dollarsCents: 0n },
-        baseline: { count: 0, dollarsCents: 0n },
+        recent: { count: 0, dollarsCents: 0n, dollarsSumsq: 0 },
+        baseline: { count: 0, dollarsCents: 0n, dollarsSumsq: 0 },
       };
       keys.set(id, key);
     }
     key[which].count += row.claim_count;
     // Null allowed amounts count 0 (§6.2): the rollup sum already omits them.
     key[which].dollarsCents += parseCents(row.allowed_sum);
+    key[which].dollarsSumsq += row.allowed_sumsq;
   };
   for (const row of rowsInWindow(rows, w.recent)) add(row, 'recent');
   for (const row of rowsInWindow(rows, w.baseline)) {
@@ -368,49 +373,61 @@ function volumeSpikeTest(key: DenialKey, e: Exposure): TestCandidate<DenialCandi
 }
 
 /**
- * Dollars spike, or null when its threshold is not met (no test: a dollar sum is not a count).
- * A spike on fewer than `min_recent_denials` recent denials is returned too — as an emerging
- * candidate only (the caller checks `key.recent.count`).
+ * The dollars spike's test, or null when a window's denied dollars are under the $10 floor (no
+ * test). Issue 9: the spike is tested (compound Poisson, `dollarRateTestUpper`) like every other
+ * signal, so ordinary week-to-week swings of a few large denials no longer become findings; it
+ * needs `min_recent_denials` recent denials to become one.
  */
-function dollarsSpike(key: DenialKey, e: Exposure): DenialCandidate | null {
+function dollarsSpikeTest(key: DenialKey, e: Exposure): TestCandidate<DenialCandidate> | null {
   const P = DENIALSCOPE_DEFAULTS;
   const B = key.baseline.dollarsCents;
   const R = key.recent.dollarsCents;
   if (B < P.min_dollars_cents || R < P.min_dollars_cents) return null;
   const rel = relativeIncrease(Number(R), Number(B), e);
-  if (!reaches(rel, P.relative_threshold)) return null;
+  const baseline = { sum: centsToNumber(B), sumsq: key.baseline.dollarsSumsq, days: e.baselineDays };
+  const recent = { sum: centsToNumber(R), sumsq: key.recent.dollarsSumsq, days: e.recentDays };
+  const test = dollarRateTestUpper(baseline, recent);
+  // Best case for the pooled amounts: every dollar in the recent window, z = S/√Σx².
+  const pooledSum = baseline.sum + recent.sum;
+  const pooledSumsq = baseline.sumsq + recent.sumsq;
+  const minimumP = pooledSumsq > 0 ? clampPValue(normalUpper(pooledSum / Math.sqrt(pooledSumsq))) : 1;
   const baselineDays = BigInt(e.baselineDays);
   const recentDays = BigInt(e.recentDays);
   const dailyB = divRoundHalfAwayFromZero(B, baselineDays);
   const dailyR = divRoundHalfAwayFromZero(R, recentDays);
   // Extra denial dollars per week = (daily_r − daily_b) × 7 = (R·b − B·r)·7/(r·b), exact from totals.
-  const impact = divRoundHalfAwayFromZero(
-    (R * baselineDays - B * recentDays) * 7n,
-    recentDays * baselineDays,
-  );
+  const impact = divRoundHalfAwayFromZero((R * baselineDays - B * recentDays) * 7n, recentDays * baselineDays);
   return {
-    key,
-    signal: 'denial_dollars_spike',
-    test: 'none',
-    level: severityFromRelativeIncrease(rel),
-    confidence: toScore(Math.min((key.recent.count + key.baseline.count) / 40, 1)),
-    baselineValue: centsToNumber(dailyB),
-    currentValue: centsToNumber(dailyR),
-    deltaValue: centsToNumber(dailyR - dailyB),
-    // From the exact totals, like rel (the 2-decimal daily values would give 400.02 instead of 400).
-    deltaPercent: deltaPercent(rel, 1),
-    unit: 'usd_per_day',
-    baselineCount: key.baseline.count,
-    currentCount: key.recent.count,
-    impactCents: impact,
-    impactKind: 'weekly_denied_dollars',
-    summary: denialDollarsSpikeSentence(key.payer, key.reason, dailyB, dailyR, rel),
-    details: {
-      ...windowDetails(key, e),
-      baseline_total: formatCentsDecimal(B),
-      recent_total: formatCentsDecimal(R),
-      relative_increase: rel,
-      metric: 'dollars',
+    pValue: test.pValue,
+    thresholdMet: reaches(rel, P.relative_threshold),
+    family: 'denial_dollars_spike',
+    minimumP,
+    evidenceMet: key.recent.count >= P.min_recent_denials,
+    payload: {
+      key,
+      signal: 'denial_dollars_spike',
+      test: 'poisson_rate',
+      level: severityFromRelativeIncrease(rel),
+      confidence: toScore(Math.min((key.recent.count + key.baseline.count) / 40, 1)),
+      baselineValue: centsToNumber(dailyB),
+      currentValue: centsToNumber(dailyR),
+      deltaValue: centsToNumber(dailyR - dailyB),
+      // From the exact totals, like rel (the 2-decimal daily values would give 400.02 instead of 400).
+      deltaPercent: deltaPercent(rel, 1),
+      unit: 'usd_per_day',
+      baselineCount: key.baseline.count,
+      currentCount: key.recent.count,
+      impactCents: impact,
+      impactKind: 'weekly_denied_dollars',
+      summary: denialDollarsSpikeSentence(key.payer, key.reason, dailyB, dailyR, rel),
+      details: {
+        ...windowDetails(key, e),
+        baseline_total: formatCentsDecimal(B),
+        recent_total: formatCentsDecimal(R),
+        relative_increase: rel,
+        metric: 'dollars',
+        statistics: { method: 'compound Poisson, normal approximation', z: test.z, se_per_day: test.se },
+      },
     },
   };
 }
@@ -471,8 +488,6 @@ export function runDenialScope(
   const keys = allKeys.filter((k) => !shortHistory.has(k.payer));
 
   const tests: TestCandidate<DenialCandidate>[] = [];
-  const untested: DenialCandidate[] = [];
-  const untestedEmerging: DenialCandidate[] = [];
   for (const key of keys) {
     const exposure = exposureOf(options.asOf, history, key.payer);
     const inBoth = key.recent.count > 0 && key.baseline.count > 0;
@@ -489,19 +504,15 @@ export function runDenialScope(
       if (key.baseline.count >= P.min_volume && key.recent.count >= P.min_volume)
         tests.push(volumeSpikeTest(key, exposure));
     } else {
-      const spike = dollarsSpike(key, exposure);
-      if (spike && key.recent.count >= P.min_recent_denials) untested.push(spike);
-      else if (spike && key.recent.count >= P.emerging_min_recent_denials) untestedEmerging.push(spike);
+      const spike = dollarsSpikeTest(key, exposure);
+      if (spike) tests.push(spike);
     }
   }
 
   const gated = gateTests(tests, sensitivity, P.fdr_q);
-  const accepted: { candidate: DenialCandidate; p: number | null; q: number | null }[] = [
-    ...gated
-      .filter((t) => t.accepted)
-      .map((t: GatedTest<DenialCandidate>) => ({ candidate: t.payload, p: t.pValue, q: t.qValue })),
-    ...untested.map((candidate) => ({ candidate, p: null, q: null })),
-  ];
+  const accepted: { candidate: DenialCandidate; p: number; q: number | null }[] = gated
+    .filter((t) => t.accepted)
+    .map((t: GatedTest<DenialCandidate>) => ({ candidate: t.payload, p: t.pValue, q: t.qValue }));
   accepted.sort(
     (a, b) =>
       CREATION_ORDER[a.candidate.signal] - CREATION_ORDER[b.candidate.signal] ||
@@ -533,7 +544,6 @@ export function runDenialScope(
       ...gated
         .filter((t) => t.emerging !== null)
         .map((t) => emergingDraft(t.payload, t.emerging ?? 'not_significant', t.pValue, t.qValue)),
-      ...untestedEmerging.map((c) => emergingDraft(c, 'needs_more_data', null, null)),
     ],
     options.previousEmerging,
   );

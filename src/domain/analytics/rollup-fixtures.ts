@@ -46,6 +46,7 @@ interface MutableRow {
   denial_reason: string;
   claim_count: number;
   allowed: bigint;
+  allowedSumsq: number;
   billed: bigint;
   paid: bigint;
   allowed_count: number;
@@ -93,6 +94,7 @@ export function rollupsFromClaims(
         denial_reason: reason,
         claim_count: 0,
         allowed: 0n,
+        allowedSumsq: 0,
         billed: 0n,
         paid: 0n,
         allowed_count: 0,
@@ -114,6 +116,7 @@ export function rollupsFromClaims(
     const paid = claim.paid_amount == null ? null : parseCents(claim.paid_amount);
     if (allowed !== null) {
       row.allowed += allowed;
+      row.allowedSumsq += (Number(allowed) / 100) ** 2;
       row.allowed_count += 1;
     }
     if (claim.billed_amount != null) {
@@ -151,6 +154,7 @@ export function rollupsFromClaims(
     denial_reason: r.denial_reason,
     claim_count: r.claim_count,
     allowed_sum: formatCentsDecimal(r.allowed),
+    allowed_sumsq: timeline === 'decided' ? r.allowedSumsq : 0,
     billed_sum: formatCentsDecimal(r.billed),
     paid_sum: formatCentsDecimal(r.paid),
     allowed_count: r.allowed_count,

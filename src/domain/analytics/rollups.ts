@@ -23,6 +23,12 @@ export interface DailyRollupRow {
   readonly claim_count: number;
   /** Sums as exact decimal strings (`numeric(16,2)`). */
   readonly allowed_sum: string;
+  /**
+   * Σ allowed² in dollars² over the claims with an allowed amount (double precision: a
+   * statistic, not money; the variance of a dollar sum). Only the decision rollups carry it
+   * (0 on rows of the submission rollups).
+   */
+  readonly allowed_sumsq: number;
   readonly billed_sum: string;
   readonly paid_sum: string;
   /** Claims having the respective amount. */

@@ -9,3 +9,4 @@ export * from './numeric.ts';
 export * from './poisson-rate.ts';
 export * from './two-proportion.ts';
 export * from './welch-t.ts';
+export * from './dollar-rate.ts';
