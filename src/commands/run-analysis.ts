@@ -18,6 +18,7 @@ import {
   historyCoverage,
   type RollupHistograms,
   rollupRowsInWindow,
+  settlementRowsInWindow,
 } from '../db/repositories/rollups.repository.ts';
 import type { AnalysisProduct, DB, JsonObject } from '../db/schema.ts';
 import {
@@ -156,10 +157,10 @@ export interface DetectionContext {
 }
 
 /**
- * Reads the product's rollups (decision timeline) and runs its pure detector. DriftWatch reads
- * per-window totals summed in the database (`driftWatchWindowTotals`: a few thousand rows
- * instead of ~156,000 daily rows, same result); the other products read their collapsed daily
- * rows.
+ * Reads the product's rollups and runs its pure detector. DriftWatch reads per-window totals of
+ * the decision rollups summed in the database (`driftWatchWindowTotals`: a few thousand rows
+ * instead of ~156,000 daily rows, same result); DenialScope its collapsed daily decision rows;
+ * DelayGuard the settlement rollups (payments made in each window).
  */
 export async function detectFindings(db: Kysely<DB>, input: DetectionContext): Promise<DetectorResult> {
   const options = {
@@ -178,7 +179,10 @@ export async function detectFindings(db: Kysely<DB>, input: DetectionContext): P
     case 'denialscope':
       return runDenialScope(await productRows(db, 'denialscope', input), options);
     case 'delayguard':
-      return runDelayGuard(await productRows(db, 'delayguard', input), options);
+      return runDelayGuard(
+        await settlementRowsInWindow(db, input.customerId, analysisRollupWindow('delayguard', input.asOf)),
+        options,
+      );
   }
 }
 
@@ -191,7 +195,7 @@ export const PRODUCT_HISTOGRAMS = {
   delayguard: { decision: false, payment: true },
 } as const satisfies Record<string, RollupHistograms>;
 
-function productRows(db: Kysely<DB>, product: 'denialscope' | 'delayguard', input: DetectionContext) {
+function productRows(db: Kysely<DB>, product: 'denialscope', input: DetectionContext) {
   return rollupRowsInWindow(db, input.customerId, analysisRollupWindow(product, input.asOf), product, {
     histograms: PRODUCT_HISTOGRAMS[product],
   });

@@ -232,6 +232,78 @@ export async function rollupRowsInWindow(
   return result.rows.map(toRow);
 }
 
+interface RawSettlementRow {
+  day: string;
+  payer: string;
+  outcome: Outcome;
+  dated: boolean;
+  claim_count: number | string;
+  allowed_sum: string;
+  allowed_count: number | string;
+  payment_days_hists: Array<Record<string, number>> | null;
+}
+
+/**
+ * DelayGuard's input (issue 9): `claim_settlement_rollups` of `[window.start, window.end)` per
+ * settlement day (the payment date, else the decision date), payer and outcome, with claims that
+ * carry a payment date (`dated`) apart from those that do not, so the detector can leave out a
+ * paying payer's PAID claims whose payment has not happened yet. Rows come back in the daily-row
+ * shape: `payment_date_count` = `claim_count` for dated rows and 0 otherwise; measures DelayGuard
+ * never reads are 0 or empty.
+ *
+ *   SELECT day, payer, outcome, dated, sum(claim_count), sum(allowed_sum), sum(allowed_count),
+ *          jsonb_agg(payment_days_hist)
+ *     FROM claim_settlement_rollups
+ *    WHERE customer_id = $customer AND day >= $start AND day < $end AND claim_count > 0
+ *    GROUP BY day, payer, outcome, dated
+ */
+export async function settlementRowsInWindow(
+  db: Kysely<DB>,
+  customerId: number,
+  window: DateWindow,
+): Promise<DailyRollupRow[]> {
+  if (window.start >= window.end) return [];
+  const result = await sql<RawSettlementRow>`
+    SELECT day, payer, outcome, dated,
+           sum(claim_count)::bigint AS claim_count,
+           sum(allowed_sum)::text AS allowed_sum,
+           sum(allowed_count)::bigint AS allowed_count,
+           jsonb_agg(payment_days_hist) AS payment_days_hists
+      FROM claim_settlement_rollups
+     WHERE customer_id = ${customerId}
+       AND day >= ${window.start}::date
+       AND day < ${window.end}::date
+       AND claim_count > 0
+     GROUP BY day, payer, outcome, dated
+     ORDER BY day, payer, outcome, dated`.execute(db);
+  return result.rows.map((raw): DailyRollupRow => {
+    const claims = Number(raw.claim_count);
+    return {
+      day: raw.day,
+      payer: raw.payer,
+      cpt_group: '',
+      outcome: raw.outcome,
+      denial_reason: '',
+      claim_count: claims,
+      allowed_sum: money(raw.allowed_sum),
+      allowed_sumsq: 0,
+      billed_sum: '0.00',
+      paid_sum: '0.00',
+      allowed_count: Number(raw.allowed_count),
+      billed_count: 0,
+      paid_count: 0,
+      decision_days_hist: {},
+      payment_days_hist: mergeHistograms(raw.payment_days_hists),
+      payment_date_count: raw.dated ? claims : 0,
+      underpay_n: 0,
+      underpay_sum: 0,
+      underpay_sumsq: 0,
+      auth_required_count: 0,
+      auth_missing_count: 0,
+    };
+  });
+}
+
 interface RawDriftWindowTotals {
   payer: string;
   cpt_group: string;

@@ -179,7 +179,10 @@ describe('stationary histories with pending claims produce no time findings', ()
       const drift = runDriftWatch(rows, { customerId: 1, asOf: T });
       expect(drift.findings.filter((f) => f.signal_type === 'DECISION_TIME')).toEqual([]);
       expect(drift.summary.groups_evaluated).toBe(20);
-      const delay = runDelayGuard(rows, { customerId: 1, asOf: T });
+      const delay = runDelayGuard(rollupsFromClaims(history({ seed }), 'settled'), {
+        customerId: 1,
+        asOf: T,
+      });
       expect(delay.findings).toEqual([]);
       expect(delay.summary.payers_evaluated).toBe(5);
     });
@@ -209,7 +212,13 @@ describe('a real slowdown is found', () => {
     const time = drift.findings.filter((f) => f.signal_type === 'DECISION_TIME');
     expect(time.length).toBeGreaterThanOrEqual(3);
     expect(time.every((f) => f.payer === 'Cigna' && f.direction === 'degrading')).toBe(true);
-    const delay = runDelayGuard(rows, { customerId: 1, asOf: T });
+    const delay = runDelayGuard(
+      rollupsFromClaims(
+        history({ seed: 4, slowdownOffset: 14, slowdownDays: 5, slowPayers: ['Cigna'] }),
+        'settled',
+      ),
+      { customerId: 1, asOf: T },
+    );
     expect(delay.findings.map((f) => f.payer)).toEqual(['Cigna']);
     expect(delay.findings[0]?.delta_value).toBeGreaterThan(3);
   });
@@ -251,5 +260,45 @@ describe('short histories: baselines start where the data is mature (left trunca
     expect(short.summary.short_history_payers).toEqual(['Cigna']);
     expect(short.summary.groups_evaluated).toBe(16); // 4 payers × 4 groups, Cigna left out
     expect(short.findings.some((f) => f.payer === 'Cigna')).toBe(false);
+  });
+});
+
+describe('DelayGuard sees a payment slowdown although recent payments are still pending', () => {
+  /**
+   * 3 payers, 15 PAID claims per day decided after 10 days and paid 2 days later; from T−14 on,
+   * UnitedHealthcare pays 8 days later (decisions unchanged). An export at T has no payment date
+   * for claims not paid yet.
+   */
+  function paymentLagHistory(): ClaimLine[] {
+    const claims: ClaimLine[] = [];
+    for (const payer of ['Aetna', 'Cigna', 'UnitedHealthcare']) {
+      for (let offset = 150; offset >= 1; offset--) {
+        const submitted = addDays(T, -offset);
+        for (let k = 0; k < 15; k++) {
+          const decided = addDays(submitted, 10 + (k % 3));
+          const late = payer === 'UnitedHealthcare' && decided >= addDays(T, -14) ? 8 : 0;
+          claims.push({
+            payer,
+            cpt_group: 'E&M',
+            submitted_date: submitted,
+            decided_date: decided,
+            outcome: 'PAID',
+            allowed_amount: '100.00',
+            paid_amount: '100.00',
+            payment_date: addDays(decided, 2 + late),
+          });
+        }
+      }
+    }
+    return export_(claims);
+  }
+
+  it('on the settlement timeline (payments made in the window) the slowdown is found', () => {
+    const f = runDelayGuard(rollupsFromClaims(paymentLagHistory(), 'settled'), {
+      customerId: 1,
+      asOf: T,
+    }).findings;
+    expect(f.map((x) => x.payer)).toEqual(['UnitedHealthcare']);
+    expect(f[0]?.delta_value).toBeGreaterThan(4);
   });
 });

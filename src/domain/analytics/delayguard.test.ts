@@ -6,25 +6,27 @@ import { type ClaimLine, rollupsFromClaims } from './rollup-fixtures.ts';
 
 const T = '2026-03-04';
 const at = (offset: number) => addDays(T, -offset);
-const decisionRows = (list: readonly ClaimLine[]) => rollupsFromClaims(list, 'decided');
+const settlementRows = (list: readonly ClaimLine[]) => rollupsFromClaims(list, 'settled');
 
 /**
- * A claim DECIDED on `decided`, `decidedAfter` days after submission (windows hold decisions since
- * issue 9; the spec's examples keep their numbers with their dates read as decision dates).
+ * A claim SETTLED on `settled` — paid then when `paymentAfter` is given (the payment date,
+ * `paymentAfter` days after submission), else decided then, `decidedAfter` days after submission.
+ * DelayGuard's windows hold settlements since issue 9; the spec's examples keep their numbers
+ * with their dates read as settlement dates.
  */
 function claim(
   payer: string,
-  decided: string,
+  settled: string,
   decidedAfter: number,
   outcome: 'PAID' | 'DENIED',
   allowed: string | null,
   paymentAfter: number | null = null,
 ): ClaimLine {
-  const submitted = addDays(decided, -decidedAfter);
+  const submitted = addDays(settled, -(paymentAfter ?? decidedAfter));
   return {
     payer,
     submitted_date: submitted,
-    decided_date: decided,
+    decided_date: addDays(submitted, decidedAfter),
     outcome,
     allowed_amount: allowed,
     payment_date: paymentAfter === null ? null : addDays(submitted, paymentAfter),
@@ -54,7 +56,7 @@ describe('DelayGuard acceptance examples (analytics §14)', () => {
         claim('FastPay Insurance', addDays(T, -10 + (i % 3)), 35 + (i % 3), 'PAID', '1000.00'),
       ),
     ];
-    const r = runDelayGuard(decisionRows(claims), { customerId: 42, asOf: T });
+    const r = runDelayGuard(settlementRows(claims), { customerId: 42, asOf: T });
     const f = only(r.findings);
     expect([f.baseline_value, f.current_value, f.delta_value]).toEqual([21, 36, 15]);
     expect(f.delta_percent).toBe(71.43);
@@ -102,7 +104,7 @@ describe('DelayGuard acceptance examples (analytics §14)', () => {
       ...Array.from({ length: 8 }, (_, i) => claim('SlowPay', at(5 + (i % 4)), 10, 'PAID', '250.00', 27)),
       ...Array.from({ length: 4 }, (_, i) => claim('SlowPay', at(5 + (i % 4)), 21, 'DENIED', '250.00')),
     ];
-    const f = only(runDelayGuard(decisionRows(claims), { customerId: 42, asOf: T }).findings);
+    const f = only(runDelayGuard(settlementRows(claims), { customerId: 42, asOf: T }).findings);
     expect([f.baseline_value, f.current_value, f.delta_value]).toEqual([20, 25, 5]);
     expect(f.delta_percent).toBe(25);
     expect(f.details['baseline_payment_date_share']).toBe(1);
@@ -115,7 +117,7 @@ describe('DelayGuard acceptance examples (analytics §14)', () => {
 
   it('A18 — table edges', () => {
     // 12 + 12 claims, Δ = +12 → confidence 0.72 → not critical (needs 0.75) → high.
-    const high = only(runDelayGuard(decisionRows(simple(12, 10, 22)), { customerId: 1, asOf: T }).findings);
+    const high = only(runDelayGuard(settlementRows(simple(12, 10, 22)), { customerId: 1, asOf: T }).findings);
     expect(high.confidence).toBe(0.72);
     expect(high.severity_label).toBe('high');
     expect(high.severity).toBe(0.75);
@@ -126,11 +128,11 @@ describe('DelayGuard acceptance examples (analytics §14)', () => {
         claim('P', at(10 - (i % 5)), i < 10 ? 11 : 12, 'PAID', '100.00'),
       ),
     ];
-    const skipped = runDelayGuard(decisionRows(halfDays), { customerId: 1, asOf: T });
+    const skipped = runDelayGuard(settlementRows(halfDays), { customerId: 1, asOf: T });
     expect(skipped.findings).toEqual([]);
     expect(skipped.summary.payers_evaluated).toBe(1);
     // 18 + 18 claims, Δ = +3 → confidence 0.93, low (0.25) and kept.
-    const low = only(runDelayGuard(decisionRows(simple(18, 10, 13)), { customerId: 1, asOf: T }).findings);
+    const low = only(runDelayGuard(settlementRows(simple(18, 10, 13)), { customerId: 1, asOf: T }).findings);
     expect(low.confidence).toBe(0.93);
     expect(low.severity).toBe(0.25);
     expect(low.severity_label).toBe('low');
@@ -158,8 +160,10 @@ describe('DelayGuard rules', () => {
   });
 
   it('skips speed-ups and samples under 10', () => {
-    expect(runDelayGuard(decisionRows(simple(12, 20, 10)), { customerId: 1, asOf: T }).findings).toEqual([]);
-    const small = runDelayGuard(decisionRows(simple(9, 10, 30)), { customerId: 1, asOf: T });
+    expect(runDelayGuard(settlementRows(simple(12, 20, 10)), { customerId: 1, asOf: T }).findings).toEqual(
+      [],
+    );
+    const small = runDelayGuard(settlementRows(simple(9, 10, 30)), { customerId: 1, asOf: T });
     expect(small.findings).toEqual([]);
     expect(small.summary).toMatchObject({ payers_considered: 1, payers_evaluated: 0, tests: 0 });
     // 9 + 9 claims 20 days slower: watched, listed as emerging (needs more data).
@@ -169,7 +173,7 @@ describe('DelayGuard rules', () => {
   });
 
   it('low current completeness → warning, no finding (guard against incomplete recent data)', () => {
-    const rows = decisionRows(simple(12, 10, 30)).map((r) =>
+    const rows = settlementRows(simple(12, 10, 30)).map((r) =>
       r.day >= at(14) ? { ...r, payment_days_hist: r.day >= at(7) ? {} : r.payment_days_hist } : r,
     );
     const result = runDelayGuard(rows, { customerId: 1, asOf: T });
@@ -197,7 +201,7 @@ describe('DelayGuard significance (issue 9)', () => {
     // Baseline 5…35 days, current 9…39 days: Δ = +4 but the spread is ±10 days.
     const base = [5, 15, 25, 35];
     const cur = [9, 19, 29, 39];
-    const rows = decisionRows(spread(12, base, cur));
+    const rows = settlementRows(spread(12, base, cur));
     const strict = runDelayGuard(rows, { customerId: 1, asOf: T });
     expect(strict.findings).toEqual([]);
     expect(strict.summary).toMatchObject({ tests: 1, held_back: 1 });
@@ -208,11 +212,36 @@ describe('DelayGuard significance (issue 9)', () => {
 
   it('the same +4 days on 200 claims per window is found', () => {
     const f = only(
-      runDelayGuard(decisionRows(spread(200, [5, 15, 25, 35], [9, 19, 29, 39])), { customerId: 1, asOf: T })
+      runDelayGuard(settlementRows(spread(200, [5, 15, 25, 35], [9, 19, 29, 39])), { customerId: 1, asOf: T })
         .findings,
     );
     expect(f.delta_value).toBe(4);
     expect(f.q_value).toBeLessThan(0.05);
     expect(f.severity_label).toBe('medium');
+  });
+});
+
+describe('DelayGuard: payments not made yet are pending (issue 9)', () => {
+  it('a payer whose PAID claims carry payment dates: PAID claims without one are left out of both windows', () => {
+    const claims = [
+      // Baseline: 20 PAID claims paid 20 days after submission (decided after 12).
+      ...Array.from({ length: 20 }, (_, i) => claim('SlowPay', at(40 + (i % 10)), 12, 'PAID', '100.00', 20)),
+      // Current: 12 paid after 25 days, and 30 decided after 10 days whose payment is still due.
+      ...Array.from({ length: 12 }, (_, i) => claim('SlowPay', at(2 + (i % 6)), 12, 'PAID', '100.00', 25)),
+      ...Array.from({ length: 30 }, (_, i) => claim('SlowPay', at(1 + (i % 10)), 10, 'PAID', '100.00')),
+    ];
+    const f = only(runDelayGuard(settlementRows(claims), { customerId: 1, asOf: T }).findings);
+    // Counted at their decision days the 30 would make the mean (12·25 + 30·10)/42 = 14.3: "faster".
+    expect([f.baseline_value, f.current_value, f.delta_value]).toEqual([20, 25, 5]);
+    expect(f.current_count).toBe(12);
+  });
+
+  it('a payer without payment dates keeps every claim at its decision day (the fallback of §2)', () => {
+    const claims = [
+      ...Array.from({ length: 20 }, (_, i) => claim('NoDates', at(40 + (i % 10)), 10, 'PAID', '100.00')),
+      ...Array.from({ length: 20 }, (_, i) => claim('NoDates', at(1 + (i % 10)), 16, 'PAID', '100.00')),
+    ];
+    const f = only(runDelayGuard(settlementRows(claims), { customerId: 1, asOf: T }).findings);
+    expect([f.baseline_value, f.current_value, f.current_count]).toEqual([10, 16, 20]);
   });
 });

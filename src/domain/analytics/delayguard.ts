@@ -1,6 +1,7 @@
 /**
  * DelayGuard (analytics §7): is a payer taking longer to pay? Compares the mean days to payment
- * of the claims decided in the last 14 days with those decided in the 60 days before, per payer.
+ * of the claims settled (paid, or decided without payment) in the last 14 days with those settled
+ * in the 60 days before, per payer.
  * Issue 9 adds a one-sided Welch t-test on the days (gated like the other products' tests), so a
  * few slow claims of a small payer no longer make a finding.
  */
@@ -62,9 +63,9 @@ export interface DelayGuardOptions {
 }
 
 /**
- * Windows of §7.1 on the decision timeline (claims DECIDED in them): current `[T−14, T)`,
- * baseline `[T−74, T−14)` — with `history` and `payer`, that payer's baseline starts no earlier
- * than its first mature day.
+ * Windows of §7.1 on the settlement timeline (claims PAID in them, or decided without a payment):
+ * current `[T−14, T)`, baseline `[T−74, T−14)` — with `history` and `payer`, that payer's
+ * baseline starts no earlier than its first mature day.
  */
 export function delayGuardWindows(
   asOf: string,
@@ -150,7 +151,45 @@ export interface DelayPayer {
   readonly current: DelayWindowStats;
 }
 
-/** Groups rollups by payer and computes both windows' statistics. */
+/** Whether a settlement row holds PAID claims without a payment date (settled at their decision). */
+function undatedPaid(row: DailyRollupRow): boolean {
+  return row.outcome === 'PAID' && row.payment_date_count === 0;
+}
+
+/**
+ * Payers whose PAID claims carry payment dates (at least half of the baseline's): for them an
+ * undated PAID claim is one whose payment has not happened yet, so it is left out of both
+ * windows — counted at its decision date it would make a slowing payer look unchanged.
+ */
+function datedPayers(rows: readonly DailyRollupRow[], baseline: DateWindow): Set<string> {
+  const paid = new Map<string, { claims: number; dated: number }>();
+  for (const row of rowsInWindow(rows, baseline)) {
+    if (row.outcome !== 'PAID') continue;
+    const e = paid.get(row.payer) ?? { claims: 0, dated: 0 };
+    e.claims += row.claim_count;
+    e.dated += row.payment_date_count;
+    paid.set(row.payer, e);
+  }
+  return new Set(
+    [...paid.entries()].filter(([, e]) => e.dated * 2 >= e.claims && e.dated > 0).map(([p]) => p),
+  );
+}
+
+/**
+ * The settlement rows that count as payments made (or claims settled without one): every row,
+ * except a paying payer's PAID claims that have no payment date yet (see `datedPayers`, judged on
+ * the baseline window of `asOf`). Shared by the detector and the DelayGuard chart.
+ */
+export function settledRows(rows: readonly DailyRollupRow[], asOf: string): DailyRollupRow[] {
+  const dated = datedPayers(rows, delayGuardWindows(asOf).baseline);
+  return rows.filter((row) => !(dated.has(row.payer) && undatedPaid(row)));
+}
+
+/**
+ * Groups settlement rollups by payer and computes both windows' statistics. The rows are keyed by
+ * SETTLEMENT day (`claim_settlement_rollups`: the payment date, else the decision date), so a
+ * window holds the claims paid (or decided without payment) in it — complete at `as_of`.
+ */
 export function aggregateDelayPayers(
   rows: readonly DailyRollupRow[],
   asOf: string,
@@ -158,18 +197,19 @@ export function aggregateDelayPayers(
 ): DelayPayer[] {
   const w = delayGuardWindows(asOf);
   const byPayer = new Map<string, { baseline: DailyRollupRow[]; current: DailyRollupRow[] }>();
+  const settled = settledRows(rows, asOf);
   const put = (row: DailyRollupRow, which: 'baseline' | 'current'): void => {
     const e = byPayer.get(row.payer) ?? { baseline: [], current: [] };
     e[which].push(row);
     byPayer.set(row.payer, e);
   };
-  for (const row of rowsInWindow(rows, w.baseline)) {
+  for (const row of rowsInWindow(settled, w.baseline)) {
     // A short-history payer's baseline starts at its first mature day (maturity rule).
     if (history?.[row.payer] && row.day < delayGuardWindows(asOf, history, row.payer).baseline.start)
       continue;
     put(row, 'baseline');
   }
-  for (const row of rowsInWindow(rows, w.current)) put(row, 'current');
+  for (const row of rowsInWindow(settled, w.current)) put(row, 'current');
   return [...byPayer.entries()]
     .sort((a, b) => compareText(a[0], b[0]))
     .map(([payer, e]) => ({ payer, baseline: windowStats(e.baseline), current: windowStats(e.current) }));
@@ -393,7 +433,7 @@ export function runDelayGuard(rows: readonly DailyRollupRow[], options: DelayGua
           statistics: { t: x.t, df: x.df },
           data_quality_warnings: warnings.filter((warning) => warning.payer === payer),
           likely_causes: LIKELY_CAUSES.payment_delay_drift,
-          note: 'Windows hold the claims decided in them, so claims still waiting for a decision cannot make a payer look faster.',
+          note: 'Windows hold the claims paid (or decided without a payment) in them, so claims still waiting for a decision or a payment cannot make a payer look faster.',
         },
       };
     });

@@ -367,7 +367,14 @@ describe('DenialScope dollar spikes are tested (issue 9)', () => {
     const held = strict.summary.tests_detail.find((t) => t.signal_type === 'denial_dollars_spike');
     expect(held).toMatchObject({ held_back: true, threshold_met: true });
     expect(held?.p_value).toBeCloseTo(0.0962, 4);
-    const reference = runDenialScope(decisionRows(list), { customerId: 42, asOf: T, sensitivity: 'reference' });
-    expect(bySignal(reference.findings, 'denial_dollars_spike').details['relative_increase']).toBeCloseTo(2.8, 12);
+    const reference = runDenialScope(decisionRows(list), {
+      customerId: 42,
+      asOf: T,
+      sensitivity: 'reference',
+    });
+    expect(bySignal(reference.findings, 'denial_dollars_spike').details['relative_increase']).toBeCloseTo(
+      2.8,
+      12,
+    );
   });
 });

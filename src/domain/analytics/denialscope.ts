@@ -396,7 +396,10 @@ function dollarsSpikeTest(key: DenialKey, e: Exposure): TestCandidate<DenialCand
   const dailyB = divRoundHalfAwayFromZero(B, baselineDays);
   const dailyR = divRoundHalfAwayFromZero(R, recentDays);
   // Extra denial dollars per week = (daily_r − daily_b) × 7 = (R·b − B·r)·7/(r·b), exact from totals.
-  const impact = divRoundHalfAwayFromZero((R * baselineDays - B * recentDays) * 7n, recentDays * baselineDays);
+  const impact = divRoundHalfAwayFromZero(
+    (R * baselineDays - B * recentDays) * 7n,
+    recentDays * baselineDays,
+  );
   return {
     pValue: test.pValue,
     thresholdMet: reaches(rel, P.relative_threshold),

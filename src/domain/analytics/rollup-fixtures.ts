@@ -67,8 +67,12 @@ function bump(hist: Record<string, number>, days: number): void {
   hist[key] = (hist[key] ?? 0) + 1;
 }
 
-/** Which date keys a rollup row: submission (`claim_daily_rollups`) or decision (`claim_decision_rollups`). */
-export type RollupTimeline = 'submitted' | 'decided';
+/**
+ * Which date keys a rollup row: submission (`claim_daily_rollups`), decision
+ * (`claim_decision_rollups`) or settlement (`claim_settlement_rollups`: the payment date when
+ * there is one, else the decision date; per payer and outcome, dated and undated claims apart).
+ */
+export type RollupTimeline = 'submitted' | 'decided' | 'settled';
 
 /**
  * Rollup rows of a set of claims (one customer, no reversed claims), keyed by decision date
@@ -80,10 +84,18 @@ export function rollupsFromClaims(
 ): DailyRollupRow[] {
   const rows = new Map<string, MutableRow>();
   for (const claim of claims) {
-    const reason = denialReasonKey(claim);
-    const group = claim.cpt_group ?? 'OTHER';
-    const day = timeline === 'decided' ? claim.decided_date : claim.submitted_date;
-    const key = JSON.stringify([day, claim.payer, group, claim.outcome, reason]);
+    const settled = timeline === 'settled';
+    const reason = settled ? '' : denialReasonKey(claim);
+    const group = settled ? '' : (claim.cpt_group ?? 'OTHER');
+    const day =
+      timeline === 'decided'
+        ? claim.decided_date
+        : settled
+          ? (claim.payment_date ?? claim.decided_date)
+          : claim.submitted_date;
+    // Settlement rows keep dated and undated claims apart (the table's `dated` key column).
+    const dated = settled ? Boolean(claim.payment_date) : null;
+    const key = JSON.stringify([day, claim.payer, group, claim.outcome, reason, dated]);
     let row = rows.get(key);
     if (!row) {
       row = {
@@ -154,7 +166,7 @@ export function rollupsFromClaims(
     denial_reason: r.denial_reason,
     claim_count: r.claim_count,
     allowed_sum: formatCentsDecimal(r.allowed),
-    allowed_sumsq: timeline === 'decided' ? r.allowedSumsq : 0,
+    allowed_sumsq: timeline === 'submitted' ? 0 : r.allowedSumsq,
     billed_sum: formatCentsDecimal(r.billed),
     paid_sum: formatCentsDecimal(r.paid),
     allowed_count: r.allowed_count,

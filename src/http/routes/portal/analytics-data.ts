@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { FindingRecord } from '../../../db/repositories/findings.repository.ts';
-import { rollupRowsInWindow } from '../../../db/repositories/rollups.repository.ts';
+import { rollupRowsInWindow, settlementRowsInWindow } from '../../../db/repositories/rollups.repository.ts';
 import type { DB } from '../../../db/schema.ts';
 import {
   addDays,
   type DailyRollupRow,
+  delayGuardWindows,
+  earlierDate,
   fixed,
   formatMoney,
   formatRate,
@@ -12,12 +14,13 @@ import {
   latestMondayOnOrBefore,
   parseCents,
   SEVERITY_COLOUR,
+  settledRows,
   severityLabelTitle,
 } from '../../../domain/analytics/index.ts';
 import { histogramMean, histogramMedian, mergeHistograms } from '../../../domain/stats/histogram.ts';
 import { barChartSvg, type ChartMarker, type LinePoint, lineChartSvg } from '../../../web/charts.ts';
 
-/** Chart data of the product dashboards (analytics §13.3–§13.5), read from daily rollups. */
+/** Chart data of the product dashboards (analytics §13.3–§13.5), read from the rollups the detectors read. */
 
 export interface ChartView {
   svg: string;
@@ -36,7 +39,7 @@ async function weeklyRows(
   customerId: number,
   asOf: string,
   weeks: number,
-  grain: 'driftwatch' | 'delayguard',
+  grain: 'driftwatch',
 ): Promise<Week[]> {
   const lastWeek = latestMondayOnOrBefore(addDays(asOf, -1));
   const first = addDays(lastWeek, -7 * (weeks - 1));
@@ -282,7 +285,11 @@ export function reasonBarChart(
   };
 }
 
-/** DelayGuard: weekly average days to payment (12 weeks) with the baseline mean line. */
+/**
+ * DelayGuard: weekly average days to payment (12 weeks) with the baseline mean line, on the
+ * settlement timeline the detector reads (payments made in each week; a paying payer's PAID
+ * claims without a payment date yet are left out, as the detector leaves them out).
+ */
 export async function delayGuardChart(
   db: Kysely<DB>,
   customerId: number,
@@ -290,21 +297,32 @@ export async function delayGuardChart(
   findings: readonly FindingRecord[],
   selection: { payer?: string },
 ): Promise<{ payers: string[]; payer: string | null; chart: ChartView | null }> {
-  const weeks = await weeklyRows(db, customerId, asOf, 12, 'delayguard');
+  const lastWeek = latestMondayOnOrBefore(addDays(asOf, -1));
+  const first = addDays(lastWeek, -7 * 11);
+  const baselineWindow = delayGuardWindows(asOf).baseline;
+  const start = earlierDate(first, baselineWindow.start);
+  const rows = settledRows(
+    await settlementRowsInWindow(db, customerId, { start, end: addDays(lastWeek, 7) }),
+    asOf,
+  );
+  const weeks: Week[] = Array.from({ length: 12 }, (_, i) => {
+    const weekStart = addDays(first, 7 * i);
+    const weekEnd = addDays(weekStart, 7);
+    return {
+      start: weekStart,
+      end: weekEnd,
+      rows: rows.filter((r) => r.day >= weekStart && r.day < weekEnd),
+    };
+  });
   const payers = payersByVolume(weeks.flatMap((w) => w.rows));
   const payer = selection.payer && payers.includes(selection.payer) ? selection.payer : (payers[0] ?? null);
   if (!payer) return { payers, payer: null, chart: null };
   const means = weeks.map((w) =>
     histogramMean(mergeHistograms(w.rows.filter((r) => r.payer === payer).map((r) => r.payment_days_hist))),
   );
-  const baseRows = (
-    await rollupRowsInWindow(
-      db,
-      customerId,
-      { start: addDays(asOf, -74), end: addDays(asOf, -14) },
-      'delayguard',
-    )
-  ).filter((r) => r.payer === payer);
+  const baseRows = rows.filter(
+    (r) => r.payer === payer && r.day >= baselineWindow.start && r.day < baselineWindow.end,
+  );
   const baseline = histogramMean(mergeHistograms(baseRows.map((r) => r.payment_days_hist)));
   const markers: ChartMarker[] = [];
   for (const f of findings.filter((x) => x.payer === payer)) {
@@ -326,7 +344,7 @@ export async function delayGuardChart(
       svg: lineChartSvg({
         id: 'chart-days-to-pay',
         title: `Weekly average days to payment — ${payer}`,
-        desc: 'Average days from submission to payment of the claims decided in each ISO week; the dashed line is the baseline mean.',
+        desc: 'Average days from submission to payment of the claims paid in each ISO week (decided, for claims without payment); the dashed line is the baseline mean.',
         points: weeks.map((w, i) => ({ label: w.start.slice(5), value: means[i] ?? null })),
         formatValue: (v) => fixed(v, 1),
         baseline,
