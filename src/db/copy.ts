@@ -151,7 +151,16 @@ async function streamingCopyWriter(
   const push = async (text: string): Promise<void> => {
     if (failure) throw failure;
     if (!ingest.write(text)) {
-      await Promise.race([once(ingest, 'drain'), once(ingest, 'close')]);
+      // Cancel the `once` that loses the race, or its listeners pile up on the stream.
+      const settled = new AbortController();
+      try {
+        await Promise.race([
+          once(ingest, 'drain', { signal: settled.signal }),
+          once(ingest, 'close', { signal: settled.signal }),
+        ]);
+      } finally {
+        settled.abort();
+      }
       if (failure) throw failure;
     }
   };
