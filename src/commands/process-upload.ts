@@ -334,6 +334,7 @@ async function runUpload(
         ...(signal && { signal }),
       })) {
         if (record.line <= headerLine) continue;
+        signal?.throwIfAborted();
         const result = pipeline.processRow(record.cells, record.line);
         if (result.status === 'skipped') continue;
         for (const r of result.validationResults) results.push(r);
@@ -372,6 +373,8 @@ async function runUpload(
     if (staged > 0 && !overlapped) await analyzeStagingRows(db);
     stagedAt = Date.now();
     await options.afterStaging?.();
+    // Last point where a shutdown can stop the upload: the final transaction is not cut short.
+    signal?.throwIfAborted();
     // Read before the final transaction changes the rollups: the anomaly baseline (§4.2).
     trailingMix = minSubmitted ? await trailingOutcomeMix(db, customerId, minSubmitted) : null;
   } catch (error) {
