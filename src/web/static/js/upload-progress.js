@@ -1,7 +1,7 @@
 // Upload page: polls the upload's progress every second (ingestion spec §2.3) and updates the
 // phase, bar, rows, rows per second and time left. When the upload reaches its result, the
 // page's content is fetched once more and swapped in place (no reload), so the quality report
-// appears where the progress bar was.
+// appears where the progress bar was, and stale flashes go.
 (() => {
   const box = document.getElementById('upload-progress');
   const container = document.getElementById('upload-page');
@@ -27,6 +27,8 @@
     if (!next) throw new Error('no upload page in the answer');
     container.replaceChildren(...Array.from(next.childNodes).map((node) => document.importNode(node, true)));
     container.setAttribute('data-final', next.getAttribute('data-final') ?? 'true');
+    // The flash of the request that led here is stale now: the page shows the outcome.
+    for (const flash of Array.from(document.querySelectorAll('.flashes'))) flash.remove();
   }
 
   async function poll() {
