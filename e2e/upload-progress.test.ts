@@ -91,7 +91,7 @@ describe.skipIf(!available)('upload progress in a browser (serve, embedded defau
     expect(state.values.some((value) => value > 0 && value < 100)).toBe(true);
     expect(state.values.every((value, i) => i === 0 || value >= (state.values[i - 1] as number))).toBe(true);
     const body = (await page.textContent('body')) ?? '';
-    expect(body).toContain('Uploaded large.csv: 60000 of 60000 rows accepted');
+    expect(body).toContain('Successfully uploaded large.csv with 60000 records');
     expect(await page.locator('#upload-status').textContent()).toBe('Success');
     expect(body).not.toContain('Processing has started');
     expect(await page.locator('#upload-progress').count()).toBe(0);
