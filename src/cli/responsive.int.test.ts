@@ -149,7 +149,7 @@ describe.skipIf(onPostgres)('serve on the embedded default: jobs off the web thr
       server.services.database.db,
     );
     expect(stored.rows[0]?.n).toBe(rows);
-  });
+  }, 240_000);
 
   it('a shutdown hands running jobs back (not counted as an attempt); they run after the restart', async () => {
     config = testConfig({ BIND: '127.0.0.1:0', WORKER_CONCURRENCY: '2' });
@@ -188,5 +188,5 @@ describe.skipIf(onPostgres)('serve on the embedded default: jobs off the web thr
       }, 60_000);
       expect(job).toMatchObject({ status: 'succeeded', attempts: 1, result: { released: true } });
     }
-  });
+  }, 240_000);
 });

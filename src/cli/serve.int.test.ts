@@ -222,5 +222,5 @@ describe.skipIf(testDatabaseUrl !== null)('payrixa serve as a process (embedded)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 240_000);
 });

@@ -73,7 +73,8 @@ export async function startServer(
     ...(options.registerJobs && { registerJobs: options.registerJobs }),
   });
   try {
-    if (options.autoMigrate ?? !config.isProduction) {
+    // A web worker of a cluster neither migrates nor runs jobs: its primary does both.
+    if (!options.clusterWorker && (options.autoMigrate ?? !config.isProduction)) {
       await migrate(services.database, migrations, { log: (line) => logger.info(line) });
     }
     await options.beforeListen?.(services);
@@ -83,7 +84,7 @@ export async function startServer(
       bind.kind === 'unix'
         ? await app.listen({ path: bind.path })
         : await app.listen({ host: bind.host, port: bind.port });
-    const runJobs = options.runJobs ?? !config.redisUrl;
+    const runJobs = !options.clusterWorker && (options.runJobs ?? !config.redisUrl);
     if (runJobs) await services.startJobs();
 
     let stopping: Promise<void> | null = null;
