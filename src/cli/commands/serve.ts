@@ -82,6 +82,8 @@ Options:
       println(context.io.stdout, 'Press Ctrl+C to stop.');
     }
     await stopOnSignals(() => server.stop(), logger, config.shutdownGraceMs);
+    // A web worker's IPC channel to the primary would keep it alive after the stop.
+    if (cluster.isWorker) cluster.worker?.disconnect();
     return 0;
   },
 };
