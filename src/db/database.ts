@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/env.ts';
@@ -257,6 +257,8 @@ async function openPool(
 async function openPglite(dataDir: 'memory'): Promise<Database> {
   let pglite: PGlite;
   try {
+    // Loaded only here: product processes reach PGlite through the embedded server's thread.
+    const { PGlite } = await import('@electric-sql/pglite');
     pglite = await PGlite.create(undefined, {
       parsers: {
         [INT8]: (value: string) => Number(value),
