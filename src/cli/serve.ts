@@ -13,6 +13,8 @@ export interface RunningServer {
   url: string;
   app: FastifyInstance;
   services: Services;
+  /** Resolves when the job threads run (at once when this process runs no jobs). */
+  jobsStarted: Promise<void>;
   /**
    * Graceful stop within `graceMs` (default SHUTDOWN_GRACE_SECONDS): no new connections;
    * in-flight requests and jobs get most of it; jobs still running are then aborted and
@@ -85,7 +87,13 @@ export async function startServer(
         ? await app.listen({ path: bind.path })
         : await app.listen({ host: bind.host, port: bind.port });
     const runJobs = !options.clusterWorker && (options.runJobs ?? !config.redisUrl);
-    if (runJobs) await services.startJobs();
+    // The job threads start in the background: HTTP is served meanwhile, and queued jobs
+    // simply wait for them. A failure to start them is logged loudly.
+    const jobsStarted = runJobs
+      ? services.startJobs().catch((error) => {
+          logger.error({ err: describeError(error) }, 'could not start the job threads; jobs will not run');
+        })
+      : Promise.resolve();
 
     let stopping: Promise<void> | null = null;
     const stop = (graceMs = config.shutdownGraceMs): Promise<void> => {
@@ -97,7 +105,7 @@ export async function startServer(
         }, budget.requestsMs);
         // Requests and jobs wind down side by side; the database closes after both.
         const requestsDone = app.close().finally(() => clearTimeout(timer));
-        const jobsDone = services.stopJobs(budget.jobsMs);
+        const jobsDone = jobsStarted.then(() => services.stopJobs(budget.jobsMs));
         await Promise.allSettled([requestsDone, jobsDone]);
         await services.close(0);
         await requestsDone;
@@ -108,6 +116,7 @@ export async function startServer(
       url: bind.kind === 'unix' ? `unix:${bind.path}` : publicUrl(url, bind.host, bind.port),
       app,
       services,
+      jobsStarted,
       stop,
     };
   } catch (error) {
