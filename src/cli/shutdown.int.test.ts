@@ -2,11 +2,20 @@ import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:c
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { a1Claims, createAnalyticsCustomer, writeClaims } from '../../test/analytics.ts';
 import { cliEnv } from '../../test/cli.ts';
 import { createTestDatabase, onPostgres, type TestDatabase, testRedisUrl } from '../../test/db.ts';
 import { waitFor } from '../../test/wait.ts';
+import { requestAnalysisRun } from '../commands/request-analysis.ts';
 import { isProcessAlive } from '../db/embedded/host.ts';
+import { findRun } from '../db/repositories/analysis-runs.repository.ts';
+import { listFindings } from '../db/repositories/findings.repository.ts';
+import { findJob } from '../db/repositories/jobs.repository.ts';
+import { silentLogger } from '../obs/logger.ts';
+import { createServices } from '../services.ts';
+import { startServer } from './serve.ts';
 
 /**
  * Clean shutdown of the real processes in each mode (issue 10 item 4): SIGTERM stops
@@ -131,6 +140,59 @@ describe.runIf(onPostgres)('shutdown on PostgreSQL', () => {
     expect(serve.output()).toContain('Shutdown complete.');
     await waitFor(() => workers.every((pid) => !isProcessAlive(pid)));
   }, 180_000);
+
+  it('a shutdown in the middle of an analysis run hands its job back; it runs once after the restart', async () => {
+    database = await createTestDatabase();
+    // No Redis: the database queue, jobs in this process's job threads.
+    const config = {
+      ...database.config,
+      redisUrl: null,
+      bind: { kind: 'tcp' as const, host: '127.0.0.1', port: 0 },
+    };
+    const db = database.database.db;
+    const T = '2026-03-02';
+    // Request the run without any worker: the run row and its job wait in the database.
+    const requester = await createServices(config, { logger: silentLogger(), database: database.database });
+    await createAnalyticsCustomer(db, { id: 42, name: 'Acme' });
+    await writeClaims(db, 42, a1Claims(T));
+    const requested = await requestAnalysisRun(
+      { db, queue: requester.queue },
+      { customerId: 42, product: 'driftwatch', asOf: T, runType: 'manual' },
+    );
+    const jobId = requested.jobId as number;
+    // Hold the run row: the job will wait inside its first transaction (a long analysis).
+    const holder = new pg.Client({ connectionString: database.url as string });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM analysis_runs WHERE customer_id = 42 AND id = $1 FOR UPDATE', [
+      requested.run.id,
+    ]);
+    let server = await startServer(config, silentLogger(), { autoMigrate: false });
+    try {
+      await waitFor(async () => (await findJob(db, jobId))?.status === 'running', 90_000);
+      // The handler does not watch its abort signal while it waits: its thread is terminated,
+      // its transaction rolled back by PostgreSQL, its job handed back from the main thread.
+      await server.stop(2_000);
+      expect(await findJob(db, jobId)).toMatchObject({ status: 'queued', attempts: 0 });
+      expect((await findRun(db, 42, requested.run.id))?.status).not.toBe('running');
+      expect(await listFindings(db, 42)).toEqual([]);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    server = await startServer(config, silentLogger(), { autoMigrate: false });
+    try {
+      const done = await waitFor(async () => {
+        const record = await findJob(db, jobId);
+        return record?.status === 'succeeded' || record?.status === 'failed' ? record : null;
+      }, 90_000);
+      expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(await findRun(db, 42, requested.run.id)).toMatchObject({ status: 'success' });
+      expect(await listFindings(db, 42)).toHaveLength(1);
+    } finally {
+      await server.stop(3_000);
+    }
+  }, 240_000);
 
   it.runIf(testRedisUrl !== null)(
     'SIGTERM stops payrixa worker (PostgreSQL + Redis) cleanly',
