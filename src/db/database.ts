@@ -118,6 +118,12 @@ async function openEmbedded(dataDir: string, config: Config, options: DatabaseOp
     throw new DependencyError(`No running server serves the embedded database in ${dataDir}.`);
   }
   const host = await startEmbeddedHost(dataDir, role);
+  // The engine died under us (a WebAssembly abort): nothing this process does can succeed
+  // any more. Exit with a clear line; a supervisor restarts it and PGlite recovers its files.
+  host.onExit((reason) => {
+    process.stderr.write(`Error: ${reason}; the embedded database is gone, exiting.\n`);
+    process.exit(1);
+  });
   try {
     return await openEmbeddedClient(connectionOf(host.record, true), config, options, () => host.stop());
   } catch (error) {
