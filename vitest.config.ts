@@ -27,7 +27,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ['src/**/*.int.test.ts', 'test/**/*.int.test.ts', 'bench/**/*.int.test.ts'],
           environment: 'node',
-          testTimeout: 60_000,
+          // A hang guard: CLI tests start an embedded database (a thread and PGlite) per command.
+          testTimeout: 120_000,
           hookTimeout: 120_000,
           // Each file brings up its own database; two cores do not profit from more.
           maxWorkers: 2,

@@ -83,9 +83,8 @@ async function plainCopyMs(database: Database, file: readonly Buffer[]): Promise
   try {
     const started = performance.now();
     const statement = `COPY ${table} FROM STDIN WITH (FORMAT csv, HEADER true)`;
-    if (database.kind === 'pglite') {
-      const pglite = database.pglite;
-      if (!pglite) throw new Error('PGlite without its engine');
+    const pglite = database.pglite;
+    if (pglite) {
       await pglite.query(statement.replace('STDIN', "'/dev/blob'"), [], { blob: new Blob([...file]) });
     } else {
       const pool = database.pool;

@@ -33,6 +33,8 @@ async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> 
     await import('./ingest.bench.ts'),
     await import('./analytics.bench.ts'),
     await import('./detection.bench.ts'),
+    await import('./responsive.bench.ts'),
+    await import('./pages.bench.ts'),
   ];
   return modules
     .map((module) => module.benchmark as Benchmark)

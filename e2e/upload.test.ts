@@ -53,13 +53,12 @@ describe.skipIf(!available)('portal upload in a browser', () => {
     });
     await page.getByRole('button', { name: 'Upload File' }).click();
     await page.waitForURL(/\/portal\/uploads\/\d+\/$/);
-    expect(await page.textContent('body')).toContain(
-      'Upload received: test_quality.csv. Processing has started.',
-    );
+    expect(await page.textContent('body')).not.toContain('Processing has started');
     expect(await page.locator('#upload-status').textContent()).toBe('Queued');
+    expect(await page.locator('#upload-phase').textContent()).toBe('Waiting to start');
     expect(await page.locator('#upload-progress').count()).toBe(1);
     await services.startJobs({ queues: ['ingest'], scheduler: false });
-    // The progress poller reloads the page once processing has finished.
+    // The progress poller swaps the result in once processing has finished.
     await page.getByRole('heading', { name: 'Quality report' }).waitFor({ timeout: 60_000 });
     const body = (await page.textContent('body')) ?? '';
     expect(body).toContain('Uploaded test_quality.csv: 5 of 10 rows accepted (50.0%).');

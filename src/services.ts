@@ -5,13 +5,16 @@ import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from '
 import { connectRedis } from './cache/redis.ts';
 import { DatabaseSessionStore, RedisSessionStore, type SessionStore } from './cache/session-store.ts';
 import type { Config } from './config/env.ts';
-import { createDatabase, type Database } from './db/database.ts';
+import { createDatabase, type Database, type DatabaseOptions } from './db/database.ts';
+import { recoverAbandonedJobs } from './db/repositories/jobs.repository.ts';
 import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { DatabaseJobQueue } from './jobs/db-queue.ts';
 import { configuredSchedules, registerJobs } from './jobs/definitions/index.ts';
+import { loadJobModules } from './jobs/job-modules.ts';
+import { JobThreadPool } from './jobs/job-threads.ts';
 import { JobRegistry } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
-import type { JobQueue, QueueName } from './jobs/types.ts';
+import { type JobQueue, QUEUE_NAMES, type QueueName } from './jobs/types.ts';
 import { createMailer, type Mailer } from './notify/mail.ts';
 
 /** The time source of request handling (sessions, lockout, tokens); tests swap in a fake. */
@@ -42,15 +45,39 @@ export interface Services {
   registry: JobRegistry;
   queue: JobQueue;
   scheduler: Scheduler | null;
-  /** Starts job processing and (optionally) the cron scheduler in this process. */
+  /** Where jobs run when started here: worker threads (the product) or this thread (tests). */
+  readonly jobRunner: JobRunner;
+  /**
+   * Starts job processing — `concurrency` worker threads, or loops on this thread — and
+   * (optionally) the cron scheduler. `recoverAll` takes back every running job first (the
+   * embedded host: no other process runs jobs); by default only expired leases.
+   */
   startJobs(options?: {
     queues?: readonly QueueName[];
     concurrency?: number;
     scheduler?: boolean;
+    recoverAll?: boolean;
   }): Promise<void>;
-  /** Stops jobs (waiting up to `graceMs` for running ones), then closes connections. */
+  /** Wakes this process's idle job workers (a job was enqueued by another process of the service). */
+  wakeJobs(): void;
+  /**
+   * Stops the scheduler and the job workers: running jobs get `graceMs` to finish, then they
+   * are aborted and handed back to the queue. Connections stay open (see `close`).
+   */
+  stopJobs(graceMs: number): Promise<void>;
+  /**
+   * Stops the scheduler and the job workers — running jobs get `graceMs` to finish, then
+   * they are aborted and handed back to the queue — then closes connections.
+   */
   close(graceMs?: number): Promise<void>;
 }
+
+/**
+ * `threads`: jobs run in worker threads (every product process: serve, worker, demo), so the
+ * thread that serves HTTP never runs one. `in-process`: on this thread (inside a job thread
+ * itself, and tests whose job kinds are closures or whose database is in memory).
+ */
+export type JobRunner = 'threads' | 'in-process';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -58,12 +85,20 @@ export interface ServiceOptions {
   embeddedDataDir?: string | 'memory';
   /** Web processes apply DATABASE_STATEMENT_TIMEOUT_MS. */
   statementTimeout?: boolean;
+  /** Embedded on disk: the command and whether it must host the engine (createDatabase). */
+  embedded?: DatabaseOptions['embedded'];
   /** An already open database (tests); otherwise one is opened from the configuration. */
   database?: Database;
   /** Registers extra job kinds (tests, plugins). */
   registerJobs?: (registry: JobRegistry) => void;
   /** Time source (tests); the system clock by default. */
   clock?: Clock;
+  /** Where `startJobs` runs jobs (default in-process; the product's processes ask for threads). */
+  jobRunner?: JobRunner;
+  /** Modules exporting `registerJobs` whose kinds the job threads load (tests, plugins). */
+  jobModules?: readonly string[];
+  /** `locked_by` of the jobs this process's queue runs (job threads name theirs). */
+  workerId?: string;
 }
 
 export async function createServices(config: Config, options: ServiceOptions): Promise<Services> {
@@ -73,6 +108,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     (await createDatabase(config, {
       ...(options.embeddedDataDir !== undefined && { embeddedDataDir: options.embeddedDataDir }),
       ...(options.statementTimeout !== undefined && { statementTimeout: options.statementTimeout }),
+      ...(options.embedded && { embedded: options.embedded }),
     }));
   let redis: Redis | null = null;
   try {
@@ -98,12 +134,29 @@ export async function createServices(config: Config, options: ServiceOptions): P
     queue: { enqueue: (...args) => queue.enqueue(...args) },
   });
   options.registerJobs?.(registry);
+  // Job threads register the modules' kinds themselves; in-process runs need them here too.
+  const jobModules = options.jobModules ?? [];
+  if (jobModules.length > 0) {
+    for (const register of await loadJobModules(jobModules)) register(registry, { database, config });
+  }
+  const workerId = options.workerId !== undefined ? { workerId: options.workerId } : {};
   const queue: JobQueue = redis
-    ? new BullmqJobQueue(database.db, registry, logger, redis, config.redisPrefix)
-    : new DatabaseJobQueue(database.db, registry, logger, { exclusive: database.kind === 'pglite' });
+    ? new BullmqJobQueue(database.db, registry, logger, redis, config.redisPrefix, workerId)
+    : new DatabaseJobQueue(database.db, registry, logger, workerId);
+  const jobRunner: JobRunner = options.jobRunner ?? 'in-process';
+  if (jobRunner === 'threads' && database.pglite) {
+    await database.close();
+    throw new Error('job threads need a database they can reach (PostgreSQL or the embedded server)');
+  }
 
   let scheduler: Scheduler | null = null;
+  let threads: JobThreadPool | null = null;
   let closed = false;
+  const stopJobs = async (graceMs: number): Promise<void> => {
+    scheduler?.stop();
+    await threads?.stop(graceMs);
+    await queue.stopWorker(graceMs);
+  };
   return {
     config,
     logger,
@@ -116,24 +169,50 @@ export async function createServices(config: Config, options: ServiceOptions): P
     clock: options.clock ?? systemClock,
     registry,
     queue,
+    jobRunner,
     get scheduler() {
       return scheduler;
     },
     async startJobs(startOptions = {}) {
-      await queue.startWorker({
-        ...(startOptions.queues && { queues: startOptions.queues }),
-        concurrency: startOptions.concurrency ?? config.worker.concurrency,
-      });
+      const concurrency = startOptions.concurrency ?? config.worker.concurrency;
+      // The embedded database is served by the one process that runs jobs: anything still
+      // "running" was cut off by a crash. Job threads start after this, never do it themselves.
+      const recoverAll = startOptions.recoverAll ?? (database.kind === 'pglite' && !redis);
+      if (recoverAll) {
+        const recovered = await recoverAbandonedJobs(database.db, true);
+        if (recovered > 0) logger.warn({ recovered }, 'requeued jobs abandoned by a stopped worker');
+      }
+      if (jobRunner === 'threads') {
+        threads = new JobThreadPool({
+          config,
+          database,
+          logger,
+          queues: startOptions.queues ?? QUEUE_NAMES,
+          size: concurrency,
+          jobModules,
+        });
+        await threads.start();
+        if (queue instanceof DatabaseJobQueue) queue.onEnqueue(() => threads?.wake());
+      } else {
+        await queue.startWorker({
+          ...(startOptions.queues && { queues: startOptions.queues }),
+          concurrency,
+        });
+      }
       if ((startOptions.scheduler ?? true) && config.scheduler.enabled) {
         scheduler = new Scheduler(queue, logger);
         scheduler.start(configuredSchedules(config, registry));
       }
     },
-    async close(graceMs = 30_000) {
+    wakeJobs() {
+      threads?.wake();
+      if (queue instanceof DatabaseJobQueue) queue.wake();
+    },
+    stopJobs,
+    async close(graceMs = config.shutdownGraceMs) {
       if (closed) return;
       closed = true;
-      scheduler?.stop();
-      await queue.stopWorker(graceMs);
+      await stopJobs(graceMs);
       await queue.close();
       await cache.close();
       await mailer.close();

@@ -27,8 +27,10 @@ describe('graceful shutdown (in process)', () => {
     let jobStarted = false;
     const config = testConfig({ BIND: '127.0.0.1:0' });
     const server = await startServer(config, silentLogger(), {
-      // The embedded/database queue runs jobs in this process even with TEST_REDIS_URL unset.
+      // The embedded/database queue runs jobs in this process even with TEST_REDIS_URL unset;
+      // the job kind below is a closure, so it runs on this thread (the product uses threads).
       runJobs: true,
+      jobRunner: 'in-process',
       appOptions: {
         extraRoutes: (app) => {
           app.get('/api/v1/test-slow/', async () => {
@@ -129,7 +131,7 @@ describe.skipIf(testDatabaseUrl !== null)('payrixa serve as a process (embedded)
     }
   });
 
-  it('a second process on the same embedded data directory is refused with a clear message', async () => {
+  it('the CLI acts on the live data beside a running embedded server; migrate says what it does', async () => {
     const env = cliEnv({ BIND: '127.0.0.1:0' });
     const child = spawn(process.execPath, [path.join(root, 'bin', 'payrixa'), 'serve'], {
       cwd: root,
@@ -142,14 +144,83 @@ describe.skipIf(testDatabaseUrl !== null)('payrixa serve as a process (embedded)
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await waitFor(() => stdout.includes('is running at'), 60_000, 50);
-      const second = await runCli(['migrate'], env);
-      expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/^Error: The embedded database in .* is in use by process \d+\./);
+      await waitFor(() => stdout.includes('is running at'), 90_000, 50);
+      const serverPid = child.pid as number;
+      const migrations = await runCli(['migrations', '--check'], env);
+      expect(migrations).toMatchObject({ code: 0, stderr: '' });
+      expect(migrations.stdout).toContain(' [X] 0001_accounts');
+      expect(await runCli(['check', '--database'], env)).toMatchObject({
+        code: 0,
+        stdout: 'Database connected: True\n',
+      });
+      const superuser = await runCli(
+        ['createsuperuser', '--username', 'root', '--email', 'root@example.org', '--no-input'],
+        {
+          ...env,
+          PAYRIXA_SUPERUSER_PASSWORD: 'Correct-horse-42!',
+        },
+      );
+      expect(superuser).toMatchObject({ code: 0, stderr: '' });
+      const customer = await runCli(['customer', 'create', '--name', 'Acme Clinic'], env);
+      expect(customer).toMatchObject({ code: 0, stderr: '' });
+      const user = await runCli(
+        [
+          'createuser',
+          '--username',
+          'ann',
+          '--email',
+          'ann@example.org',
+          '--customer',
+          'Acme Clinic',
+          '--role',
+          'analyst',
+          '--password-stdin',
+        ],
+        env,
+        'Correct-horse-42!\n',
+      );
+      expect(user).toMatchObject({ code: 0, stderr: '' });
+      const analyze = await runCli(['analyze', '--customer', 'Acme Clinic', '--product', 'delayguard'], env);
+      expect(analyze.stderr).toBe('');
+      expect(analyze.code).toBe(0);
+      const list = await runCli(['customer', 'list'], env);
+      expect(list.stdout).toContain('Acme Clinic');
+
+      // The live server sees what the CLI wrote: the new user can log in through its API.
+      const url = /is running at (http:\/\/\S+)/.exec(stdout)?.[1] as string;
+      const token = await fetch(`${url}/api/v1/auth/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'ann', password: 'Correct-horse-42!' }),
+      });
+      expect(token.status).toBe(200);
+
+      const migrate = await runCli(['migrate'], env);
+      expect(migrate.code).toBe(0);
+      expect(migrate.stdout).toContain(
+        `payrixa serve (process ${serverPid}) is running on this embedded database: pending migrations are applied through it, live.`,
+      );
+      expect(migrate.stdout).toContain('No migrations to apply.');
+      const down = await runCli(['migrate', '--to', '0001'], env);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain('Unapplying migrations needs it stopped');
+      expect(down.stderr).toContain(`kill ${serverPid}`);
+      // A second server on the same data directory is refused, naming the running one.
+      const demo = await runCli(['demo'], env);
+      expect(demo.code).toBe(1);
+      expect(demo.stderr).toMatch(
+        new RegExp(
+          `^Error: The embedded database in .* is served by a running server: payrixa serve \\(process ${serverPid}\\)\\.`,
+        ),
+      );
+
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // Stopped: the next command hosts the engine itself and finds the same data.
+      const after = await runCli(['customer', 'list'], env);
+      expect(after.stdout).toContain('Acme Clinic');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 240_000);
 });

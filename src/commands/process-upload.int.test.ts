@@ -108,6 +108,44 @@ describe(`upload processing (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(again.status).toBe('skipped');
   });
 
+  it('a shutdown in the middle (abort signal) on the LAST attempt re-queues the upload with nothing applied', async () => {
+    harness = await createIngestionHarness({ startWorker: false });
+    const h = harness;
+    const db = h.services.database.db;
+    const { upload } = await h.submit('interrupted.csv', csv(HEADER, generatedRows(12_000, 21)));
+    const deps = { database: h.services.database, config: h.services.config, logger: silentLogger() };
+    const base = { customerId: h.customerId, uploadId: upload.id, maxAttempts: 2, requestId: 'req-stop' };
+    const shutdown = new AbortController();
+    const seen: number[] = [];
+    await expect(
+      processUpload(deps, {
+        ...base,
+        attempt: 2,
+        signal: shutdown.signal,
+        stagingBatchRows: 100,
+        overlapChunkRows: 100,
+        // The worker stops while pass 2 is under way (after the first progress with rows done).
+        progress: async (done) => {
+          seen.push(done);
+          if (done > 0) shutdown.abort(new Error('worker stopping'));
+        },
+      }),
+    ).rejects.toThrow();
+    expect(seen.at(-1)).toBeGreaterThan(0);
+    expect(seen.at(-1)).toBeLessThan(12_000);
+    // Not failed although it was the last attempt: queued again, no claims, no staging, file kept.
+    expect(await findUpload(db, h.customerId, upload.id)).toMatchObject({ status: 'queued' });
+    expect(await countClaims(db, h.customerId)).toBe(0);
+    expect(await countStagingRows(db, h.customerId, upload.id)).toBe(0);
+    expect(await listRollups(db, h.customerId)).toEqual([]);
+    expect(await hasUploadFile(db, h.customerId, upload.id)).toBe(true);
+
+    const result = await processUpload(deps, { ...base, attempt: 2 });
+    expect(result).toMatchObject({ status: 'success', insertedRows: 12_000 });
+    expect(await countClaims(db, h.customerId)).toBe(12_000);
+    await expectRollupsMatchClaims(h);
+  });
+
   it('rollups always equal a recomputation from claims, across inserts and re-adjudications', async () => {
     harness = await createIngestionHarness();
     const h = harness;

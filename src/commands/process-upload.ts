@@ -172,7 +172,11 @@ export async function processUpload(
     return await runUpload(deps, options, upload);
   } catch (error) {
     await deleteStagingRows(db, customerId, uploadId).catch(() => {});
-    const final = options.attempt >= options.maxAttempts || error instanceof UnsupportedFormat;
+    // Cut short by a shutdown (the job's abort signal): not a failure of the file. The upload
+    // goes back to queued and the job is handed back, whatever attempt this was.
+    const interrupted = options.signal?.aborted === true;
+    const final =
+      !interrupted && (options.attempt >= options.maxAttempts || error instanceof UnsupportedFormat);
     logger.error(
       {
         err: describeError(error),
@@ -180,8 +184,9 @@ export async function processUpload(
         customer_id: customerId,
         attempt: options.attempt,
         final,
+        interrupted,
       },
-      'upload processing failed',
+      interrupted ? 'upload processing interrupted by shutdown' : 'upload processing failed',
     );
     if (!final) {
       // processing → queued: the job retries (§2.3).
@@ -329,6 +334,7 @@ async function runUpload(
         ...(signal && { signal }),
       })) {
         if (record.line <= headerLine) continue;
+        signal?.throwIfAborted();
         const result = pipeline.processRow(record.cells, record.line);
         if (result.status === 'skipped') continue;
         for (const r of result.validationResults) results.push(r);
@@ -367,6 +373,8 @@ async function runUpload(
     if (staged > 0 && !overlapped) await analyzeStagingRows(db);
     stagedAt = Date.now();
     await options.afterStaging?.();
+    // Last point where a shutdown can stop the upload: the final transaction is not cut short.
+    signal?.throwIfAborted();
     // Read before the final transaction changes the rollups: the anomaly baseline (§4.2).
     trailingMix = minSubmitted ? await trailingOutcomeMix(db, customerId, minSubmitted) : null;
   } catch (error) {

@@ -67,6 +67,11 @@ export interface Config {
   bind: BindAddress;
   webConcurrency: number;
   requestTimeoutSeconds: number;
+  /**
+   * SHUTDOWN_GRACE_SECONDS in ms: SIGTERM/SIGINT to serve or worker exits within this time —
+   * in-flight requests and jobs get most of it, then jobs are handed back to the queue.
+   */
+  shutdownGraceMs: number;
   trustProxy: TrustProxy;
   trustProxyText: string;
   secureSslRedirect: boolean;
@@ -228,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     // The embedded database allows one owner of its data directory, hence one process.
     webConcurrency: databaseUrl === null ? 1 : read.int('WEB_CONCURRENCY', 4, 1, 64),
     requestTimeoutSeconds: read.int('REQUEST_TIMEOUT_SECONDS', 60, 1),
+    shutdownGraceMs: read.int('SHUTDOWN_GRACE_SECONDS', 10, 2, 3600) * 1000,
     trustProxy: trustProxy ?? { kind: 'loopback' },
     trustProxyText,
     secureSslRedirect: read.bool('SECURE_SSL_REDIRECT', isProduction),

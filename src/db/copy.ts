@@ -5,7 +5,9 @@ import type { Database } from './database.ts';
 
 /**
  * The bulk-load port (ARCHITECTURE §2 "Bulk load"): `COPY … FROM STDIN` through
- * pg-copy-streams on PostgreSQL, `COPY … FROM '/dev/blob'` on PGlite. Rows are encoded as
+ * pg-copy-streams on PostgreSQL and on the embedded server's socket (which runs it as
+ * PGlite's `COPY … FROM '/dev/blob'`, src/db/embedded/wire-server.ts), and
+ * `COPY … FROM '/dev/blob'` directly on an in-process PGlite (tests). Rows are encoded as
  * CSV (every non-null value quoted, NULL = an unquoted empty field), so text with commas,
  * quotes, newlines or backslashes needs no further escaping.
  */
@@ -50,9 +52,9 @@ function copyStatement(table: string, columns: readonly string[], source: string
 }
 
 /**
- * Bulk-loads `rows` into `table`. Call it with batches (a few thousand rows): on PGlite the
- * batch is handed over as one Blob; on PostgreSQL the rows stream with backpressure through
- * `openCopyWriter`. Runs
+ * Bulk-loads `rows` into `table`. Call it with batches (a few thousand rows): on an
+ * in-process PGlite the batch is handed over as one Blob; otherwise the rows stream with
+ * backpressure through `openCopyWriter`'s COPY FROM STDIN. Runs
  * outside any transaction of the caller (on PGlite it waits for the single connection).
  * Returns the number of rows copied.
  */
@@ -62,9 +64,8 @@ export async function copyRows(
   columns: readonly string[],
   rows: Iterable<readonly CopyValue[]> | AsyncIterable<readonly CopyValue[]>,
 ): Promise<number> {
-  if (database.kind === 'pglite') {
-    const pglite = database.pglite;
-    if (!pglite) throw new Error('PGlite database without its engine handle');
+  const pglite = database.pglite;
+  if (pglite) {
     const parts: string[] = [];
     let count = 0;
     for await (const row of rows) {
@@ -80,7 +81,7 @@ export async function copyRows(
     return count;
   }
 
-  const writer = await openCopyWriter(database, table, columns);
+  const writer = await streamingCopyWriter(database, table, columns);
   try {
     for await (const row of rows) await writer.write(row);
   } catch (error) {
@@ -109,9 +110,9 @@ const COPY_PIECE_CHARS = 256 * 1024;
  * Opens a bulk load into `table`. On PostgreSQL it is ONE `COPY … FROM STDIN` for all rows on
  * a dedicated pool connection: rows are encoded into ~256 KB pieces and streamed with
  * backpressure, so PostgreSQL parses and stores while the caller produces the next rows, and
- * the load is atomic (an aborted COPY stores nothing). On PGlite (one connection shared with
- * everything else) rows are buffered and loaded in blobs of `pgliteBatchRows`, each a COPY of
- * its own, so other queries can run between them.
+ * the load is atomic (an aborted COPY stores nothing). On PGlite (one backend shared with
+ * everything else) rows are buffered and loaded in batches of `pgliteBatchRows`, each a COPY
+ * of its own, so other sessions' queries run between them.
  */
 export async function openCopyWriter(
   database: Database,
@@ -120,6 +121,15 @@ export async function openCopyWriter(
   options: { pgliteBatchRows?: number } = {},
 ): Promise<CopyWriter> {
   if (database.kind === 'pglite') return pgliteCopyWriter(database, table, columns, options.pgliteBatchRows);
+  return streamingCopyWriter(database, table, columns);
+}
+
+/** ONE `COPY … FROM STDIN` on a dedicated pool connection, streamed with backpressure. */
+async function streamingCopyWriter(
+  database: Database,
+  table: string,
+  columns: readonly string[],
+): Promise<CopyWriter> {
   const pool = database.pool;
   if (!pool) throw new Error('PostgreSQL database without its pool');
   const statement = copyStatement(table, columns, 'STDIN'); // validates names before a connection is taken
@@ -141,7 +151,16 @@ export async function openCopyWriter(
   const push = async (text: string): Promise<void> => {
     if (failure) throw failure;
     if (!ingest.write(text)) {
-      await Promise.race([once(ingest, 'drain'), once(ingest, 'close')]);
+      // Cancel the `once` that loses the race, or its listeners pile up on the stream.
+      const settled = new AbortController();
+      try {
+        await Promise.race([
+          once(ingest, 'drain', { signal: settled.signal }),
+          once(ingest, 'close', { signal: settled.signal }),
+        ]);
+      } finally {
+        settled.abort();
+      }
       if (failure) throw failure;
     }
   };

@@ -33,7 +33,8 @@ interface Delivery {
  */
 export class BullmqJobQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
-  private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Recorded as `locked_by` of the jobs this queue's workers run. */
+  readonly workerId: string;
   private readonly queues = new Map<QueueName, Queue<Delivery>>();
   private workers: Worker<Delivery>[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -45,7 +46,10 @@ export class BullmqJobQueue implements JobQueue {
     private readonly logger: Logger,
     private readonly connection: Redis,
     private readonly prefix: string,
-  ) {}
+    options: { workerId?: string } = {},
+  ) {
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
 
   private queue(name: QueueName): Queue<Delivery> {
     let queue = this.queues.get(name);
@@ -148,7 +152,10 @@ export class BullmqJobQueue implements JobQueue {
       this.logger,
       this.abort.signal,
     );
-    if (outcome.status === 'queued' && outcome.runAt) {
+    if (outcome.status === 'handed_back') {
+      // Interrupted by a shutdown: due again at once, for whichever worker runs next.
+      await this.deliver(job.queue as QueueName, job.kind, job.id, new Date(), `h${Date.now()}`);
+    } else if (outcome.status === 'queued' && outcome.runAt) {
       await this.deliver(job.queue as QueueName, job.kind, job.id, outcome.runAt, `a${job.attempts}`);
     }
   }

@@ -26,20 +26,24 @@ const RECOVERY_INTERVAL_MS = 30_000;
  */
 export class DatabaseJobQueue implements JobQueue {
   readonly kind = 'database' as const;
-  private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Recorded as `locked_by` of the jobs this queue's workers run. */
+  readonly workerId: string;
   private running = false;
   private loops: Promise<void>[] = [];
   /** Idle loops waiting for their next poll; an enqueue wakes them all. */
   private readonly sleepers = new Set<() => void>();
   private recoveryTimer: NodeJS.Timeout | null = null;
   private readonly abort = new AbortController();
+  private readonly enqueueListeners: Array<() => void> = [];
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly registry: JobRegistry,
     private readonly logger: Logger,
-    private readonly options: { exclusive?: boolean; pollMs?: number } = {},
-  ) {}
+    private readonly options: { exclusive?: boolean; pollMs?: number; workerId?: string } = {},
+  ) {
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
 
   async enqueue<P extends JsonObject>(
     kind: string,
@@ -47,8 +51,19 @@ export class DatabaseJobQueue implements JobQueue {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult> {
     const { job, created } = await recordJob(this.db, this.registry, kind, payload, options);
-    this.wakeAll();
+    this.wake();
+    for (const listener of this.enqueueListeners) listener();
     return { id: job.id, created };
+  }
+
+  /** Runs `listener` after every enqueue (the job threads of this process are woken). */
+  onEnqueue(listener: () => void): void {
+    this.enqueueListeners.push(listener);
+  }
+
+  /** Wakes idle workers at once (a job was enqueued elsewhere in the process). */
+  wake(): void {
+    this.wakeAll();
   }
 
   async startWorker(options: { queues?: readonly QueueName[]; concurrency?: number } = {}): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { describeError } from '../config/errors.ts';
 import {
   extendLease,
+  handBackJobs,
   type InsertJobResult,
   insertJob,
   type JobRecord,
@@ -44,7 +45,8 @@ export function recordJob(
 }
 
 export interface ExecutionOutcome {
-  status: 'succeeded' | 'queued' | 'failed';
+  /** `handed_back`: interrupted by a shutdown and queued again without using an attempt. */
+  status: 'succeeded' | 'queued' | 'failed' | 'handed_back';
   runAt: Date | null;
 }
 
@@ -103,6 +105,14 @@ export async function executeJob(
     return { status: 'succeeded', runAt: null };
   } catch (error) {
     const message = describeError(error);
+    if (signal.aborted) {
+      // The worker is stopping and cut this job short: it did not fail, it was interrupted.
+      // The handler undid its partial work (one transaction, or its own clean-up); run it
+      // again after the restart without counting this attempt.
+      await handBackJobs(db, workerId, job.id);
+      jobLogger.warn({ err: message, attempt: job.attempts }, 'job interrupted by shutdown; handed back');
+      return { status: 'handed_back', runAt: null };
+    }
     const retryable = !(error instanceof PermanentJobError);
     const outcome = await markAttemptFailed(db, job, message, retryable);
     if (outcome.status === 'queued') {

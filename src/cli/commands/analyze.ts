@@ -59,7 +59,7 @@ Options:
     const requested = parseProducts(values.product);
     const sensitivity = parseSensitivity(values.sensitivity, 'analyze');
     const config = context.config();
-    const database = await createDatabase(config);
+    const database = await createDatabase(config, { embedded: { role: 'analyze' } });
     const logger = createLogger(config, 'payrixa');
     try {
       const db = database.db;

@@ -30,7 +30,7 @@ Options:
     let database: Database | null = null;
     let databaseError: string | undefined;
     try {
-      database = await createDatabase(config);
+      database = await createDatabase(config, { embedded: { role: 'check' } });
       await database.ping(5_000);
     } catch (error) {
       databaseError = describeError(error);

@@ -39,7 +39,7 @@ the environment variable PAYRIXA_SUPERUSER_PASSWORD.`,
       );
     }
     const config = context.config();
-    const database = await createDatabase(config);
+    const database = await createDatabase(config, { embedded: { role: 'createsuperuser' } });
     const prompter = noInput ? null : new Prompter(io);
     try {
       const db = database.db;

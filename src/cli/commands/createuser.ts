@@ -51,7 +51,7 @@ set-password link valid 72 hours instead of setting one.`,
     const config = context.config();
     const username = values.username.trim();
     const email = values.email.trim();
-    const database = await createDatabase(config);
+    const database = await createDatabase(config, { embedded: { role: 'createuser' } });
     const prompter = values['send-invite'] ? null : new Prompter(io);
     try {
       const db = database.db;

@@ -58,7 +58,7 @@ async function create(args: string[], context: Parameters<Command['run']>[1]): P
   }
   const toEmail = values['to-email']?.trim();
   if (toEmail && !EMAIL_PATTERN.test(toEmail)) throw new AppError('invalid', 'Enter a valid email address.');
-  const database = await createDatabase(context.config());
+  const database = await createDatabase(context.config(), { embedded: { role: 'customer' } });
   try {
     const customer = await database.db.transaction().execute((trx) =>
       createCustomer(trx, {
@@ -81,7 +81,7 @@ async function create(args: string[], context: Parameters<Command['run']>[1]): P
 
 async function list(args: string[], context: Parameters<Command['run']>[1]): Promise<number> {
   parseFlags('customer', args, {});
-  const database = await createDatabase(context.config());
+  const database = await createDatabase(context.config(), { embedded: { role: 'customer' } });
   try {
     const db = database.db;
     const customers = await listCustomerSummaries(db);

@@ -72,7 +72,7 @@ customer is kept unless --reset is given. Refuses in production without --force.
     println(stdout);
     println(stdout, '  Press Ctrl+C to stop.');
     println(stdout);
-    await stopOnSignals(() => server.stop(), logger);
+    await stopOnSignals(() => server.stop(), logger, config.shutdownGraceMs);
     return 0;
   },
 };

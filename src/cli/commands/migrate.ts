@@ -1,3 +1,4 @@
+import { AppError } from '../../config/errors.ts';
 import { createDatabase } from '../../db/database.ts';
 import { migrations } from '../../db/migrations/index.ts';
 import { migrate, migrationStatus } from '../../db/migrator.ts';
@@ -11,7 +12,8 @@ export const migrateCommand: Command = {
   usage: `Usage: payrixa migrate [--to <name>|zero] [--plan]
 
 Applies pending migrations in order, each in its own transaction, under an advisory
-lock. With --to, a later target applies up to it and an earlier target unapplies the
+lock. Beside a running embedded server (serve, demo) they are applied through it, live;
+unapplying (--to an earlier migration) needs that server stopped first. With --to, a later target applies up to it and an earlier target unapplies the
 later migrations newest first; names may be given by unique prefix (0002).
 
 Options:
@@ -29,9 +31,24 @@ Options:
       return 0;
     }
     const config = context.config();
-    const database = await createDatabase(config);
+    const database = await createDatabase(config, { embedded: { role: 'migrate' } });
     try {
       if (await refuseInsecureProduction(config, context.io, { database })) return 1;
+      const server = database.embedded && !database.embedded.ownsHost ? database.embedded : null;
+      if (server) {
+        const who = `payrixa ${server.hostRole} (process ${server.hostPid})`;
+        if (values.to !== undefined && !values.plan) {
+          // Unapplying drops what the running code reads: that needs the server stopped.
+          throw new AppError(
+            'server_running',
+            `${who} is running on this embedded database. Unapplying migrations needs it stopped: stop it (Ctrl+C in its terminal, or kill ${server.hostPid}), then run 'payrixa migrate --to ${values.to}' again.`,
+          );
+        }
+        println(
+          context.io.stdout,
+          `${who} is running on this embedded database: pending migrations are applied through it, live. Restart it afterwards if this release is newer than the one it runs.`,
+        );
+      }
       await migrate(database, migrations, {
         ...(values.to !== undefined && { to: values.to }),
         plan: values.plan ?? false,
@@ -60,7 +77,7 @@ pending. --check exits 1 when any migration is pending.`,
       println(context.io.stdout, migrationsCommand.usage);
       return 0;
     }
-    const database = await createDatabase(context.config());
+    const database = await createDatabase(context.config(), { embedded: { role: 'migrations' } });
     try {
       const status = await migrationStatus(database, migrations);
       for (const state of status.migrations) {

@@ -1,11 +1,15 @@
 import cluster from 'node:cluster';
-import { parseBind } from '../../config/env.ts';
+import { type Config, parseBind } from '../../config/env.ts';
 import { AppError, UsageError } from '../../config/errors.ts';
 import { createDatabase } from '../../db/database.ts';
+import { migrations } from '../../db/migrations/index.ts';
+import { migrate } from '../../db/migrator.ts';
+import { DatabaseJobQueue } from '../../jobs/db-queue.ts';
 import { createLogger } from '../../obs/logger.ts';
+import { createServices } from '../../services.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
-import { startServer, stopOnSignals } from '../serve.ts';
+import { shutdownBudget, startServer, stopOnSignals } from '../serve.ts';
 import { refuseInsecureProduction } from './startup.ts';
 
 export const serveCommand: Command = {
@@ -14,8 +18,11 @@ export const serveCommand: Command = {
   usage: `Usage: payrixa serve [--bind <host:port|unix:path>] [--workers <n>]
 
 Starts the web portal and API on BIND (default 127.0.0.1:8000, or 127.0.0.1:$PORT).
-Without REDIS_URL the same process runs background jobs and the scheduler. SIGTERM
-stops gracefully: no new requests, in-flight requests and jobs get 30 s to finish.
+Without REDIS_URL the same process runs background jobs (in worker threads) and the
+scheduler; on the embedded default it also serves the embedded database to the other
+payrixa commands. SIGTERM/SIGINT stop gracefully within SHUTDOWN_GRACE_SECONDS (10):
+no new requests, in-flight requests and jobs finish or jobs are handed back to the
+queue; a second signal exits at once.
 
 Options:
   --bind <addr>    listen address, overrides BIND/PORT
@@ -53,49 +60,108 @@ Options:
     if (values.workers === undefined && !config.isProduction) workers = 1;
 
     if (cluster.isPrimary && config.isProduction) {
-      const database = await createDatabase(config);
+      const database = await createDatabase(config, { embedded: { role: 'serve', host: 'require' } });
       try {
         if (await refuseInsecureProduction(config, context.io, { database, migrations: true })) return 1;
       } finally {
         await database.close();
       }
     }
-    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, context.io.stdout);
+    if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, context.io.stdout);
 
     const logger = createLogger(config, 'payrixa');
-    const server = await startServer(config, logger);
+    const server = await startServer(config, logger, { clusterWorker: cluster.isWorker });
+    if (cluster.isWorker) {
+      // Jobs run in the primary's threads: tell it at once when this worker enqueued one.
+      const queue = server.services.queue;
+      if (queue instanceof DatabaseJobQueue) queue.onEnqueue(() => process.send?.({ type: WAKE_JOBS }));
+    }
     if (cluster.isPrimary) {
       println(context.io.stdout, `Payrixa ${config.version} is running at ${server.url}`);
       println(context.io.stdout, `Database: ${server.services.database.description}`);
       println(context.io.stdout, 'Press Ctrl+C to stop.');
     }
-    await stopOnSignals(() => server.stop(), logger);
+    await stopOnSignals(() => server.stop(), logger, config.shutdownGraceMs);
+    // A web worker's IPC channel to the primary would keep it alive after the stop.
+    if (cluster.isWorker) cluster.worker?.disconnect();
     return 0;
   },
 };
 
-/** Primary of `serve --workers N`: forks the web workers and stops them on SIGTERM. */
-async function runPrimary(workers: number, stdout: NodeJS.WritableStream): Promise<number> {
+/** Message of a web worker to the primary: a job was enqueued. */
+const WAKE_JOBS = 'payrixa:wake-jobs';
+
+/**
+ * Primary of `serve --workers N`: runs the jobs (worker threads) and the scheduler when there
+ * is no Redis, forks the web workers, replaces crashed ones, and on SIGTERM/SIGINT stops them
+ * all within SHUTDOWN_GRACE_SECONDS (a second signal, or the deadline, kills what is left).
+ */
+async function runPrimary(config: Config, workers: number, stdout: NodeJS.WritableStream): Promise<number> {
+  const logger = createLogger(config, 'payrixa.primary');
+  const runJobs = !config.redisUrl;
+  const services = await createServices(config, {
+    logger,
+    embedded: { role: 'serve', host: 'require' },
+    jobRunner: 'threads',
+  });
+  try {
+    if (!config.isProduction) {
+      await migrate(services.database, migrations, { log: (line) => logger.info(line) });
+    }
+    if (runJobs) await services.startJobs();
+  } catch (error) {
+    await services.close(0).catch(() => {});
+    throw error;
+  }
   for (let index = 0; index < workers; index++) cluster.fork();
   stdout.write(`Payrixa primary ${process.pid} started ${workers} web workers.\n`);
   let stopping = false;
+  cluster.on('message', (_worker, message: { type?: string }) => {
+    if (message?.type === WAKE_JOBS) services.wakeJobs();
+  });
   cluster.on('exit', (worker, code) => {
     if (!stopping) {
       stdout.write(`Web worker ${worker.process.pid} exited (${code}); starting a replacement.\n`);
       cluster.fork();
     }
   });
+  const liveWorkers = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+  const killWorkers = (): void => {
+    for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
+  };
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      if (stopping) return;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        stdout.write(`${signal} received again; exiting now.\n`);
+        killWorkers();
+        process.exit(1);
+      }
       stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-      const check = setInterval(() => {
-        if (Object.keys(cluster.workers ?? {}).length === 0) {
-          clearInterval(check);
+      const grace = config.shutdownGraceMs;
+      const deadline = setTimeout(() => {
+        stdout.write(`Shutdown did not finish within ${grace} ms; exiting now.\n`);
+        killWorkers();
+        process.exit(1);
+      }, grace);
+      deadline.unref();
+      for (const worker of liveWorkers()) worker.process.kill('SIGTERM');
+      const workersGone = new Promise<void>((done) => {
+        const check = setInterval(() => {
+          if (liveWorkers().length === 0) {
+            clearInterval(check);
+            done();
+          }
+        }, 50);
+      });
+      // Web workers and job threads wind down side by side; the database closes after both.
+      void Promise.allSettled([workersGone, services.stopJobs(shutdownBudget(grace).jobsMs)])
+        .then(() => services.close(0))
+        .catch((error) => logger.error({ err: String(error) }, 'error during shutdown'))
+        .finally(() => {
+          clearTimeout(deadline);
+          stdout.write('Shutdown complete.\n');
           resolve();
-        }
-      }, 100);
+        });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

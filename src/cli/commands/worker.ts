@@ -4,7 +4,7 @@ import { createLogger } from '../../obs/logger.ts';
 import { createServices } from '../../services.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
-import { stopOnSignals } from '../serve.ts';
+import { shutdownBudget, stopOnSignals } from '../serve.ts';
 import { refuseInsecureProduction } from './startup.ts';
 
 export const workerCommand: Command = {
@@ -12,11 +12,12 @@ export const workerCommand: Command = {
   summary: 'Run background jobs and schedules (requires REDIS_URL)',
   usage: `Usage: payrixa worker [--concurrency <n>] [--queues <list>] [--no-scheduler]
 
-Runs queued jobs (BullMQ on Redis) and the cron schedules. Without REDIS_URL there is
-no separate worker: jobs run inside 'payrixa serve'.
+Runs queued jobs (BullMQ on Redis) in worker threads, and the cron schedules. Without
+REDIS_URL there is no separate worker: jobs run in threads of 'payrixa serve'. SIGTERM/
+SIGINT stop within SHUTDOWN_GRACE_SECONDS: running jobs finish or are handed back.
 
 Options:
-  --concurrency <n>   jobs run at once per queue (default WORKER_CONCURRENCY, 2)
+  --concurrency <n>   job threads (default WORKER_CONCURRENCY, 2); each takes one job per queue at a time
   --queues <list>     comma-separated subset of: ${QUEUE_NAMES.join(', ')}
   --no-scheduler      do not run cron schedules in this process`,
   async run(args, context) {
@@ -59,7 +60,7 @@ Options:
       queues = wanted as QueueName[];
     }
     const logger = createLogger(config, 'payrixa.worker');
-    const services = await createServices(config, { logger });
+    const services = await createServices(config, { logger, jobRunner: 'threads' });
     try {
       if (
         await refuseInsecureProduction(config, context.io, { database: services.database, migrations: true })
@@ -70,10 +71,12 @@ Options:
       await services.startJobs({ queues, concurrency, scheduler: !values['no-scheduler'] });
       logger.info({ queues, concurrency }, 'worker started');
     } catch (error) {
-      await services.close(1_000);
+      await services.close(0);
       throw error;
     }
-    await stopOnSignals(() => services.close(), logger);
+    // Running jobs get most of the grace period, then are aborted and handed back to the queue.
+    const graceMs = config.shutdownGraceMs;
+    await stopOnSignals(() => services.close(shutdownBudget(graceMs).jobsMs), logger, graceMs);
     return 0;
   },
 };

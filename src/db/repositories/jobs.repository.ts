@@ -226,6 +226,21 @@ export async function recoverAbandonedJobs(db: Kysely<DB>, all = false): Promise
   return Number(requeued.numAffectedRows ?? 0n) + Number(failed.numAffectedRows ?? 0n);
 }
 
+/**
+ * Hands jobs back to the queue that a stopping worker interrupted (graceful shutdown): they
+ * run again at once and the interrupted attempt does not count, so a job is never lost to a
+ * restart. `jobId` narrows it to one job of the worker. Returns how many were handed back.
+ */
+export async function handBackJobs(db: Kysely<DB>, workerId: string, jobId?: number): Promise<number> {
+  const result = await sql`
+    UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), locked_by = NULL,
+                    locked_until = NULL, run_at = now(),
+                    error = 'interrupted by a shutdown; handed back to the queue'
+     WHERE status = 'running' AND locked_by = ${workerId}
+       ${jobId === undefined ? sql`` : sql`AND id = ${jobId}`}`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
 /** Job counts per queue and state, for metrics and the health of the queue. */
 export async function countJobsByState(
   db: Kysely<DB>,

@@ -68,6 +68,39 @@ export function presentUploadDetail(upload: UploadRecord, report: QualityReportR
 }
 
 /** `GET /api/v1/uploads/<id>/progress/` (§4.6): percent is an integer 0–100. */
+/**
+ * Where an upload is, from its stored state (no extra column): waiting for a job thread,
+ * counting records (pass 1), validating rows into staging (pass 2), saving (the final
+ * transaction), or done.
+ */
+export type UploadPhase = 'waiting' | 'counting' | 'validating' | 'saving' | 'done';
+
+export const UPLOAD_PHASE_LABELS: Record<UploadPhase, string> = {
+  waiting: 'Waiting to start',
+  counting: 'Counting rows',
+  validating: 'Validating rows',
+  saving: 'Saving claims and the quality report',
+  done: 'Done',
+};
+
+export function uploadPhase(
+  upload: Pick<UploadRecord, 'status' | 'rows_total' | 'rows_processed'>,
+): UploadPhase {
+  if (FINAL_UPLOAD_STATUSES.includes(upload.status) || upload.status === 'needs_mapping') return 'done';
+  if (upload.status === 'queued') return 'waiting';
+  if (upload.rows_total === null) return 'counting';
+  return upload.rows_processed < upload.rows_total ? 'validating' : 'saving';
+}
+
+/** "about 2 min", "about 40 s", "less than 5 s" — the time left shown beside the bar. */
+export function formatTimeLeft(seconds: number | null): string | null {
+  if (seconds === null) return null;
+  if (seconds < 5) return 'less than 5 s';
+  if (seconds < 90) return `about ${Math.round(seconds / 5) * 5} s`;
+  if (seconds < 5400) return `about ${Math.round(seconds / 60)} min`;
+  return `about ${Math.round(seconds / 3600)} h`;
+}
+
 export function presentUploadProgress(upload: UploadRecord) {
   const final = FINAL_UPLOAD_STATUSES.includes(upload.status);
   const total = upload.rows_total;
@@ -78,14 +111,19 @@ export function presentUploadProgress(upload: UploadRecord) {
   const rps = upload.rows_per_second === null ? null : Math.round(Number(upload.rows_per_second) * 10) / 10;
   const eta =
     !final && total !== null && rps !== null && rps > 0 ? Math.max(0, Math.ceil((total - done) / rps)) : null;
+  const phase = uploadPhase(upload);
   return {
     id: upload.id,
     status: upload.status,
+    status_label: UPLOAD_STATUS_LABELS[upload.status],
+    phase,
+    phase_label: UPLOAD_PHASE_LABELS[phase],
     rows_done: done,
     rows_total: total,
     percent,
     rows_per_second: rps,
     eta_seconds: eta,
+    time_left: phase === 'validating' ? formatTimeLeft(eta) : null,
   };
 }
 

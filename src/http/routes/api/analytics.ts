@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { requestAnalysesForCustomer } from '../../../commands/request-analysis.ts';
 import { AppError } from '../../../config/errors.ts';
 import { enabledAnalysisProducts, findLatestRun } from '../../../db/repositories/analysis-runs.repository.ts';
+import { countStoredClaims } from '../../../db/repositories/claims-browser.repository.ts';
 import {
   type FindingFeedFilter,
   findFindingScoped,
@@ -435,17 +436,9 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
   // ---- dashboard ----
   app.get('/api/v1/dashboard/', { preHandler: apiScope({ requireCustomer: true }) }, async (request) => {
     const customerId = request.apiCustomerId as number;
-    const totalClaims = Number(
-      (
-        await db
-          .selectFrom('claims')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('customer_id', '=', customerId)
-          // Reversed claims (deleted uploads, 835 reversals) are not stored data any more.
-          .where('reversed', '=', false)
-          .executeTakeFirst()
-      )?.n ?? 0,
-    );
+    // Reversed claims (deleted uploads, 835 reversals) are not stored data any more; the
+    // rollups hold exactly the stored ones, so no scan of the claims.
+    const totalClaims = await countStoredClaims(db, customerId);
     const totalUploads = Number(
       (
         await db

@@ -153,11 +153,15 @@ describe('POST /api/v1/uploads/', () => {
     expect(progress).toEqual({
       id,
       status: 'partial',
+      status_label: 'Partial',
+      phase: 'done',
+      phase_label: 'Done',
       rows_done: 10,
       rows_total: 10,
       percent: 100,
       rows_per_second: expect.any(Number),
       eta_seconds: null,
+      time_left: null,
     });
 
     const detail = (await get('analyst_a', `/api/v1/uploads/${id}/`)).json();

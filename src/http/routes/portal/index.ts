@@ -3,6 +3,7 @@ import type { Services } from '../../../services.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { registerAdminUserRoutes } from './admin-users.ts';
+import { registerAnalysisProgressRoutes } from './analysis-progress.ts';
 import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
 import { registerAxisRoutes } from './axis.ts';
@@ -19,6 +20,7 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerPortalAuthRoutes(app, services);
   registerAxisRoutes(app, services);
   registerAnalyticsPortalRoutes(app, services);
+  registerAnalysisProgressRoutes(app, services);
   registerBacktestRoutes(app, services);
   registerTeamRoutes(app, services);
   registerUploadRoutes(app, services);

@@ -159,7 +159,10 @@ describe('uploading from the portal', () => {
     const id = uploadIdOf(response);
     const first = await c.get(`/portal/uploads/${id}/`);
     expect(first.statusCode).toBe(200);
-    expect(first.body).toContain('Upload received: test_quality.csv. Processing has started.');
+    // The page shows the live state (the progress box, or already the result), and no
+    // "processing has started" flash that would outlive it.
+    expect(first.body).not.toContain('Processing has started');
+    expect(first.body).toMatch(/id="upload-progress"|<h2>Quality report<\/h2>/);
 
     const upload = await settled(fx.customerA.id, id);
     expect(upload.status).toBe('partial');

@@ -151,6 +151,9 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
         processing: u.status === 'processing',
         percent: progress.percent,
         rowsPerSecond: progress.rows_per_second,
+        rowsDone: progress.rows_done,
+        rowsTotal: progress.rows_total,
+        phaseLabel: progress.phase_label,
         uploaded: minute(u.created_at),
         by: uploaderLabel(u, names),
         rows: u.rows_total === null ? '-' : `${u.accepted_rows}/${u.rows_total}`,
@@ -257,7 +260,9 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
       if (upload.status === 'needs_mapping') {
         return reply.redirect(`/portal/uploads/${upload.id}/map-columns/`, 302);
       }
-      if (message) request.flash(upload.status === 'failed' ? 'error' : 'info', message);
+      // The upload's page shows its live state; a "processing has started" flash would still
+      // say so after the result replaced the progress bar. Only a failure at once is flashed.
+      if (message && upload.status === 'failed') request.flash('error', message);
       return reply.redirect(`/portal/uploads/${upload.id}/`, 302);
     },
   );
@@ -551,7 +556,7 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
           }
           throw error;
         }
-        request.flash('info', `Upload received: ${upload.filename}. Processing has started.`);
+        // No flash: the upload's page shows its live progress, then its result.
         return reply.redirect(detail, 302);
       } catch (error) {
         if (error instanceof NotFoundError) return sendNotFoundPage(request, reply);
