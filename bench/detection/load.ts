@@ -23,7 +23,10 @@ export async function buildProductionRollups(
   customerId: number,
   changed: { readonly submitted: readonly string[]; readonly decided: readonly string[] },
 ): Promise<void> {
-  await recomputeRollups(trx, customerId, { submitted: [...changed.submitted], decided: [...changed.decided] });
+  await recomputeRollups(trx, customerId, {
+    submitted: [...changed.submitted],
+    decided: [...changed.decided],
+  });
 }
 
 /** A bench customer: its id, its single upload (claims must reference one) and what is loaded. */
