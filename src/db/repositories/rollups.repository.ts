@@ -500,3 +500,110 @@ function quantileDays(bins: ReadonlyArray<{ days: number; n: number }>, q: numbe
   }
   return 0;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard read models (DriftWatch charts): small grouped sums for the selected payer, so a
+// page never moves every payer's daily rows to Node (issue 10: the dashboard took seconds at
+// 1M claims when it did).
+
+/** Claims decided per payer in `window`, most first (ties by name): the payer selector. */
+export async function payersByDecisions(
+  db: Kysely<DB>,
+  customerId: number,
+  window: DateWindow,
+): Promise<Array<{ payer: string; claims: number }>> {
+  const result = await sql<{ payer: string; claims: number | string }>`
+    SELECT payer, sum(claim_count)::bigint AS claims
+      FROM claim_decision_rollups
+     WHERE customer_id = ${customerId} AND day >= ${window.start}::date AND day < ${window.end}::date
+     GROUP BY payer
+     ORDER BY 2 DESC, payer COLLATE "C"`.execute(db);
+  return result.rows.map((r) => ({ payer: r.payer, claims: Number(r.claims) }));
+}
+
+/** The CPT groups of a payer's decisions in `window`, sorted. */
+export async function payerDecisionGroups(
+  db: Kysely<DB>,
+  customerId: number,
+  window: DateWindow,
+  payer: string,
+): Promise<string[]> {
+  const result = await sql<{ cpt_group: string }>`
+    SELECT DISTINCT cpt_group COLLATE "C" AS cpt_group
+      FROM claim_decision_rollups
+     WHERE customer_id = ${customerId} AND day >= ${window.start}::date AND day < ${window.end}::date
+       AND payer = ${payer}
+     ORDER BY 1`.execute(db);
+  return result.rows.map((r) => r.cpt_group);
+}
+
+/** One week of a payer's (and optionally one group's) PAID + DENIED decisions. */
+export interface WeeklyDecisions {
+  /** Week index from the series start (0-based). */
+  readonly week: number;
+  readonly denied: number;
+  readonly paid: number;
+  /** Merged decision-day histogram of the week's PAID + DENIED decisions. */
+  readonly decisionDaysHist: Record<string, number>;
+}
+
+/**
+ * Weekly PAID + DENIED decisions of one payer (and group) from `start` for `weeks` weeks:
+ * denial counts and the merged decision-day histogram per week (DriftWatch charts). Summed in
+ * the database per week; only the selection's histograms reach Node.
+ *
+ *   SELECT (day − start) / 7 AS week, count of DENIED, count of PAID, histograms
+ *     FROM claim_decision_rollups
+ *    WHERE customer_id, day in [start, start + 7·weeks), payer [, cpt_group], PAID/DENIED
+ *    GROUP BY week
+ */
+export async function weeklyDecisions(
+  db: Kysely<DB>,
+  customerId: number,
+  selection: { start: string; weeks: number; payer: string; cptGroup?: string },
+): Promise<WeeklyDecisions[]> {
+  const end = addDays(selection.start, 7 * selection.weeks);
+  const group = selection.cptGroup === undefined ? sql`` : sql`AND cpt_group = ${selection.cptGroup}`;
+  const result = await sql<{
+    week: number | string;
+    denied: number | string;
+    paid: number | string;
+    hists: string | null;
+  }>`
+    SELECT (day - ${selection.start}::date) / 7 AS week,
+           coalesce(sum(claim_count) FILTER (WHERE outcome = 'DENIED'), 0)::bigint AS denied,
+           coalesce(sum(claim_count) FILTER (WHERE outcome = 'PAID'), 0)::bigint AS paid,
+           string_agg(decision_days_hist::text, ',') AS hists
+      FROM claim_decision_rollups
+     WHERE customer_id = ${customerId}
+       AND day >= ${selection.start}::date AND day < ${end}::date
+       AND payer = ${selection.payer} ${group}
+       AND outcome IN ('PAID', 'DENIED') AND claim_count > 0
+     GROUP BY 1
+     ORDER BY 1`.execute(db);
+  return result.rows.map((r) => ({
+    week: Number(r.week),
+    denied: Number(r.denied),
+    paid: Number(r.paid),
+    decisionDaysHist: mergeHistogramTexts(r.hists),
+  }));
+}
+
+/** PAID and DENIED decisions of one payer (and group) in `window` (the chart's baseline rate). */
+export async function decisionOutcomeTotals(
+  db: Kysely<DB>,
+  customerId: number,
+  window: DateWindow,
+  selection: { payer: string; cptGroup?: string },
+): Promise<{ denied: number; paid: number }> {
+  const group = selection.cptGroup === undefined ? sql`` : sql`AND cpt_group = ${selection.cptGroup}`;
+  const result = await sql<{ denied: number | string; paid: number | string }>`
+    SELECT coalesce(sum(claim_count) FILTER (WHERE outcome = 'DENIED'), 0)::bigint AS denied,
+           coalesce(sum(claim_count) FILTER (WHERE outcome = 'PAID'), 0)::bigint AS paid
+      FROM claim_decision_rollups
+     WHERE customer_id = ${customerId}
+       AND day >= ${window.start}::date AND day < ${window.end}::date
+       AND payer = ${selection.payer} ${group}`.execute(db);
+  const row = result.rows[0];
+  return { denied: Number(row?.denied ?? 0), paid: Number(row?.paid ?? 0) };
+}

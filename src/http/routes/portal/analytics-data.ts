@@ -1,6 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { FindingRecord } from '../../../db/repositories/findings.repository.ts';
-import { rollupRowsInWindow, settlementRowsInWindow } from '../../../db/repositories/rollups.repository.ts';
+import {
+  decisionOutcomeTotals,
+  payerDecisionGroups,
+  payersByDecisions,
+  rollupRowsInWindow,
+  settlementRowsInWindow,
+  weeklyDecisions,
+} from '../../../db/repositories/rollups.repository.ts';
 import type { DB } from '../../../db/schema.ts';
 import {
   addDays,
@@ -34,25 +41,6 @@ interface Week {
   rows: DailyRollupRow[];
 }
 
-async function weeklyRows(
-  db: Kysely<DB>,
-  customerId: number,
-  asOf: string,
-  weeks: number,
-  grain: 'driftwatch',
-): Promise<Week[]> {
-  const lastWeek = latestMondayOnOrBefore(addDays(asOf, -1));
-  const first = addDays(lastWeek, -7 * (weeks - 1));
-  const rows = await rollupRowsInWindow(db, customerId, { start: first, end: addDays(lastWeek, 7) }, grain);
-  const out: Week[] = [];
-  for (let i = 0; i < weeks; i++) {
-    const start = addDays(first, 7 * i);
-    const end = addDays(start, 7);
-    out.push({ start, end, rows: rows.filter((r) => r.day >= start && r.day < end) });
-  }
-  return out;
-}
-
 /** Payers by claim count desc in the rows (selector options; the first is the default). */
 function payersByVolume(rows: readonly DailyRollupRow[]): string[] {
   const counts = new Map<string, number>();
@@ -60,18 +48,7 @@ function payersByVolume(rows: readonly DailyRollupRow[]): string[] {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([p]) => p);
 }
 
-function denialRate(rows: readonly DailyRollupRow[]): { rate: number | null; decided: number } {
-  let denied = 0;
-  let paid = 0;
-  for (const r of rows) {
-    if (r.outcome === 'DENIED') denied += r.claim_count;
-    else if (r.outcome === 'PAID') paid += r.claim_count;
-  }
-  const decided = denied + paid;
-  return { rate: decided === 0 ? null : denied / decided, decided };
-}
-
-function weekOf(findingEnd: string, weeks: readonly Week[]): number {
+function weekOf(findingEnd: string, weeks: ReadonlyArray<{ start: string; end: string }>): number {
   const day = addDays(findingEnd, -1);
   return weeks.findIndex((w) => day >= w.start && day < w.end);
 }
@@ -95,7 +72,11 @@ export interface DriftCharts {
   decision: ChartView | null;
 }
 
-/** DriftWatch: weekly denial rate (16 weeks, baseline band ± 5 pts) and weekly median decision days. */
+/**
+ * DriftWatch: weekly denial rate (16 weeks, baseline band ± 5 pts) and weekly median decision
+ * days of the selected payer (and group), on the decision timeline the detector reads. Only the
+ * selection's weekly sums are read (`weeklyDecisions`), never every payer's daily rows.
+ */
 export async function driftWatchCharts(
   db: Kysely<DB>,
   customerId: number,
@@ -103,29 +84,43 @@ export async function driftWatchCharts(
   findings: readonly FindingRecord[],
   selection: { payer?: string; group?: string },
 ): Promise<DriftCharts> {
-  const weeks = await weeklyRows(db, customerId, run.as_of, 16, 'driftwatch');
-  const all = weeks.flatMap((w) => w.rows);
-  const payers = payersByVolume(all);
+  const lastWeek = latestMondayOnOrBefore(addDays(run.as_of, -1));
+  const first = addDays(lastWeek, -7 * 15);
+  const span = { start: first, end: addDays(lastWeek, 7) };
+  const payers = (await payersByDecisions(db, customerId, span)).map((p) => p.payer);
   const payer = selection.payer && payers.includes(selection.payer) ? selection.payer : (payers[0] ?? null);
   if (!payer) return { payers, groups: [], payer: null, group: '', rate: null, decision: null };
-  const groups = [...new Set(all.filter((r) => r.payer === payer).map((r) => r.cpt_group))].sort();
+  const groups = await payerDecisionGroups(db, customerId, span, payer);
   const group = selection.group && groups.includes(selection.group) ? selection.group : '';
-  const pick = (r: DailyRollupRow) => r.payer === payer && (group === '' || r.cpt_group === group);
+  const chosen = { payer, ...(group !== '' && { cptGroup: group }) };
   const sel = findings.filter((f) => f.payer === payer && (group === '' || f.cpt_group === group));
+  const series = await weeklyDecisions(db, customerId, { start: first, weeks: 16, ...chosen });
+  const weeks = Array.from({ length: 16 }, (_, i) => {
+    const start = addDays(first, 7 * i);
+    const row = series.find((w) => w.week === i);
+    const decided = (row?.denied ?? 0) + (row?.paid ?? 0);
+    return {
+      start,
+      end: addDays(start, 7),
+      decided,
+      rate: decided === 0 ? null : (row?.denied ?? 0) / decided,
+      median: row ? histogramMedian(row.decisionDaysHist) : null,
+    };
+  });
 
   const bs = run.summary_json['baseline_start'];
   const be = run.summary_json['baseline_end'];
   let baseline: number | null = null;
   if (typeof bs === 'string' && typeof be === 'string') {
-    const baseRows = (await rollupRowsInWindow(db, customerId, { start: bs, end: be }, 'driftwatch')).filter(
-      pick,
-    );
-    baseline = denialRate(baseRows).rate;
+    const totals = await decisionOutcomeTotals(db, customerId, { start: bs, end: be }, chosen);
+    const decided = totals.denied + totals.paid;
+    baseline = decided === 0 ? null : totals.denied / decided;
   }
-  const ratePoints: LinePoint[] = weeks.map((w) => {
-    const r = denialRate(w.rows.filter(pick));
-    return { label: w.start.slice(5), value: r.rate === null ? null : r.rate * 100, hollow: r.decided < 10 };
-  });
+  const ratePoints: LinePoint[] = weeks.map((w) => ({
+    label: w.start.slice(5),
+    value: w.rate === null ? null : w.rate * 100,
+    hollow: w.decided < 10,
+  }));
   const rateMarkers: ChartMarker[] = [];
   for (const f of sel.filter((x) => x.signal_type === 'DENIAL_RATE')) {
     const i = weekOf(f.current_end, weeks);
@@ -158,15 +153,10 @@ export async function driftWatchCharts(
       yMax: 100,
     }),
     columns: ['Week', 'Denial rate', 'Decided claims'],
-    rows: weeks.map((w) => {
-      const r = denialRate(w.rows.filter(pick));
-      return [w.start, r.rate === null ? '-' : formatRate(r.rate), String(r.decided)];
-    }),
+    rows: weeks.map((w) => [w.start, w.rate === null ? '-' : formatRate(w.rate), String(w.decided)]),
   };
 
-  const medians = weeks.map((w) =>
-    histogramMedian(mergeHistograms(w.rows.filter(pick).map((r) => r.decision_days_hist))),
-  );
+  const medians = weeks.map((w) => w.median);
   const decisionMarkers: ChartMarker[] = [];
   for (const f of sel.filter((x) => x.signal_type === 'DECISION_TIME')) {
     const i = weekOf(f.current_end, weeks);
