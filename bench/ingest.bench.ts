@@ -3,16 +3,17 @@
  * 16 columns) through the real path — `uploadClaimsFile` (spool, hash, file store) and
  * `processUpload` (two passes, row pipeline, COPY into staging, final transaction, rollups) —
  * on an in-memory PGlite, or on PostgreSQL when BENCH_DATABASE_URL is set.
- * BENCH_INGEST_ROWS overrides the row count. Afterwards the two rollup recomputations (by
- * submitted and by decided date) are timed apart on the loaded claims.
+ * BENCH_INGEST_ROWS overrides the row count. Afterwards the three rollup recomputations (by
+ * submitted, decided and settlement date) are timed apart on the loaded claims.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { processUpload } from '../src/commands/process-upload.ts';
 import { uploadClaimsFile } from '../src/commands/upload-claims-file.ts';
 import type { Database } from '../src/db/database.ts';
 import {
   recomputeDecisionRollupDays,
   recomputeRollupDays,
+  recomputeSettlementRollupDays,
 } from '../src/db/repositories/claims.repository.ts';
 import type { DB } from '../src/db/schema.ts';
 import type { JobQueue } from '../src/jobs/types.ts';
@@ -106,24 +107,26 @@ async function plainCopyMs(database: Database, file: readonly Buffer[]): Promise
 }
 
 /**
- * The two rollup recomputations of the final transaction, timed apart: every submitted day
- * (`claim_daily_rollups`) and every decided day (`claim_decision_rollups`, issue 9) of the
- * upload's claims, as a first upload recomputes them, each in its own transaction. Alternated
- * `BENCH_ROLLUP_REPEATS` times (default 5), medians: on a shared machine the load moves
- * between runs, and the ratio of the two is what matters.
+ * The three rollup recomputations of the final transaction, timed apart: every submitted day
+ * (`claim_daily_rollups`), every decided day (`claim_decision_rollups`, issue 9) and every
+ * settlement day (`claim_settlement_rollups`, issue 9) of the upload's claims, as a first
+ * upload recomputes them, each in its own transaction. Alternated `BENCH_ROLLUP_REPEATS` times
+ * (default 5), medians: on a shared machine the load moves between runs, and the ratios are
+ * what matters.
  */
 async function rollupRecomputeMs(
   database: Database,
   customerId: number,
-): Promise<{ dailyMs: number; decisionMs: number }> {
-  const days = async (column: 'submitted_date' | 'decided_date'): Promise<string[]> => {
+): Promise<{ dailyMs: number; decisionMs: number; settlementMs: number }> {
+  const days = async (date: RawBuilder<unknown>): Promise<string[]> => {
     const rows = await sql<{ day: string }>`
-      SELECT DISTINCT ${sql.ref(column)} AS day FROM claims WHERE customer_id = ${customerId}
+      SELECT DISTINCT ${date} AS day FROM claims WHERE customer_id = ${customerId}
        ORDER BY day`.execute(database.db);
     return rows.rows.map((row) => row.day);
   };
-  const submitted = await days('submitted_date');
-  const decided = await days('decided_date');
+  const submitted = await days(sql`submitted_date`);
+  const decided = await days(sql`decided_date`);
+  const settled = await days(sql`coalesce(payment_date, decided_date)`);
   const timed = async (recompute: (trx: Kysely<DB>) => Promise<void>): Promise<number> => {
     const started = performance.now();
     await database.db.transaction().execute(recompute);
@@ -131,14 +134,16 @@ async function rollupRecomputeMs(
   };
   const daily: number[] = [];
   const decision: number[] = [];
+  const settlement: number[] = [];
   const repeats = Number(process.env['BENCH_ROLLUP_REPEATS'] ?? 5);
   for (let i = 0; i < repeats; i++) {
     daily.push(await timed((trx) => recomputeRollupDays(trx, customerId, submitted)));
     decision.push(await timed((trx) => recomputeDecisionRollupDays(trx, customerId, decided)));
+    settlement.push(await timed((trx) => recomputeSettlementRollupDays(trx, customerId, settled)));
   }
   const median = (values: number[]): number =>
     Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? -1);
-  return { dailyMs: median(daily), decisionMs: median(decision) };
+  return { dailyMs: median(daily), decisionMs: median(decision), settlementMs: median(settlement) };
 }
 
 export const benchmark: Benchmark = {
@@ -199,6 +204,7 @@ export const benchmark: Benchmark = {
           quality_ms: result.phases?.quality ?? -1,
           rollups_daily_recompute_ms: rollups.dailyMs,
           rollups_decision_recompute_ms: rollups.decisionMs,
+          rollups_settlement_recompute_ms: rollups.settlementMs,
         },
         notes: `${handle.database.kind}; one upload, all rows inserted`,
       };

@@ -1,11 +1,15 @@
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
-import { listDecisionRollups, listRollups } from '../src/db/repositories/claims.repository.ts';
+import {
+  listDecisionRollups,
+  listRollups,
+  listSettlementRollups,
+} from '../src/db/repositories/claims.repository.ts';
 import type { DB } from '../src/db/schema.ts';
 
 /**
- * The rollup test oracle: both rollup tables recomputed in TypeScript from the stored claims,
- * and a generator of deterministic claim files whose re-sends re-adjudicate claims.
+ * The rollup test oracle: the three rollup tables recomputed in TypeScript from the stored
+ * claims, and a generator of deterministic claim files whose re-sends re-adjudicate claims.
  */
 
 /** Every column of the generated files (`generatedRows`). */
@@ -85,6 +89,8 @@ interface Bucket {
   underpay_n: number;
   underpay_sum: number;
   underpay_sumsq: number;
+  /** Σ allowed² in dollars² (double precision), carried by the decision rollups only. */
+  allowed_sumsq: number;
   auth_required_count: number;
   auth_missing_count: number;
 }
@@ -143,6 +149,7 @@ export async function rollupsFromClaims(
       underpay_n: 0,
       underpay_sum: 0,
       underpay_sumsq: 0,
+      allowed_sumsq: 0,
       auth_required_count: 0,
       auth_missing_count: 0,
     };
@@ -150,7 +157,10 @@ export async function rollupsFromClaims(
     b.allowed_cents += cents(c.allowed_amount);
     b.paid_cents += cents(c.paid_amount);
     b.billed_cents += cents(c.billed_amount);
-    if (c.allowed_amount !== null) b.allowed_count++;
+    if (c.allowed_amount !== null) {
+      b.allowed_count++;
+      b.allowed_sumsq += Number(c.allowed_amount) ** 2;
+    }
     if (c.paid_amount !== null) b.paid_count++;
     if (c.billed_amount !== null) b.billed_count++;
     const d = days(c.submitted_date, c.decided_date);
@@ -263,14 +273,83 @@ export async function expectDailyRollupsMatchClaims(db: Kysely<DB>, customerId: 
   });
 }
 
+/**
+ * Two double-precision sums of the same terms added in another order: equal within a relative
+ * 1e-12 (plenty for a few thousand terms; a wrong term moves the sum by far more).
+ */
+export function expectSameFloatSum(actual: number, expected: number, label: string): void {
+  expect(Math.abs(actual - expected), label).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
+}
+
 /** `claim_decision_rollups` equals the aggregation of the customer's non-reversed claims by decided date. */
 export async function expectDecisionRollupsMatchClaims(db: Kysely<DB>, customerId: number): Promise<void> {
   const expected = await rollupsFromClaims(db, customerId, 'decided');
-  expectRowsMatch('claim_decision_rollups', await listDecisionRollups(db, customerId), expected, () => {});
+  expectRowsMatch('claim_decision_rollups', await listDecisionRollups(db, customerId), expected, (row, b) => {
+    expectSameFloatSum(row.allowed_sumsq, b.allowed_sumsq, `claim_decision_rollups ${row.day} allowed_sumsq`);
+  });
 }
 
-/** Both rollup tables equal the aggregation of the customer's non-reversed claims. */
+interface SettlementBucket {
+  claim_count: number;
+  allowed_cents: number;
+  allowed_count: number;
+  payment: Record<string, number>;
+}
+
+/**
+ * The settlement buckets recomputed from the customer's non-reversed claims, keyed
+ * `day|payer|outcome|dated` with day = payment_date, else decided_date, and dated = a payment
+ * date is known; payment days = day − submitted_date.
+ */
+export async function settlementRollupsFromClaims(
+  db: Kysely<DB>,
+  customerId: number,
+): Promise<Map<string, SettlementBucket>> {
+  const claims = await db
+    .selectFrom('claims')
+    .select(['payer', 'outcome', 'submitted_date', 'decided_date', 'payment_date', 'allowed_amount'])
+    .where('customer_id', '=', customerId)
+    .where('reversed', '=', false)
+    .execute();
+  const out = new Map<string, SettlementBucket>();
+  for (const c of claims) {
+    const day = c.payment_date ?? c.decided_date;
+    const key = [day, c.payer, c.outcome, String(c.payment_date !== null)].join('|');
+    const b = out.get(key) ?? { claim_count: 0, allowed_cents: 0, allowed_count: 0, payment: {} };
+    b.claim_count++;
+    if (c.allowed_amount !== null) {
+      b.allowed_cents += Math.round(Number(c.allowed_amount) * 100);
+      b.allowed_count++;
+    }
+    const days = String(Math.round((Date.parse(day) - Date.parse(c.submitted_date)) / 86_400_000));
+    b.payment[days] = (b.payment[days] ?? 0) + 1;
+    out.set(key, b);
+  }
+  return out;
+}
+
+/** `claim_settlement_rollups` equals the aggregation of the customer's non-reversed claims by settlement date. */
+export async function expectSettlementRollupsMatchClaims(db: Kysely<DB>, customerId: number): Promise<void> {
+  const expected = await settlementRollupsFromClaims(db, customerId);
+  const rows = await listSettlementRollups(db, customerId);
+  const keyOf = (r: (typeof rows)[number]): string => [r.day, r.payer, r.outcome, String(r.dated)].join('|');
+  expect(rows.map(keyOf).sort(), 'claim_settlement_rollups keys').toEqual([...expected.keys()].sort());
+  for (const row of rows) {
+    expect(
+      {
+        claim_count: row.claim_count,
+        allowed_cents: Math.round(Number(row.allowed_sum) * 100),
+        allowed_count: row.allowed_count,
+        payment: row.payment_days_hist,
+      },
+      `claim_settlement_rollups ${keyOf(row)}`,
+    ).toEqual(expected.get(keyOf(row)));
+  }
+}
+
+/** The three rollup tables equal the aggregation of the customer's non-reversed claims. */
 export async function expectRollupsMatchClaims(db: Kysely<DB>, customerId: number): Promise<void> {
   await expectDailyRollupsMatchClaims(db, customerId);
   await expectDecisionRollupsMatchClaims(db, customerId);
+  await expectSettlementRollupsMatchClaims(db, customerId);
 }

@@ -15,17 +15,22 @@ import { fromEpochDay, toEpochDay } from '../../src/domain/analytics/dates.ts';
 import type { GeneratedClaim, History } from './generator.ts';
 
 /**
- * The production rollup build, as an upload does it: both rollups (by submission day and by
- * decision day) of the days whose claims changed.
+ * The production rollup build, as an upload does it: the three rollups (by submission day, by
+ * decision day and by settlement day) of the days whose claims changed.
  */
 export async function buildProductionRollups(
   trx: Kysely<DB>,
   customerId: number,
-  changed: { readonly submitted: readonly string[]; readonly decided: readonly string[] },
+  changed: {
+    readonly submitted: readonly string[];
+    readonly decided: readonly string[];
+    readonly settled: readonly string[];
+  },
 ): Promise<void> {
   await recomputeRollups(trx, customerId, {
     submitted: [...changed.submitted],
     decided: [...changed.decided],
+    settled: [...changed.settled],
   });
 }
 
@@ -163,8 +168,8 @@ export interface SyncStats {
 /**
  * Brings the customer's data to what an export at `asOf` holds (`asOf` must not be before the
  * previous sync): inserts the claims decided in [previous, asOf), fills the payment dates that
- * fell in [previous, asOf) on claims loaded earlier, and rebuilds the rollups of the submission
- * and decision days touched (through `buildProductionRollups`, in one transaction under the
+ * fell in [previous, asOf) on claims loaded earlier, and rebuilds the rollups of the submission,
+ * decision and settlement days touched (through `buildProductionRollups`, in one transaction under the
  * claims lock).
  */
 export async function syncToAsOf(
@@ -182,11 +187,14 @@ export async function syncToAsOf(
   const payments: GeneratedClaim[] = [];
   const days = new Set<number>();
   const decidedDays = new Set<number>();
+  // Settlement day = payment date when known at this sync, else decided date.
+  const settledDays = new Set<number>();
   for (const claim of history.claims) {
     if (claim.decided >= previous && claim.decided < limit) {
       inserts.push(claim);
       days.add(claim.submitted);
       decidedDays.add(claim.decided);
+      settledDays.add(visiblePayment(claim) ?? claim.decided);
     } else if (
       claim.decided < previous &&
       claim.payment !== null &&
@@ -196,6 +204,9 @@ export async function syncToAsOf(
       payments.push(claim);
       days.add(claim.submitted);
       decidedDays.add(claim.decided);
+      // The payment moves the claim from its decision day to its payment day.
+      settledDays.add(claim.decided);
+      settledDays.add(claim.payment);
     }
   }
   const db = database.db;
@@ -235,9 +246,14 @@ export async function syncToAsOf(
   if (customer.loadedAsOf === null) await sql`ANALYZE claims`.execute(db);
   const dayList = [...days].sort((a, b) => a - b).map(fromEpochDay);
   const decidedList = [...decidedDays].sort((a, b) => a - b).map(fromEpochDay);
+  const settledList = [...settledDays].sort((a, b) => a - b).map(fromEpochDay);
   await db.transaction().execute(async (trx) => {
     await lockCustomerClaims(trx, customer.id);
-    await buildProductionRollups(trx, customer.id, { submitted: dayList, decided: decidedList });
+    await buildProductionRollups(trx, customer.id, {
+      submitted: dayList,
+      decided: decidedList,
+      settled: settledList,
+    });
   });
   customer.loadedAsOf = asOf;
   const t3 = performance.now();

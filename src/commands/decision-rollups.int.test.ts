@@ -5,6 +5,8 @@ import { createIngestionHarness, csv, type IngestionHarness } from '../../test/i
 import {
   expectDecisionRollupsMatchClaims,
   expectRollupsMatchClaims,
+  expectSameFloatSum,
+  expectSettlementRollupsMatchClaims,
   GENERATED_HEADER,
   generatedRows,
 } from '../../test/rollups.ts';
@@ -13,6 +15,7 @@ import { migrate } from '../db/migrator.ts';
 import {
   listDecisionRollups,
   listRollups,
+  listSettlementRollups,
   rebuildCustomerRollups,
 } from '../db/repositories/claims.repository.ts';
 import { insertCptGroupMapping, insertPayerMapping } from '../db/repositories/mappings.repository.ts';
@@ -23,7 +26,10 @@ import { reapplyMappings } from './reapply-mappings.ts';
  * `claim_decision_rollups` (migration 0023, issue 9): the rollups keyed by decided date stay
  * equal to the aggregation of the non-reversed claims through every path that changes claims
  * (upload, re-adjudication, upload delete and revival, mapping re-apply), the migration's
- * backfill and `rebuildCustomerRollups` give the same rows as incremental maintenance.
+ * backfill and `rebuildCustomerRollups` give the same rows as incremental maintenance. The
+ * oracle (`expectRollupsMatchClaims`) and the snapshots cover the three tables, so the
+ * settlement rollups of the same migration are checked on the same paths here
+ * (settlement-rollups.int.test.ts has their hand-computed cases).
  */
 
 let harness: IngestionHarness | null = null;
@@ -34,15 +40,18 @@ afterEach(async () => {
 
 type Db = IngestionHarness['services']['database']['db'];
 
-/** Both tables of a customer, floats apart: summation order may change their last bits. */
+/** The three tables of a customer, floats apart: summation order may change their last bits. */
 async function snapshot(db: Db, customerId: number) {
-  const split = <R extends { underpay_sum: number; underpay_sumsq: number }>(rows: R[]) => ({
-    exact: rows.map(({ underpay_sum: _s, underpay_sumsq: _q, ...rest }) => rest),
-    floats: rows.map((r) => [r.underpay_sum, r.underpay_sumsq]),
+  const split = <R extends { underpay_sum: number; underpay_sumsq: number; allowed_sumsq?: number }>(
+    rows: R[],
+  ) => ({
+    exact: rows.map(({ underpay_sum: _s, underpay_sumsq: _q, allowed_sumsq: _a, ...rest }) => rest),
+    floats: rows.map((r) => [r.underpay_sum, r.underpay_sumsq, r.allowed_sumsq ?? 0]),
   });
   return {
     daily: split(await listRollups(db, customerId)),
     decision: split(await listDecisionRollups(db, customerId)),
+    settlement: await listSettlementRollups(db, customerId),
   };
 }
 
@@ -52,11 +61,18 @@ function expectSameSnapshot(
 ): void {
   expect(actual.daily.exact).toEqual(expected.daily.exact);
   expect(actual.decision.exact).toEqual(expected.decision.exact);
+  expect(actual.settlement).toEqual(expected.settlement);
   for (const table of ['daily', 'decision'] as const) {
     expect(actual[table].floats).toHaveLength(expected[table].floats.length);
-    actual[table].floats.forEach(([sum, sumsq], i) => {
-      expect(sum).toBeCloseTo(expected[table].floats[i]?.[0] ?? Number.NaN, 9);
-      expect(sumsq).toBeCloseTo(expected[table].floats[i]?.[1] ?? Number.NaN, 9);
+    actual[table].floats.forEach(([sum, sumsq, allowedSumsq], i) => {
+      const [expectedSum, expectedSumsq, expectedAllowedSumsq] = expected[table].floats[i] ?? [];
+      expect(sum).toBeCloseTo(expectedSum ?? Number.NaN, 9);
+      expect(sumsq).toBeCloseTo(expectedSumsq ?? Number.NaN, 9);
+      expectSameFloatSum(
+        allowedSumsq ?? Number.NaN,
+        expectedAllowedSumsq ?? Number.NaN,
+        `${table} allowed_sumsq`,
+      );
     });
   }
 }
@@ -204,11 +220,12 @@ describe(`decision-date rollups (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () =
     // From nothing, too (claims loaded without the upload path).
     await db.deleteFrom('claim_daily_rollups').where('customer_id', '=', h.customerId).execute();
     await db.deleteFrom('claim_decision_rollups').where('customer_id', '=', h.customerId).execute();
+    await db.deleteFrom('claim_settlement_rollups').where('customer_id', '=', h.customerId).execute();
     await db.transaction().execute((trx) => rebuildCustomerRollups(trx, h.customerId));
     expectSameSnapshot(await snapshot(db, h.customerId), incremental);
   });
 
-  it('migration 0023 backfills the decision rollups of every customer from their claims', async () => {
+  it('migration 0023 backfills the decision and settlement rollups of every customer from their claims', async () => {
     harness = await createIngestionHarness();
     const h = harness;
     const db = h.services.database.db;
@@ -228,21 +245,26 @@ describe(`decision-date rollups (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () =
     const otherIncremental = await snapshot(db, other);
 
     await migrate(h.services.database, migrations, { to: '0022_ingest_bulk_load' });
-    const tables = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'claim_decision_rollups'`.execute(
-      db,
-    );
-    expect(Number(tables.rows[0]?.n)).toBe(0);
-    const columns = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM information_schema.columns
-       WHERE table_name = 'upload_staging_rows' AND column_name = 'old_decided_date'`.execute(db);
-    expect(Number(columns.rows[0]?.n)).toBe(0);
+    const tables = await sql<{ table_name: string }>`
+      SELECT table_name FROM information_schema.tables
+       WHERE table_name IN ('claim_decision_rollups', 'claim_settlement_rollups')`.execute(db);
+    expect(tables.rows).toEqual([]);
+    const columns = await sql<{ column_name: string }>`
+      SELECT column_name FROM information_schema.columns
+       WHERE table_name = 'upload_staging_rows'
+         AND column_name IN ('old_decided_date', 'old_settled_date')`.execute(db);
+    expect(columns.rows).toEqual([]);
+    const indexes = await sql<{ indexname: string }>`
+      SELECT indexname FROM pg_indexes WHERE indexname = 'claims_customer_settled'`.execute(db);
+    expect(indexes.rows).toEqual([]);
 
     await migrate(h.services.database, migrations);
     expectSameSnapshot(await snapshot(db, h.customerId), incremental);
     expectSameSnapshot(await snapshot(db, other), otherIncremental);
     await expectDecisionRollupsMatchClaims(db, h.customerId);
     await expectDecisionRollupsMatchClaims(db, other);
+    await expectSettlementRollupsMatchClaims(db, h.customerId);
+    await expectSettlementRollupsMatchClaims(db, other);
 
     // Uploads after the backfill maintain the table as usual.
     await h.ingest('third.csv', csv(GENERATED_HEADER, generatedRows(100, 63, { shiftDays: 2 })));

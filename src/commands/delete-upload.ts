@@ -117,6 +117,7 @@ export async function deleteUpload(
     await recomputeRollups(trx, customerId, {
       submitted: reversal.submittedDays,
       decided: reversal.decidedDays,
+      settled: reversal.settledDays,
     });
     const deleted = await markUploadDeleted(trx, customerId, uploadId, input.userId);
     // Its completion day's quality metrics counted it: compute them again without it.

@@ -15,8 +15,9 @@ import { requestPostUploadAnalysis } from './request-analysis.ts';
  * Re-applying mappings to stored claims (ingestion spec §5.3): recomputes `payer` (from
  * payer_raw) and `cpt_group` (from cpt) of every claim of the customer with the current payer
  * and CPT-group mappings, updates the claims that change (revision unchanged), recomputes the
- * rollups of the affected days (their submitted dates, and their decided dates for the
- * decision rollups) — all in one transaction under the customer claims lock — then
+ * rollups of the affected days (their submitted dates, their decided dates for the decision
+ * rollups, and — when the payer changed, the settlement rollups having no CPT group — their
+ * settlement dates) — all in one transaction under the customer claims lock — then
  * writes `mappings_reapplied` (event and audit) and requests the post-upload analysis.
  */
 
@@ -41,12 +42,22 @@ export async function reapplyMappings(
     await lockCustomerClaims(trx, customerId);
     const days = new Set<string>();
     const decidedDays = new Set<string>();
+    const settledDays = new Set<string>();
     let claimsUpdated = 0;
     let after = 0;
     for (;;) {
       const rows = await trx
         .selectFrom('claims')
-        .select(['id', 'payer', 'payer_raw', 'cpt', 'cpt_group', 'submitted_date', 'decided_date'])
+        .select([
+          'id',
+          'payer',
+          'payer_raw',
+          'cpt',
+          'cpt_group',
+          'submitted_date',
+          'decided_date',
+          'payment_date',
+        ])
         .where('customer_id', '=', customerId)
         .where('id', '>', after)
         .orderBy('id')
@@ -61,6 +72,7 @@ export async function reapplyMappings(
           changes.push({ id: row.id, payer, group });
           days.add(row.submitted_date);
           decidedDays.add(row.decided_date);
+          if (payer !== row.payer) settledDays.add(row.payment_date ?? row.decided_date);
         }
       }
       if (changes.length > 0) {
@@ -77,7 +89,11 @@ export async function reapplyMappings(
       if (rows.length < PAGE) break;
     }
     const sortedDays = [...days].sort();
-    await recomputeRollups(trx, customerId, { submitted: sortedDays, decided: [...decidedDays].sort() });
+    await recomputeRollups(trx, customerId, {
+      submitted: sortedDays,
+      decided: [...decidedDays].sort(),
+      settled: [...settledDays].sort(),
+    });
     const payload = { claims_updated: claimsUpdated, days_recomputed: sortedDays.length };
     await recordSystemEvent(trx, customerId, {
       eventType: 'mappings_reapplied',

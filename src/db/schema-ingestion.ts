@@ -131,6 +131,8 @@ export interface UploadStagingRowsTable extends ClaimLineColumns {
   old_submitted_date: string | null;
   /** The matched claim's decided date before this upload (migration 0023). */
   old_decided_date: string | null;
+  /** The matched claim's settlement date (payment_date, else decided_date) before this upload (0023). */
+  old_settled_date: string | null;
 }
 
 export interface ClaimDailyRollupsTable {
@@ -159,12 +161,36 @@ export interface ClaimDailyRollupsTable {
 
 /**
  * `claim_daily_rollups` on the decision timeline (migration 0023): day = decided_date, the
- * measures of the payer-behaviour signals only (no billed sums, no authorization counts).
+ * measures of the payer-behaviour signals only (no billed sums, no authorization counts), plus
+ * Σ allowed_amount² (dollars², double precision: a statistic for the denial-dollar test).
  */
 export type ClaimDecisionRollupsTable = Omit<
   ClaimDailyRollupsTable,
   'billed_sum' | 'billed_count' | 'auth_required_count' | 'auth_missing_count'
->;
+> & {
+  /**
+   * Defaulted (0) on insert so fixtures written from rows without it still type-check; the
+   * repository's rollup SQL and the migration backfill always fill it.
+   */
+  allowed_sumsq: Defaulted<number>;
+};
+
+/**
+ * Rollups on the settlement timeline (migration 0023, DelayGuard): day = payment_date when
+ * known, else decided_date; `dated` = the claims of the bucket have a payment date.
+ */
+export interface ClaimSettlementRollupsTable {
+  customer_id: number;
+  day: string;
+  payer: string;
+  outcome: ClaimOutcome;
+  dated: boolean;
+  claim_count: number;
+  allowed_sum: Numeric;
+  allowed_count: number;
+  /** {"<day − submitted_date>": count}. */
+  payment_days_hist: Json<Record<string, number>>;
+}
 
 export interface UploadQualityReportsTable {
   customer_id: number;
@@ -340,6 +366,7 @@ export interface IngestionDB {
   upload_staging_rows: UploadStagingRowsTable;
   claim_daily_rollups: ClaimDailyRollupsTable;
   claim_decision_rollups: ClaimDecisionRollupsTable;
+  claim_settlement_rollups: ClaimSettlementRollupsTable;
   upload_quality_reports: UploadQualityReportsTable;
   validation_rules: ValidationRulesTable;
   validation_results: ValidationResultsTable;

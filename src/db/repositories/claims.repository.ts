@@ -2,11 +2,17 @@ import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { ClaimRow } from '../../domain/claims/index.ts';
 import { type CopyValue, type CopyWriter, openCopyWriter } from '../copy.ts';
 import type { Database } from '../database.ts';
-import type { ClaimDailyRollupsTable, ClaimDecisionRollupsTable, ClaimsTable, DB } from '../schema.ts';
+import type {
+  ClaimDailyRollupsTable,
+  ClaimDecisionRollupsTable,
+  ClaimSettlementRollupsTable,
+  ClaimsTable,
+  DB,
+} from '../schema.ts';
 
 /**
- * Claims, their staging rows and their rollups — daily by submitted date, and by decided date
- * (ingestion spec §1.2, §2.8, §2.9; migration 0023).
+ * Claims, their staging rows and their rollups — daily by submitted date, by decided date and
+ * by settlement date (ingestion spec §1.2, §2.8, §2.9; migration 0023).
  * Claims are written only by `applyStagedRows` inside the final transaction of an upload,
  * so a crash never leaves partial claims.
  */
@@ -14,6 +20,7 @@ import type { ClaimDailyRollupsTable, ClaimDecisionRollupsTable, ClaimsTable, DB
 export type ClaimRecord = Selectable<ClaimsTable>;
 export type RollupRecord = Selectable<ClaimDailyRollupsTable>;
 export type DecisionRollupRecord = Selectable<ClaimDecisionRollupsTable>;
+export type SettlementRollupRecord = Selectable<ClaimSettlementRollupsTable>;
 
 // An arbitrary class id for the two-key advisory lock "claims of customer N" (the migration
 // lock uses the one-key form, so the two can never collide).
@@ -255,6 +262,8 @@ export interface AppliedStaging {
   days: string[];
   /** Decided dates whose decision rollups were recomputed. */
   decidedDays: string[];
+  /** Settlement dates (payment, else decided) whose settlement rollups were recomputed. */
+  settledDays: string[];
 }
 
 /**
@@ -263,8 +272,9 @@ export interface AppliedStaging {
  * insert; a reversed stored claim (its upload was deleted) or a `c:` identity with another
  * row_hash → update, i.e. re-adjudication or revival: every field replaced, revision + 1,
  * upload_id = this upload, reversed = false; otherwise duplicate,
- * skipped), writes the inserts and updates, and recomputes both rollups of every touched day
- * (new dates, and the old dates of updated claims, on the submitted and the decided timeline). Staging rows stay (with their decision)
+ * skipped), writes the inserts and updates, and recomputes the three rollups of every touched
+ * day (new dates, and the old dates of updated claims, on the submitted, decided and settlement
+ * timelines). Staging rows stay (with their decision)
  * until `deleteStagingRows`, so the caller can read the decisions.
  */
 export async function applyStagedRows(
@@ -306,7 +316,8 @@ export async function applyStagedChunk(
              WHEN s.identity_key LIKE 'c:%' AND c.row_hash <> s.row_hash THEN 'update'
              ELSE 'duplicate' END,
            old_submitted_date = c.submitted_date,
-           old_decided_date = c.decided_date
+           old_decided_date = c.decided_date,
+           old_settled_date = coalesce(c.payment_date, c.decided_date)
       FROM claims c
      WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} ${inRange}
        AND c.customer_id = s.customer_id AND c.identity_key = s.identity_key`.execute(trx);
@@ -347,10 +358,10 @@ export async function applyStagedChunk(
 }
 
 /**
- * Step 4 of `applyStagedRows`, once every chunk is applied: recomputes both rollups of every
- * touched day — submitted dates for the daily rollups, decided dates for the decision
- * rollups; new dates of inserted and updated rows, and the old dates of updated claims — and
- * counts the duplicates. `anyMatched` = some chunk matched a stored claim (else there are no
+ * Step 4 of `applyStagedRows`, once every chunk is applied: recomputes the three rollups of
+ * every touched day — submitted dates for the daily rollups, decided dates for the decision
+ * rollups, settlement dates (payment, else decided) for the settlement rollups; new dates of
+ * inserted and updated rows, and the old dates of updated claims — and counts the duplicates. `anyMatched` = some chunk matched a stored claim (else there are no
  * duplicates to count).
  */
 export async function finishStagedRows(
@@ -358,27 +369,30 @@ export async function finishStagedRows(
   customerId: number,
   uploadId: number,
   options: { anyMatched: boolean },
-): Promise<{ duplicates: number; days: string[]; decidedDays: string[] }> {
-  // One pass over the staged rows for both timelines; old_* dates are NULL on inserts.
-  const dayRows = await sql<{ timeline: 'submitted' | 'decided'; day: string }>`
+): Promise<{ duplicates: number; days: string[]; decidedDays: string[]; settledDays: string[] }> {
+  // One pass over the staged rows for the three timelines; old_* dates are NULL on inserts.
+  const dayRows = await sql<{ timeline: 'submitted' | 'decided' | 'settled'; day: string }>`
     SELECT DISTINCT t.timeline, t.day
       FROM upload_staging_rows s
      CROSS JOIN LATERAL (VALUES ('submitted', s.submitted_date), ('submitted', s.old_submitted_date),
-                                ('decided', s.decided_date), ('decided', s.old_decided_date))
+                                ('decided', s.decided_date), ('decided', s.old_decided_date),
+                                ('settled', coalesce(s.payment_date, s.decided_date)),
+                                ('settled', s.old_settled_date))
            AS t (timeline, day)
      WHERE s.customer_id = ${customerId} AND s.upload_id = ${uploadId} AND s.decision <> 'duplicate'
        AND t.day IS NOT NULL
      ORDER BY t.day`.execute(trx);
   const days = dayRows.rows.filter((row) => row.timeline === 'submitted').map((row) => row.day);
   const decidedDays = dayRows.rows.filter((row) => row.timeline === 'decided').map((row) => row.day);
-  await recomputeRollups(trx, customerId, { submitted: days, decided: decidedDays });
+  const settledDays = dayRows.rows.filter((row) => row.timeline === 'settled').map((row) => row.day);
+  await recomputeRollups(trx, customerId, { submitted: days, decided: decidedDays, settled: settledDays });
 
   const counts = !options.anyMatched
     ? { rows: [{ n: '0' }] }
     : await sql<{ n: string }>`
     SELECT count(*) AS n FROM upload_staging_rows
      WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND decision = 'duplicate'`.execute(trx);
-  return { duplicates: Number(counts.rows[0]?.n ?? 0), days, decidedDays };
+  return { duplicates: Number(counts.rows[0]?.n ?? 0), days, decidedDays, settledDays };
 }
 
 /**
@@ -416,28 +430,32 @@ export async function* stagedNonInsertDecisions(
 
 /**
  * The days a change of claims touched, on each rollup's timeline: `submitted` dates are the
- * days of `claim_daily_rollups`, `decided` dates those of `claim_decision_rollups`. A changed
- * claim contributes its dates before and after the change.
+ * days of `claim_daily_rollups`, `decided` dates those of `claim_decision_rollups`, `settled`
+ * dates (payment_date, else decided_date) those of `claim_settlement_rollups`. A changed claim
+ * contributes its dates before and after the change.
  */
 export interface RollupDays {
   submitted: readonly string[];
   decided: readonly string[];
+  settled: readonly string[];
 }
 
 /**
- * Recomputes both rollups of the touched days from `claims`: the one call every path that
- * changes claims makes (upload, upload delete, mapping re-apply), inside the transaction that
- * changed them, under the customer lock.
+ * Recomputes the three rollups of the touched days from `claims`: the one call every path
+ * that changes claims makes (upload, upload delete, mapping re-apply), inside the transaction
+ * that changed them, under the customer lock.
  */
 export async function recomputeRollups(trx: Kysely<DB>, customerId: number, days: RollupDays): Promise<void> {
   await recomputeRollupDays(trx, customerId, days.submitted);
   await recomputeDecisionRollupDays(trx, customerId, days.decided);
+  await recomputeSettlementRollupDays(trx, customerId, days.settled);
 }
 
 /**
- * Rebuilds every rollup row (both tables) of one customer from its claims: one grouped pass
- * per table instead of day lists. For code that writes claims outside the upload path (test
- * fixtures, benchmarks, repairs). Run inside a transaction; it takes the customer claims lock.
+ * Rebuilds every rollup row (the three tables) of one customer from its claims: one grouped
+ * pass per table instead of day lists. For code that writes claims outside the upload path
+ * (test fixtures, benchmarks, repairs). Run inside a transaction; it takes the customer claims
+ * lock.
  */
 export async function rebuildCustomerRollups(trx: Kysely<DB>, customerId: number): Promise<void> {
   await lockCustomerClaims(trx, customerId);
@@ -445,6 +463,8 @@ export async function rebuildCustomerRollups(trx: Kysely<DB>, customerId: number
   await insertDailyRollups(trx, customerId, sql``);
   await sql`DELETE FROM claim_decision_rollups WHERE customer_id = ${customerId}`.execute(trx);
   await insertDecisionRollups(trx, customerId, sql``);
+  await sql`DELETE FROM claim_settlement_rollups WHERE customer_id = ${customerId}`.execute(trx);
+  await insertSettlementRollups(trx, customerId, sql``);
 }
 
 /** Days per recompute statement: bounds the IN list (and the statement's memory). */
@@ -476,7 +496,8 @@ export async function recomputeRollupDays(
  * Recomputes `claim_decision_rollups` of the given decided dates, like `recomputeRollupDays`
  * (same buckets, histograms and underpayment sums) but with day = decided_date, read through
  * the index claims_customer_decided. Without billed sums and authorization counts: the
- * decision timeline serves the payer-behaviour signals, which do not read them.
+ * decision timeline serves the payer-behaviour signals, which do not read them. With
+ * `allowed_sumsq` = Σ allowed_amount² (dollars², double precision) for the denial-dollar test.
  */
 export async function recomputeDecisionRollupDays(
   trx: Kysely<DB>,
@@ -488,12 +509,32 @@ export async function recomputeDecisionRollupDays(
   );
 }
 
+/**
+ * Recomputes `claim_settlement_rollups` of the given settlement dates (DelayGuard: payment
+ * speed measured on claims whose payment has happened). Bucket key (day, payer, outcome,
+ * dated) with day = the settlement date = payment_date when known, else decided_date, and
+ * dated = payment_date IS NOT NULL; claim count, allowed sum and count, and the payment-days
+ * histogram (day − submitted_date). The claims of a settlement day are found through the
+ * expression index claims_customer_settled — `SETTLEMENT_DATE` is its expression, verbatim.
+ */
+export async function recomputeSettlementRollupDays(
+  trx: Kysely<DB>,
+  customerId: number,
+  settledDays: readonly string[],
+): Promise<void> {
+  await recomputeDaysOf(trx, customerId, settledDays, 'claim_settlement_rollups', (dayList) =>
+    insertSettlementRollups(trx, customerId, sql`AND ${SETTLEMENT_DATE} IN (${dayList})`),
+  );
+}
+
+type RollupTable = 'claim_daily_rollups' | 'claim_decision_rollups' | 'claim_settlement_rollups';
+
 /** Per ≤ ROLLUP_DAYS_PER_STATEMENT days: delete the days' buckets of `table`, insert them again. */
 async function recomputeDaysOf(
   trx: Kysely<DB>,
   customerId: number,
   days: readonly string[],
-  table: 'claim_daily_rollups' | 'claim_decision_rollups',
+  table: RollupTable,
   insert: (dayList: RawBuilder<unknown>) => Promise<void>,
 ): Promise<void> {
   for (let start = 0; start < days.length; start += ROLLUP_DAYS_PER_STATEMENT) {
@@ -506,10 +547,16 @@ async function recomputeDaysOf(
   }
 }
 
-// The rollup rules both timelines share, as SQL over one claims row.
+// The rollup rules the timelines share, as SQL over one claims row.
 const DENIAL_REASON = sql`CASE WHEN outcome = 'DENIED'
       THEN coalesce(denial_reason_code, left(denial_reason_text, 100), 'UNSPECIFIED')
       ELSE '' END`;
+/**
+ * A claim's settlement date: when its payment happened, else when it was decided. The exact
+ * expression of the index claims_customer_settled (migration 0023): the planner only uses an
+ * expression index for the same expression.
+ */
+const SETTLEMENT_DATE = sql`coalesce(payment_date, decided_date)`;
 const UNDERPAY_RATIO = sql`CASE WHEN outcome = 'PAID' AND allowed_amount > 0 AND paid_amount IS NOT NULL
       THEN ((allowed_amount - paid_amount) / allowed_amount)::double precision END`;
 
@@ -572,7 +619,8 @@ async function insertDecisionRollups(
              (decided_date - submitted_date) AS decision_days,
              (coalesce(payment_date, decided_date) - submitted_date) AS payment_days,
              (payment_date IS NOT NULL) AS has_payment_date,
-             ${UNDERPAY_RATIO} AS r
+             ${UNDERPAY_RATIO} AS r,
+             allowed_amount::double precision AS allowed_dollars
         FROM claims
        WHERE customer_id = ${customerId} AND NOT reversed ${filter}
     )
@@ -580,16 +628,41 @@ async function insertDecisionRollups(
       customer_id, day, payer, cpt_group, outcome, denial_reason, claim_count,
       allowed_sum, allowed_count, paid_sum, paid_count,
       decision_days_hist, payment_days_hist, payment_date_count,
-      underpay_n, underpay_sum, underpay_sumsq)
+      underpay_n, underpay_sum, underpay_sumsq, allowed_sumsq)
     SELECT ${customerId}, day, payer, cpt_group, outcome, denial_reason,
            count(*),
            coalesce(sum(allowed_amount), 0), count(allowed_amount),
            coalesce(sum(paid_amount), 0), count(paid_amount),
            ${dayHistogram('decision_days')}, ${dayHistogram('payment_days')},
            count(*) FILTER (WHERE has_payment_date),
-           count(r), coalesce(sum(r), 0), coalesce(sum(r * r), 0)
+           count(r), coalesce(sum(r), 0), coalesce(sum(r * r), 0),
+           coalesce(sum(allowed_dollars * allowed_dollars), 0)
       FROM c
      GROUP BY day, payer, cpt_group, outcome, denial_reason`.execute(trx);
+}
+
+/** Inserts the settlement-date buckets of the customer's claims matching `filter`. */
+async function insertSettlementRollups(
+  trx: Kysely<DB>,
+  customerId: number,
+  filter: RawBuilder<unknown>,
+): Promise<void> {
+  await sql`
+    WITH c AS (
+      SELECT ${SETTLEMENT_DATE} AS day, payer, outcome, (payment_date IS NOT NULL) AS dated,
+             allowed_amount,
+             (${SETTLEMENT_DATE} - submitted_date) AS payment_days
+        FROM claims
+       WHERE customer_id = ${customerId} AND NOT reversed ${filter}
+    )
+    INSERT INTO claim_settlement_rollups (
+      customer_id, day, payer, outcome, dated, claim_count, allowed_sum, allowed_count, payment_days_hist)
+    SELECT ${customerId}, day, payer, outcome, dated,
+           count(*),
+           coalesce(sum(allowed_amount), 0), count(allowed_amount),
+           ${dayHistogram('payment_days')}
+      FROM c
+     GROUP BY day, payer, outcome, dated`.execute(trx);
 }
 
 /** Rollup rows of a customer with day in [from, to] (inclusive), in key order. */
@@ -610,9 +683,28 @@ export async function listDecisionRollups(
   return listRollupRows<DecisionRollupRecord>(db, 'claim_decision_rollups', customerId, range);
 }
 
+/**
+ * Settlement-rollup rows of a customer with settlement day in [from, to] (inclusive), in key
+ * order (day, payer, outcome, dated).
+ */
+export async function listSettlementRollups(
+  db: Kysely<DB>,
+  customerId: number,
+  range: { from?: string; to?: string } = {},
+): Promise<SettlementRollupRecord[]> {
+  return listRollupRows<SettlementRollupRecord>(db, 'claim_settlement_rollups', customerId, range);
+}
+
+/** Each table's key after (customer_id, day): the listing order. */
+const KEY_ORDER: Record<RollupTable, RawBuilder<unknown>> = {
+  claim_daily_rollups: sql`payer, cpt_group, outcome, denial_reason`,
+  claim_decision_rollups: sql`payer, cpt_group, outcome, denial_reason`,
+  claim_settlement_rollups: sql`payer, outcome, dated`,
+};
+
 async function listRollupRows<Row>(
   db: Kysely<DB>,
-  table: 'claim_daily_rollups' | 'claim_decision_rollups',
+  table: RollupTable,
   customerId: number,
   range: { from?: string; to?: string },
 ): Promise<Row[]> {
@@ -621,6 +713,6 @@ async function listRollupRows<Row>(
   const result = await sql<Row>`
     SELECT * FROM ${sql.table(table)}
      WHERE customer_id = ${customerId} ${from} ${to}
-     ORDER BY day, payer, cpt_group, outcome, denial_reason`.execute(db);
+     ORDER BY day, ${KEY_ORDER[table]}`.execute(db);
   return result.rows;
 }

@@ -276,20 +276,26 @@ export async function findUploadForUpdate(
 
 /**
  * Marks `reversed` every claim whose current version the upload wrote and that still counts.
- * Returns how many and the distinct submitted and decided dates they sit on (the days of the
- * daily and the decision rollups to recompute), read in one pass before the update so a large
- * upload never returns one row per claim. Run inside the delete transaction, after
+ * Returns how many and the distinct submitted, decided and settlement dates they sit on (the
+ * days of the daily, decision and settlement rollups to recompute), read in one pass before the
+ * update so a large upload never returns one row per claim. Run inside the delete transaction, after
  * `lockCustomerClaims`.
  */
 export async function reverseClaimsOfUpload(
   trx: Kysely<DB>,
   customerId: number,
   uploadId: number,
-): Promise<{ claimsReversed: number; submittedDays: string[]; decidedDays: string[] }> {
+): Promise<{
+  claimsReversed: number;
+  submittedDays: string[];
+  decidedDays: string[];
+  settledDays: string[];
+}> {
   // Text arrays: the driver would turn a date[] into Date objects.
-  const days = await sql<{ submitted: string[] | null; decided: string[] | null }>`
+  const days = await sql<{ submitted: string[] | null; decided: string[] | null; settled: string[] | null }>`
     SELECT array_agg(DISTINCT to_char(submitted_date, 'YYYY-MM-DD')) AS submitted,
-           array_agg(DISTINCT to_char(decided_date, 'YYYY-MM-DD')) AS decided
+           array_agg(DISTINCT to_char(decided_date, 'YYYY-MM-DD')) AS decided,
+           array_agg(DISTINCT to_char(coalesce(payment_date, decided_date), 'YYYY-MM-DD')) AS settled
       FROM claims
      WHERE customer_id = ${customerId} AND upload_id = ${uploadId} AND NOT reversed`.execute(trx);
   const result = await trx
@@ -303,6 +309,7 @@ export async function reverseClaimsOfUpload(
     claimsReversed: Number(result.numUpdatedRows),
     submittedDays: [...(days.rows[0]?.submitted ?? [])].sort(),
     decidedDays: [...(days.rows[0]?.decided ?? [])].sort(),
+    settledDays: [...(days.rows[0]?.settled ?? [])].sort(),
   };
 }
 
