@@ -73,10 +73,30 @@ export async function writeRollups(
   db: Kysely<DB>,
   customerId: number,
   rows: readonly DailyRollupRow[],
-  timeline: 'submitted' | 'decided' = 'decided',
+  timeline: 'submitted' | 'decided' | 'settled' = 'decided',
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
+    if (timeline === 'settled') {
+      // Settlement rows (fixture: dated and undated claims in separate rows, see rollupsFromClaims).
+      await db
+        .insertInto('claim_settlement_rollups')
+        .values(
+          chunk.map((r) => ({
+            customer_id: customerId,
+            day: r.day,
+            payer: r.payer,
+            outcome: r.outcome,
+            dated: r.payment_date_count > 0,
+            claim_count: r.claim_count,
+            allowed_sum: r.allowed_sum,
+            allowed_count: r.allowed_count,
+            payment_days_hist: JSON.stringify(r.payment_days_hist),
+          })),
+        )
+        .execute();
+      continue;
+    }
     const shared = (r: DailyRollupRow) => ({
       customer_id: customerId,
       day: r.day,
@@ -100,11 +120,12 @@ export async function writeRollups(
     if (timeline === 'decided') {
       await db
         .insertInto('claim_decision_rollups')
-        .values(chunk.map(shared))
+        .values(chunk.map((r) => ({ ...shared(r), allowed_sumsq: r.allowed_sumsq })))
         .onConflict((oc) =>
           oc.columns([...key]).doUpdateSet((eb) => ({
             claim_count: eb.ref('excluded.claim_count'),
             allowed_sum: eb.ref('excluded.allowed_sum'),
+            allowed_sumsq: eb.ref('excluded.allowed_sumsq'),
             allowed_count: eb.ref('excluded.allowed_count'),
             decision_days_hist: eb.ref('excluded.decision_days_hist'),
             payment_days_hist: eb.ref('excluded.payment_days_hist'),
@@ -146,8 +167,9 @@ export async function writeRollups(
 }
 
 /**
- * Writes the rollups of a claim list on both timelines (the ingestion rollup rules, applied in
- * TypeScript), as ingestion would after loading those claims.
+ * Writes the rollups of a claim list on the three timelines (the ingestion rollup rules, applied
+ * in TypeScript), as ingestion would after loading those claims. Call it once per customer and
+ * claim list (settlement rows are inserted, not merged).
  */
 export async function writeClaims(
   db: Kysely<DB>,
@@ -156,12 +178,14 @@ export async function writeClaims(
 ): Promise<void> {
   await writeRollups(db, customerId, rollupsFromClaims(claims, 'submitted'), 'submitted');
   await writeRollups(db, customerId, rollupsFromClaims(claims, 'decided'), 'decided');
+  await writeRollups(db, customerId, rollupsFromClaims(claims, 'settled'), 'settled');
 }
 
 /** Removes every rollup row of a customer (a "corrected upload" that removes the data). */
 export async function clearRollups(db: Kysely<DB>, customerId: number): Promise<void> {
   await db.deleteFrom('claim_daily_rollups').where('customer_id', '=', customerId).execute();
   await db.deleteFrom('claim_decision_rollups').where('customer_id', '=', customerId).execute();
+  await db.deleteFrom('claim_settlement_rollups').where('customer_id', '=', customerId).execute();
 }
 
 function many(n: number, make: (i: number) => ClaimLine): ClaimLine[] {

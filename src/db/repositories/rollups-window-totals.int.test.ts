@@ -24,7 +24,7 @@ import {
   variedDriftClaims,
 } from '../../domain/analytics/rollup-fixtures.ts';
 import type { DB } from '../schema.ts';
-import { driftWatchWindowTotals, rollupRowsInWindow } from './rollups.repository.ts';
+import { driftWatchWindowTotals, rollupRowsInWindow, settlementRowsInWindow } from './rollups.repository.ts';
 
 /**
  * Issue 5: the normal DriftWatch run reads per-window totals summed in SQL instead of daily rows.
@@ -117,7 +117,9 @@ describe('DriftWatch window totals (rollups repository, issue 5)', () => {
       expect(denialscope).toEqual(runDenialScope(await all('denialscope'), input));
       const delayguard = await detectFindings(db, { ...input, product: 'delayguard' });
       expect(delayguard.findings.length).toBeGreaterThan(0);
-      expect(delayguard).toEqual(runDelayGuard(await all('delayguard'), input));
+      // DelayGuard reads the settlement rollups (payments made in each window).
+      const settled = await settlementRowsInWindow(db, customer, analysisRollupWindow('delayguard', T));
+      expect(delayguard).toEqual(runDelayGuard(settled, input));
     }
   });
 
