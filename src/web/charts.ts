@@ -56,6 +56,8 @@ export interface BarChartInput {
   desc: string;
   bars: readonly BarInput[];
   formatValue: (value: number) => string;
+  /** Axis tick labels (default `formatValue`): a shorter form keeps wide values inside the margin. */
+  formatTick?: (value: number) => string;
   /** Dashed reference line (e.g. the baseline daily mean). */
   reference?: number | null;
 }
@@ -184,7 +186,7 @@ export function barChartSvg(input: BarChartInput): string {
   const y = (v: number) =>
     PAD.top + PLOT_H - ((Math.min(Math.max(v, min), max) - min) / (max - min)) * PLOT_H;
   let svg = header(input.id, input.title, input.desc);
-  svg += yAxis(min, max, input.formatValue, y);
+  svg += yAxis(min, max, input.formatTick ?? input.formatValue, y);
   input.bars.forEach((b, i) => {
     const top = y(b.value);
     const bx = PAD.left + slot * i + (slot - bw) / 2;

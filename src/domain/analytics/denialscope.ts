@@ -537,8 +537,9 @@ export function runDenialScope(
     current_value: c.currentValue,
     delta_value: c.deltaValue,
     unit: c.unit,
-    baseline_count: c.baselineCount,
-    current_count: c.currentCount,
+    // Denials of the key (not the payer's claims a rate is taken over): what "needs more data" counts.
+    baseline_count: c.key.baseline.count,
+    current_count: c.key.recent.count,
     p_value: p,
     q_value: q,
   });

@@ -27,7 +27,7 @@ describe('"Analysed through" notice (issue 9: the analysis date follows the data
 });
 
 describe('emerging rows', () => {
-  it('formats a run summary’s emerging list, untested ones with counts only', () => {
+  it('formats a run summary’s emerging list; DenialScope counts denials, without p when none is stored', () => {
     const rows = emergingRows({
       emerging: [
         {
@@ -75,7 +75,7 @@ describe('emerging rows', () => {
     expect(rows[0]?.evidence).toContain('900 → 140 claims');
     expect(rows[1]).toMatchObject({
       reason: 'Needs more data',
-      evidence: '3 → 6 claims',
+      evidence: '3 → 6 denials',
       runs: 'First seen',
     });
   });

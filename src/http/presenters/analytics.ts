@@ -411,6 +411,13 @@ const EMERGING_REASON: Readonly<Record<string, string>> = {
   needs_more_data: 'Needs more data',
 };
 
+const DENIAL_SIGNALS: ReadonlySet<string> = new Set([
+  'new_denial_reason',
+  'denial_rate_spike',
+  'denial_dollars_spike',
+  'denial_volume_spike',
+]);
+
 function ordinalRuns(n: number): string {
   if (n <= 1) return 'First seen';
   return `${n} runs in a row`;
@@ -432,7 +439,9 @@ export function emergingRows(summary: Readonly<Record<string, unknown>> | null |
     const num = (k: string) => (typeof e[k] === 'number' ? (e[k] as number) : Number.NaN);
     const p = typeof e['p_value'] === 'number' ? e['p_value'] : null;
     const q = typeof e['q_value'] === 'number' ? e['q_value'] : null;
-    const counts = `${num('baseline_count')} → ${num('current_count')} claims`;
+    // DenialScope counts denials of the payer × reason key; the others count claims.
+    const noun = DENIAL_SIGNALS.has(String(e['signal_type'])) ? 'denials' : 'claims';
+    const counts = `${num('baseline_count')} → ${num('current_count')} ${noun}`;
     rows.push({
       signal: SIGNAL_LABEL[e['signal_type'] as SignalType] ?? String(e['signal_type'] ?? ''),
       payer: String(e['payer'] ?? ''),

@@ -29,6 +29,11 @@ import { barChartSvg, type ChartMarker, type LinePoint, lineChartSvg } from '../
 
 /** Chart data of the product dashboards (analytics §13.3–§13.5), read from the rollups the detectors read. */
 
+/** Axis ticks of dollar charts: whole dollars (`$20,000`), so wide values fit the axis margin. */
+function wholeDollars(v: number): string {
+  return formatMoney(fixed(Math.round(v), 2)).replace(/\.00$/, '');
+}
+
 export interface ChartView {
   svg: string;
   columns: string[];
@@ -245,6 +250,7 @@ export async function denialScopeData(
       desc: 'Last 30 days; the recent 7 days are highlighted; the dashed line is the baseline daily mean.',
       bars: days.map((d, i) => ({ label: d.slice(5), value: perDay[i] ?? 0, highlight: i >= 23 })),
       formatValue: fmt,
+      formatTick: hasAllowed ? wholeDollars : fmt,
       reference: baseMean,
     }),
     columns: ['Day', hasAllowed ? 'Denied dollars' : 'Denied claims'],
@@ -269,6 +275,7 @@ export function reasonBarChart(
       desc: 'Top denial reasons by denied dollars across payers.',
       bars: top.map(([reason, c]) => ({ label: reason, value: Number(c) / 100 })),
       formatValue: (v) => formatMoney(fixed(v, 2)),
+      formatTick: wholeDollars,
     }),
     columns: ['Denial reason', 'Denied dollars'],
     rows: top.map(([reason, c]) => [reason, formatMoney(c)]),
