@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAnalysis } from '../../src/commands/run-analysis.ts';
+import { listSettlementRollups } from '../../src/db/repositories/claims.repository.ts';
 import { addDays, fromEpochDay } from '../../src/domain/analytics/dates.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
+import { expectRollupsMatchClaims } from '../../test/rollups.ts';
 import { generateHistory, type History, TYPICAL_DECISION_TIMES, visibleAt } from './generator.ts';
 import { createBenchCustomer, deleteBenchCustomer, syncToAsOf } from './load.ts';
 import { readRunOutput } from './runner.ts';
@@ -75,6 +77,13 @@ describe('detection benchmark loader', () => {
     const rollups = await rollupsOf(weekly.id);
     expect(rollups.length).toBeGreaterThan(0);
     expect(rollups).toEqual(await rollupsOf(oneShot.id));
+    // Payments filled in by the second sync moved their claims from the decision day to the
+    // payment day: the weekly loads end where the one-shot load does, and both equal the claims.
+    const settlement = (id: number) =>
+      listSettlementRollups(db, id).then((rows) => rows.map(({ customer_id: _c, ...rest }) => rest));
+    expect(await settlement(weekly.id)).toEqual(await settlement(oneShot.id));
+    await expectRollupsMatchClaims(db, weekly.id);
+    await expectRollupsMatchClaims(db, oneShot.id);
 
     await expect(syncToAsOf(handle.database, history, weekly, addDays(T, -1))).rejects.toThrow(
       /cannot sync back/,

@@ -48,6 +48,7 @@ async function everythingStored(h: IngestionHarness): Promise<string> {
     'audit_events',
     'claim_daily_rollups',
     'claim_decision_rollups',
+    'claim_settlement_rollups',
   ] as const) {
     parts.push(await db.selectFrom(table).selectAll().execute());
   }
