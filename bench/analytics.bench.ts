@@ -5,7 +5,8 @@
  * claims) — since issue 9 `claim_decision_rollups` — so the rollup rows are generated directly
  * with one `INSERT … SELECT generate_series` per scenario into the daily rollups and copied to
  * the decision rollups (the same rows, their day read as the decision day; the daily table also
- * gives the run its history probe): the claim volume only changes the rollup measures
+ * gives the run its history probe) and, per day, payer and outcome, to the settlement rollups
+ * DelayGuard reads: the claim volume only changes the rollup measures
  * (`claim_count`, sums), so the row count stays roughly flat as claims grow — that is the
  * point the scenarios show. Scenarios: 500k / 1M / 5M claims with 25 CPT groups, and 5 / 10 /
  * 25 groups at 5M claims. Runs on PostgreSQL when BENCH_DATABASE_URL is set (like
@@ -15,7 +16,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { sql } from 'kysely';
 import { runEnabledAnalysesNow } from '../src/commands/request-analysis.ts';
 import { ANALYSIS_PRODUCTS, analysisRollupWindow, PRODUCT_HISTOGRAMS } from '../src/commands/run-analysis.ts';
-import { driftWatchWindowTotals, rollupRowsInWindow } from '../src/db/repositories/rollups.repository.ts';
+import {
+  driftWatchWindowTotals,
+  rollupRowsInWindow,
+  settlementRowsInWindow,
+} from '../src/db/repositories/rollups.repository.ts';
 import { runDriftWatch, runDriftWatchOnWindowTotals } from '../src/domain/analytics/index.ts';
 import { silentLogger } from '../src/obs/logger.ts';
 import { createTestDatabase } from '../test/db.ts';
@@ -136,8 +141,21 @@ export const benchmark: Benchmark = {
                  allowed_sum, allowed_count, paid_sum, paid_count, decision_days_hist, payment_days_hist,
                  payment_date_count, underpay_n, underpay_sum, underpay_sumsq
             FROM claim_daily_rollups WHERE customer_id = ${customer.id}`.execute(db);
+        // DelayGuard's settlement rollups (per day, payer and outcome; the generated PAID claims
+        // carry payment dates, the denials settle at their decision day).
+        await sql`
+          INSERT INTO claim_settlement_rollups (
+            customer_id, day, payer, outcome, dated, claim_count, allowed_sum, allowed_count, payment_days_hist)
+          SELECT customer_id, day, payer, outcome, outcome = 'PAID', sum(claim_count), sum(allowed_sum),
+                 sum(allowed_count),
+                 jsonb_build_object(min(CASE WHEN outcome = 'PAID' THEN (SELECT min(k::int) FROM jsonb_object_keys(payment_days_hist) AS k)
+                                             ELSE (SELECT min(k::int) FROM jsonb_object_keys(decision_days_hist) AS k) END)::text,
+                                    sum(claim_count))
+            FROM claim_daily_rollups WHERE customer_id = ${customer.id}
+           GROUP BY customer_id, day, payer, outcome`.execute(db);
         await sql`ANALYZE claim_daily_rollups`.execute(db);
         await sql`ANALYZE claim_decision_rollups`.execute(db);
+        await sql`ANALYZE claim_settlement_rollups`.execute(db);
         const loadMs = performance.now() - t0;
         const stats = await db
           .selectFrom('claim_daily_rollups')
@@ -174,17 +192,20 @@ export const benchmark: Benchmark = {
           const readRows =
             r.product === 'driftwatch'
               ? (await driftWatchWindowTotals(db, customer.id, AS_OF)).length
-              : (
-                  await rollupRowsInWindow(
-                    db,
-                    customer.id,
-                    analysisRollupWindow(r.product, AS_OF),
-                    r.product,
-                    {
-                      histograms: PRODUCT_HISTOGRAMS[r.product],
-                    },
-                  )
-                ).length;
+              : r.product === 'delayguard'
+                ? (await settlementRowsInWindow(db, customer.id, analysisRollupWindow('delayguard', AS_OF)))
+                    .length
+                : (
+                    await rollupRowsInWindow(
+                      db,
+                      customer.id,
+                      analysisRollupWindow(r.product, AS_OF),
+                      r.product,
+                      {
+                        histograms: PRODUCT_HISTOGRAMS[r.product],
+                      },
+                    )
+                  ).length;
           metrics[`${key}_${r.product}_read_ms`] = Math.round(performance.now() - tr);
           metrics[`${key}_${r.product}_read_rows`] = readRows;
         }
@@ -213,6 +234,7 @@ export const benchmark: Benchmark = {
         detail.push(`${key}: generated in ${Math.round(loadMs)} ms`);
         await db.deleteFrom('claim_daily_rollups').where('customer_id', '=', customer.id).execute();
         await db.deleteFrom('claim_decision_rollups').where('customer_id', '=', customer.id).execute();
+        await db.deleteFrom('claim_settlement_rollups').where('customer_id', '=', customer.id).execute();
       }
       const base = metrics['500k_25g_full_run_ms'] ?? 0;
       if (base > 0) {

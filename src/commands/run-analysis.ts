@@ -187,12 +187,11 @@ export async function detectFindings(db: Kysely<DB>, input: DetectionContext): P
 }
 
 /**
- * Histograms each daily-row detector reads (§6, §7): DenialScope none, DelayGuard only the
- * payment days. Leaving the others out keeps the result and saves most of the read.
+ * Histograms the daily-row detector reads (§6): DenialScope none. Leaving them out keeps the
+ * result and saves most of the read. (DelayGuard reads the settlement rollups.)
  */
 export const PRODUCT_HISTOGRAMS = {
   denialscope: { decision: false, payment: false },
-  delayguard: { decision: false, payment: true },
 } as const satisfies Record<string, RollupHistograms>;
 
 function productRows(db: Kysely<DB>, product: 'denialscope', input: DetectionContext) {
