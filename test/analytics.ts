@@ -116,25 +116,10 @@ export async function writeRollups(
       underpay_sum: r.underpay_sum,
       underpay_sumsq: r.underpay_sumsq,
     });
-    const key = ['customer_id', 'day', 'payer', 'cpt_group', 'outcome', 'denial_reason'] as const;
     if (timeline === 'decided') {
       await db
         .insertInto('claim_decision_rollups')
         .values(chunk.map((r) => ({ ...shared(r), allowed_sumsq: r.allowed_sumsq })))
-        .onConflict((oc) =>
-          oc.columns([...key]).doUpdateSet((eb) => ({
-            claim_count: eb.ref('excluded.claim_count'),
-            allowed_sum: eb.ref('excluded.allowed_sum'),
-            allowed_sumsq: eb.ref('excluded.allowed_sumsq'),
-            allowed_count: eb.ref('excluded.allowed_count'),
-            decision_days_hist: eb.ref('excluded.decision_days_hist'),
-            payment_days_hist: eb.ref('excluded.payment_days_hist'),
-            payment_date_count: eb.ref('excluded.payment_date_count'),
-            underpay_n: eb.ref('excluded.underpay_n'),
-            underpay_sum: eb.ref('excluded.underpay_sum'),
-            underpay_sumsq: eb.ref('excluded.underpay_sumsq'),
-          })),
-        )
         .execute();
       continue;
     }
@@ -147,19 +132,6 @@ export async function writeRollups(
           billed_count: r.billed_count,
           auth_required_count: r.auth_required_count,
           auth_missing_count: r.auth_missing_count,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns([...key]).doUpdateSet((eb) => ({
-          claim_count: eb.ref('excluded.claim_count'),
-          allowed_sum: eb.ref('excluded.allowed_sum'),
-          allowed_count: eb.ref('excluded.allowed_count'),
-          decision_days_hist: eb.ref('excluded.decision_days_hist'),
-          payment_days_hist: eb.ref('excluded.payment_days_hist'),
-          payment_date_count: eb.ref('excluded.payment_date_count'),
-          underpay_n: eb.ref('excluded.underpay_n'),
-          underpay_sum: eb.ref('excluded.underpay_sum'),
-          underpay_sumsq: eb.ref('excluded.underpay_sumsq'),
         })),
       )
       .execute();

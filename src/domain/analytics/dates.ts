@@ -110,6 +110,24 @@ export function matureBaseline(
 }
 
 /**
+ * A product's two compared windows at `asOf`: baseline `[T − (baselineDays + currentDays),
+ * T − currentDays)` and current `[T − currentDays, T)`; with `history` and `payer`, that payer's
+ * baseline starts at its first mature day (`matureBaseline`).
+ */
+export function comparisonWindows(
+  asOf: string,
+  days: { readonly baseline: number; readonly current: number },
+  history?: HistoryCoverage,
+  payer?: string,
+): { baseline: DateWindow; current: DateWindow } {
+  const nominal = windowBefore(asOf, days.baseline + days.current, days.current);
+  return {
+    baseline: payer === undefined ? nominal : matureBaseline(nominal, history, payer),
+    current: windowBefore(asOf, days.current, 0),
+  };
+}
+
+/**
  * The shortened baselines of a run, by payer (`summary_json.mature_baselines`): only the payers
  * whose baseline the maturity rule moved.
  */

@@ -8,12 +8,11 @@
 import { reaches, roundHalfAwayFromZero, toScore } from '../stats/numeric.ts';
 import { summaryFromSums, welchTTestUpper } from '../stats/welch-t.ts';
 import {
+  comparisonWindows,
   type DateWindow,
   type HistoryCoverage,
   historyParameters,
-  matureBaseline,
   shortenedBaselines,
-  windowBefore,
   windowDays,
 } from './dates.ts';
 import {
@@ -72,12 +71,8 @@ export function delayGuardWindows(
   history?: HistoryCoverage,
   payer?: string,
 ): { baseline: DateWindow; current: DateWindow } {
-  const P = DELAYGUARD_DEFAULTS;
-  const nominal = windowBefore(asOf, P.baseline_days + P.current_days, P.current_days);
-  return {
-    baseline: payer === undefined ? nominal : matureBaseline(nominal, history, payer),
-    current: windowBefore(asOf, P.current_days, 0),
-  };
+  const { baseline_days: baseline, current_days: current } = DELAYGUARD_DEFAULTS;
+  return comparisonWindows(asOf, { baseline, current }, history, payer);
 }
 
 /** Per payer and window statistics (all outcomes, all CPT groups). */

@@ -9,12 +9,11 @@ import { reaches, toScore } from '../stats/numeric.ts';
 import { twoProportionZTest } from '../stats/two-proportion.ts';
 import { summaryFromSums, welchTTestUpper } from '../stats/welch-t.ts';
 import {
+  comparisonWindows,
   type DateWindow,
   type HistoryCoverage,
   historyParameters,
-  matureBaseline,
   shortenedBaselines,
-  windowBefore,
   windowDays,
 } from './dates.ts';
 import {
@@ -94,12 +93,8 @@ export function driftWatchWindows(
   history?: HistoryCoverage,
   payer?: string,
 ): { baseline: DateWindow; current: DateWindow } {
-  const { baseline_days: b, current_days: c } = DRIFTWATCH_DEFAULTS;
-  const nominal = windowBefore(asOf, b + c, c);
-  return {
-    baseline: payer === undefined ? nominal : matureBaseline(nominal, history, payer),
-    current: windowBefore(asOf, c, 0),
-  };
+  const { baseline_days: baseline, current_days: current } = DRIFTWATCH_DEFAULTS;
+  return comparisonWindows(asOf, { baseline, current }, history, payer);
 }
 
 /** Aggregates of one group in one window (PAID + DENIED population). */
