@@ -102,8 +102,8 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'submission-drift',
     item: 'b',
     description:
-      'denial rate x2 in 8/40 cells for claims submitted from 14 days before the first run on (persisting); runs at +0, +7, +14 days',
-    scoredRuns: 3,
+      'denial rate x2 in 8/40 cells for claims submitted from 14 days before the first run on (persisting); runs at +0, +7, +14, +21 days',
+    scoredRuns: 4,
     changes: [{ kind: 'denial_rate', cells: 8, factor: 2, from: addDays(T, -14), by: 'submitted' }],
   }),
   scenario({
@@ -117,8 +117,9 @@ export const SCENARIOS: readonly Scenario[] = [
   scenario({
     name: 'slowdown-submitted',
     item: 'c',
-    description: 'claims submitted from X on take 5 days longer in 8/40 cells; runs at X+7, X+14',
-    scoredRuns: 2,
+    description:
+      'claims submitted from X on take 5 days longer in 8/40 cells; runs at X+7 … X+35 (time to detection: the slowed claims must be decided first)',
+    scoredRuns: 5,
     changes: [{ kind: 'decision_delay', cells: 8, days: 5, from: addDays(T, -7), by: 'submitted' }],
   }),
   scenario({
