@@ -7,7 +7,7 @@ import {
   listRunFindings,
   toStoredFinding,
 } from '../db/repositories/findings.repository.ts';
-import { rollupRowsInWindow } from '../db/repositories/rollups.repository.ts';
+import { NO_HISTOGRAMS, rollupRowsInWindow } from '../db/repositories/rollups.repository.ts';
 import type { AnalysisProduct, DB } from '../db/schema.ts';
 import {
   buildEvidencePayload,
@@ -34,7 +34,9 @@ export async function denialReasonRows(
   asOf: string,
   options: { payer?: string; limit?: number } = {},
 ): Promise<DenialReasonRow[]> {
-  const rows = await rollupRowsInWindow(db, customerId, denialScopeWindows(asOf).period, 'denialscope');
+  const rows = await rollupRowsInWindow(db, customerId, denialScopeWindows(asOf).period, 'denialscope', {
+    histograms: NO_HISTOGRAMS,
+  });
   return denialReasonTable(rows, asOf, options);
 }
 

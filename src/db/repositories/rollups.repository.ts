@@ -211,6 +211,9 @@ export interface RollupHistograms {
 
 const ALL_HISTOGRAMS: RollupHistograms = { decision: true, payment: true };
 
+/** For reads of counts and sums only (DenialScope, its dashboard and evidence): no jsonb merged. */
+export const NO_HISTOGRAMS: RollupHistograms = { decision: false, payment: false };
+
 /**
  * Rollup rows of `customerId` with `day` in `[window.start, window.end)` at the given grain, on
  * the given timeline (`day` is the decision date for `decided`, the default, and the submission

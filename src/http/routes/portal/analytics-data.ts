@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { FindingRecord } from '../../../db/repositories/findings.repository.ts';
 import {
   decisionOutcomeTotals,
+  NO_HISTOGRAMS,
   payerDecisionGroups,
   payersByDecisions,
   rollupRowsInWindow,
@@ -206,7 +207,9 @@ export async function denialScopeData(
   selection: { payer?: string },
 ): Promise<{ cards: DenialCards; payers: string[]; payer: string | null; daily: ChartView | null }> {
   const start = addDays(asOf, -30);
-  const rows = await rollupRowsInWindow(db, customerId, { start, end: asOf }, 'denialscope');
+  const rows = await rollupRowsInWindow(db, customerId, { start, end: asOf }, 'denialscope', {
+    histograms: NO_HISTOGRAMS,
+  });
   const denied = rows.filter((r) => r.outcome === 'DENIED');
   let total = 0;
   let cents = 0n;
