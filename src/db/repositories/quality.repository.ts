@@ -462,3 +462,23 @@ export async function listMetricSeries(
     .execute();
   return rows.map((r) => ({ date: String(r.measurement_date).slice(0, 10), score: Number(r.score) }));
 }
+
+/**
+ * How many of an upload's anomalies are critical: the one number the §4.3 recommendations read
+ * ("Resolve the N critical anomalies…"). Counted in SQL on the (customer_id, upload_id) rows of
+ * `data_anomalies` rather than loading them all, since a bad file can record many.
+ */
+export async function countCriticalAnomaliesOfUpload(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('data_anomalies')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .where('severity', '=', 'critical')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

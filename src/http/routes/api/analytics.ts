@@ -14,9 +14,6 @@ import { type FindingRecord, listRunFindings } from '../../../db/repositories/fi
 import type { AnalysisProduct, AnalysisRunStatus, AnalysisRunType } from '../../../db/schema.ts';
 import { addDays, latestMondayOnOrBefore } from '../../../domain/analytics/index.ts';
 import { recordAudit } from '../../../obs/audit.ts';
-import type { Services } from '../../../services.ts';
-import { apiScope } from '../../api-tenancy.ts';
-import { paginate, parsePageRequest } from '../../pagination.ts';
 import {
   presentDelaySignal,
   presentDenialSignal,
@@ -25,7 +22,10 @@ import {
   presentReport,
   presentReportDetail,
   presentUnifiedFinding,
-} from '../../presenters/analytics.ts';
+} from '../../../presenters/analytics.ts';
+import type { Services } from '../../../services.ts';
+import { apiScope } from '../../api-tenancy.ts';
+import { paginate, parsePageRequest } from '../../pagination.ts';
 
 /**
  * Analytics REST resources (web-api-ops §4.5–§4.6, analytics §13.8): reports (analysis runs) and

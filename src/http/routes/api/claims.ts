@@ -9,11 +9,11 @@ import {
   payerSummary,
   searchClaims,
 } from '../../../db/repositories/claims-browser.repository.ts';
+import { presentClaimDetail, presentClaimListItem, presentPayerSummary } from '../../../presenters/claims.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { claimIdReader, parseClaimFilters, parseClaimOrdering, rawClaimFilters } from '../../claims-query.ts';
 import { paginate, parsePageRequest } from '../../pagination.ts';
-import { presentClaimDetail, presentClaimListItem, presentPayerSummary } from '../../presenters/claims.ts';
 import { sendClaimsCsv } from '../portal/claims.ts';
 
 function single(value: unknown): string | undefined {

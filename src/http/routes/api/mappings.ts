@@ -24,15 +24,15 @@ import {
   listPayerAllowlist,
 } from '../../../db/repositories/mappings-admin.repository.ts';
 import { isStaffUser } from '../../../domain/accounts/permissions.ts';
-import type { Services } from '../../../services.ts';
-import { apiScope } from '../../api-tenancy.ts';
-import { paginateArray } from '../../pagination.ts';
 import {
   presentAllowlistEntry,
   presentColumnProfile,
   presentCptMapping,
   presentPayerMapping,
-} from '../../presenters/claims.ts';
+} from '../../../presenters/claims.ts';
+import type { Services } from '../../../services.ts';
+import { apiScope } from '../../api-tenancy.ts';
+import { paginateArray } from '../../pagination.ts';
 
 type Body = Record<string, unknown>;
 

@@ -8,16 +8,17 @@ import { findUpload, type UploadRecord, uploadStats } from '../../../db/reposito
 import type { UploadSource, UploadStatus } from '../../../db/schema.ts';
 import { canDeleteUploads, isStaffUser } from '../../../domain/accounts/permissions.ts';
 import { CANONICAL_COLUMNS, type CanonicalField } from '../../../domain/claims/index.ts';
-import type { Services } from '../../../services.ts';
-import { apiScope } from '../../api-tenancy.ts';
-import { paginate, parsePageRequest } from '../../pagination.ts';
-import { API_CSRF_DETAIL } from '../../plugins/auth.ts';
 import {
   presentQualityReport,
   presentUploadDetail,
   presentUploadListItem,
   presentUploadProgress,
-} from '../../presenters/uploads.ts';
+} from '../../../presenters/uploads.ts';
+import { loadUploadQuality } from '../../../queries/upload-quality.ts';
+import type { Services } from '../../../services.ts';
+import { apiScope } from '../../api-tenancy.ts';
+import { paginate, parsePageRequest } from '../../pagination.ts';
+import { API_CSRF_DETAIL } from '../../plugins/auth.ts';
 import { enforceUploadRate, receiveUpload, truthyField, UploadRefusedError } from '../../upload-multipart.ts';
 
 /** `uploads/` of the REST API (web-api-ops §4.5, §4.6; ingestion spec §2.13). */
@@ -160,9 +161,9 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
     async (request, reply) => {
       const upload = await scopedUpload(request);
       if (!upload) return notFound(reply);
-      const report = await findQualityReport(db, upload.customer_id, upload.id);
-      if (!report) return notFound(reply);
-      return presentQualityReport(db, upload.customer_id, report);
+      const quality = await loadUploadQuality(db, upload.customer_id, upload.id);
+      if (!quality) return notFound(reply);
+      return presentQualityReport(quality.report, quality.criticalAnomalies);
     },
   );
 

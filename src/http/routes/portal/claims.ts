@@ -12,6 +12,7 @@ import {
 } from '../../../db/repositories/claims-browser.repository.ts';
 import { isStaffUser } from '../../../domain/accounts/permissions.ts';
 import { recordAudit } from '../../../obs/audit.ts';
+import { claimCsvHeader, claimCsvLine, money, presentPayerSummary } from '../../../presenters/claims.ts';
 import type { Services } from '../../../services.ts';
 import {
   CLAIM_FILTER_PARAMS,
@@ -23,7 +24,6 @@ import {
 } from '../../claims-query.ts';
 import { requireView, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
-import { claimCsvHeader, claimCsvLine, money, presentPayerSummary } from '../../presenters/claims.ts';
 import { queryParam } from './form.ts';
 
 const PAGE_SIZE = 50;

@@ -25,11 +25,11 @@ import {
   uploadPassed,
 } from '../../../domain/quality/index.ts';
 import { recordAudit } from '../../../obs/audit.ts';
+import { METRIC_TITLES, metricChart, uploadScoreChart } from '../../../presenters/quality-charts.ts';
+import { recommendationReport } from '../../../presenters/uploads.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, requireView, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
-import { METRIC_TITLES, metricChart, uploadScoreChart } from '../../presenters/quality-charts.ts';
-import { recommendationReport } from '../../presenters/uploads.ts';
 import { field, queryParam } from './form.ts';
 
 const DAY_MS = 86_400_000;

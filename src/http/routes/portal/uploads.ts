@@ -18,17 +18,18 @@ import {
 } from '../../../db/repositories/uploads.repository.ts';
 import { canDeleteUploads } from '../../../domain/accounts/permissions.ts';
 import { CANONICAL_COLUMNS, type CanonicalField, REQUIRED_COLUMNS } from '../../../domain/claims/index.ts';
-import type { Services } from '../../../services.ts';
-import { actingAsOperator } from '../../auth-state.ts';
-import { requirePermission, sendForbidden, sendNotFoundPage } from '../../guards.ts';
-import { renderPage } from '../../page.ts';
-import { PORTAL_CSRF_MESSAGE } from '../../plugins/auth.ts';
 import {
   presentUploadProgress,
   qualityCategoryLabels,
   UPLOAD_STATUS_LABELS,
   uploadRecommendations,
-} from '../../presenters/uploads.ts';
+} from '../../../presenters/uploads.ts';
+import { loadUploadQuality } from '../../../queries/upload-quality.ts';
+import type { Services } from '../../../services.ts';
+import { actingAsOperator } from '../../auth-state.ts';
+import { requirePermission, sendForbidden, sendNotFoundPage } from '../../guards.ts';
+import { renderPage } from '../../page.ts';
+import { PORTAL_CSRF_MESSAGE } from '../../plugins/auth.ts';
 import { enforceUploadRate, receiveUpload, truthyField, UploadRefusedError } from '../../upload-multipart.ts';
 import { field, queryParam } from './form.ts';
 
@@ -283,7 +284,8 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
       const upload = await uploadOf(request);
       if (!upload) return sendNotFoundPage(request, reply);
       const customerId = request.auth.customer!.id;
-      const report = await findQualityReport(db, customerId, upload.id);
+      const quality = await loadUploadQuality(db, customerId, upload.id);
+      const report = quality?.report;
       const names = await uploaderNames([upload]);
       const category = queryParam(request, 'category');
       const allRejections = report?.rejection_details ?? [];
@@ -360,7 +362,7 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
           ],
           fileWarnings: warnings.filter((w) => w.row === null),
           rowWarnings: warnings.filter((w) => w.row !== null),
-          recommendations: report ? await uploadRecommendations(db, customerId, report) : [],
+          recommendations: quality ? uploadRecommendations(quality.report, quality.criticalAnomalies) : [],
         },
         { title: `Upload #${upload.id}`, section: 'uploads' },
       );

@@ -1,7 +1,7 @@
-import type { AnalysisRunRecord } from '../../db/repositories/analysis-runs.repository.ts';
-import type { FindingRecord } from '../../db/repositories/findings.repository.ts';
-import { toStoredFinding } from '../../db/repositories/findings.repository.ts';
-import type { JobsTable } from '../../db/schema.ts';
+import type { AnalysisRunRecord } from '../db/repositories/analysis-runs.repository.ts';
+import type { FindingRecord } from '../db/repositories/findings.repository.ts';
+import { toStoredFinding } from '../db/repositories/findings.repository.ts';
+import type { JobsTable } from '../db/schema.ts';
 import {
   addDays,
   buildEvidencePayload,
@@ -24,7 +24,7 @@ import {
   severityLabelTitle,
   severityLabelUpper,
   signedFixed,
-} from '../../domain/analytics/index.ts';
+} from '../domain/analytics/index.ts';
 
 /** Portal and API presentation of analysis runs and findings (analytics §13.1, §13.8). */
 
