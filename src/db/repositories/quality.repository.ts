@@ -78,6 +78,22 @@ export async function findQualityReport(
     .executeTakeFirst();
 }
 
+/** The quality reports of several uploads of one customer (an uploads list page), by upload id. */
+export async function findQualityReportsOfUploads(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadIds: readonly number[],
+): Promise<Map<number, QualityReportRecord>> {
+  if (uploadIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('upload_quality_reports')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('upload_id', 'in', [...uploadIds])
+    .execute();
+  return new Map(rows.map((r) => [r.upload_id, r]));
+}
+
 /** Stores validation results (already capped at 10,000 per upload by the pipeline). */
 export async function insertValidationResults(
   db: Kysely<DB>,

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { requestAnalysesForCustomer } from '../../../commands/request-analysis.ts';
 import { AppError } from '../../../config/errors.ts';
 import { enabledAnalysisProducts, findLatestRun } from '../../../db/repositories/analysis-runs.repository.ts';
-import { countStoredClaims } from '../../../db/repositories/claims-browser.repository.ts';
+import { listCustomerIds } from '../../../db/repositories/customers.repository.ts';
 import {
   type FindingFeedFilter,
   findFindingScoped,
@@ -11,10 +10,11 @@ import {
   queryFindings,
 } from '../../../db/repositories/finding-feed.repository.ts';
 import { type FindingRecord, listRunFindings } from '../../../db/repositories/findings.repository.ts';
+import { findExposedJob } from '../../../db/repositories/jobs.repository.ts';
 import type { AnalysisProduct, AnalysisRunStatus, AnalysisRunType } from '../../../db/schema.ts';
-import { addDays, latestMondayOnOrBefore } from '../../../domain/analytics/index.ts';
 import { recordAudit } from '../../../obs/audit.ts';
 import {
+  presentDashboard,
   presentDelaySignal,
   presentDenialSignal,
   presentDriftEvent,
@@ -23,6 +23,14 @@ import {
   presentReportDetail,
   presentUnifiedFinding,
 } from '../../../presenters/analytics.ts';
+import { loadDashboard } from '../../../queries/dashboard.ts';
+import {
+  findReportScoped,
+  listReports,
+  type OrderTerm,
+  REPORT_ORDER_FIELDS,
+  type ReportOrderField,
+} from '../../../queries/reports.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginate, parsePageRequest } from '../../pagination.ts';
@@ -170,30 +178,28 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
       const asOf = query['as_of'];
       if (asOf !== undefined && !isDate(asOf)) errors['as_of'] = ['Enter a valid date.'];
       const ordering = query['ordering'] ?? '-started_at';
-      const allowed = ['started_at', 'as_of', 'id', 'status', 'product'];
       const orderFields = ordering.split(',').map((f) => f.trim());
+      const terms: OrderTerm<ReportOrderField>[] = [];
       for (const f of orderFields) {
-        if (!allowed.includes(f.replace(/^-/, '')))
+        const field = f.replace(/^-/, '');
+        if (!(REPORT_ORDER_FIELDS as readonly string[]).includes(field))
           throw new AppError('invalid_ordering', `Invalid ordering field: ${f}`, 400);
+        terms.push({ field: field as ReportOrderField, descending: f.startsWith('-') });
       }
       check(errors);
       const page = parsePageRequest(request);
-      const customerId = request.apiCustomerId;
-      let base = db.selectFrom('analysis_runs');
-      if (customerId !== null) base = base.where('customer_id', '=', customerId);
-      if (product) base = base.where('product', '=', product);
-      if (status) base = base.where('status', '=', status);
-      if (runType) base = base.where('run_type', '=', runType);
-      if (asOf) base = base.where('as_of', '=', asOf);
-      const count = Number(
-        (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0,
+      const { count, rows: runs } = await listReports(
+        db,
+        {
+          customerId: request.apiCustomerId,
+          ...(product ? { product } : {}),
+          ...(status ? { status } : {}),
+          ...(runType ? { runType } : {}),
+          ...(asOf ? { asOf } : {}),
+        },
+        terms,
+        page,
       );
-      let rows = base.selectAll();
-      for (const f of orderFields) {
-        const col = f.replace(/^-/, '') as 'started_at';
-        rows = rows.orderBy(sql.ref(col), f.startsWith('-') ? sql`desc nulls last` : sql`asc nulls last`);
-      }
-      const runs = await rows.orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
       const counts = await findingCountsByRun(
         db,
         runs.map((r) => r.id),
@@ -207,15 +213,9 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
     }),
   );
 
-  async function findRunScoped(customerId: number | null, id: number) {
-    let query = db.selectFrom('analysis_runs').selectAll().where('id', '=', id);
-    if (customerId !== null) query = query.where('customer_id', '=', customerId);
-    return query.executeTakeFirst();
-  }
-
   app.get('/api/v1/reports/:id/', { preHandler: apiScope() }, async (request, reply) => {
     const id = parseIdParam(request);
-    const run = id === null ? undefined : await findRunScoped(request.apiCustomerId, id);
+    const run = id === null ? undefined : await findReportScoped(db, request.apiCustomerId, id);
     if (!run) return notFound(reply);
     return presentReportDetail(run, await listRunFindings(db, run.customer_id, run.id));
   });
@@ -285,9 +285,7 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
   app.get('/api/v1/jobs/:id/', { preHandler: apiScope() }, async (request, reply) => {
     const id = parseIdParam(request);
     if (id === null) return notFound(reply);
-    let query = db.selectFrom('jobs').selectAll().where('id', '=', id).where('kind', 'in', JOB_KINDS);
-    if (request.apiCustomerId !== null) query = query.where('customer_id', '=', request.apiCustomerId);
-    const job = await query.executeTakeFirst();
+    const job = await findExposedJob(db, request.apiCustomerId, id, JOB_KINDS);
     if (!job) return notFound(reply);
     return presentJob(job);
   });
@@ -334,9 +332,7 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
       if (gate) return gate;
       const filter = driftFilter(request);
       const customerIds =
-        request.apiCustomerId !== null
-          ? [request.apiCustomerId]
-          : (await db.selectFrom('customers').select('id').orderBy('id').execute()).map((c) => c.id);
+        request.apiCustomerId !== null ? [request.apiCustomerId] : await listCustomerIds(db);
       const out: ReturnType<typeof presentDriftEvent>[] = [];
       for (const customerId of customerIds) {
         const run = await findLatestRun(db, customerId, 'driftwatch');
@@ -434,64 +430,7 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
   );
 
   // ---- dashboard ----
-  app.get('/api/v1/dashboard/', { preHandler: apiScope({ requireCustomer: true }) }, async (request) => {
-    const customerId = request.apiCustomerId as number;
-    // Reversed claims (deleted uploads, 835 reversals) are not stored data any more; the
-    // rollups hold exactly the stored ones, so no scan of the claims.
-    const totalClaims = await countStoredClaims(db, customerId);
-    const totalUploads = Number(
-      (
-        await db
-          .selectFrom('uploads')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('customer_id', '=', customerId)
-          .where('status', 'in', ['success', 'partial'])
-          .executeTakeFirst()
-      )?.n ?? 0,
-    );
-    const run = await findLatestRun(db, customerId, 'driftwatch');
-    const findings = run ? await listRunFindings(db, customerId, run.id) : [];
-    const lastWeek = latestMondayOnOrBefore(today());
-    const first = addDays(lastWeek, -7 * 11);
-    const rows = await db
-      .selectFrom('claim_daily_rollups')
-      .select(['day', 'outcome', (eb) => eb.fn.sum<string>('claim_count').as('n')])
-      .where('customer_id', '=', customerId)
-      .where('day', '>=', first)
-      .where('day', '<', addDays(lastWeek, 7))
-      .groupBy(['day', 'outcome'])
-      .execute();
-    const trend = [];
-    for (let i = 0; i < 12; i++) {
-      const start = addDays(first, 7 * i);
-      const end = addDays(start, 7);
-      let total = 0;
-      let denied = 0;
-      for (const r of rows) {
-        const day = String(r.day).slice(0, 10);
-        if (day < start || day >= end) continue;
-        total += Number(r.n);
-        if (r.outcome === 'DENIED') denied += Number(r.n);
-      }
-      trend.push({
-        week_start: start,
-        total_claims: total,
-        denied_claims: denied,
-        denial_rate: total === 0 ? 0 : Math.round((denied / total) * 10000) / 100,
-      });
-    }
-    return {
-      total_claims: totalClaims,
-      total_uploads: totalUploads,
-      active_drift_events: findings.length,
-      last_report_date: run?.finished_at ? run.finished_at.toISOString() : null,
-      denial_rate_trend: trend,
-      top_drift_payers: [...findings]
-        .sort((a, b) => b.severity - a.severity || b.id - a.id)
-        .slice(0, 5)
-        .map((f) => ({ payer: f.payer, severity: f.severity, delta_value: f.delta_value })),
-      open_alerts: 0,
-      recovered_this_month: '0.00',
-    };
-  });
+  app.get('/api/v1/dashboard/', { preHandler: apiScope({ requireCustomer: true }) }, async (request) =>
+    presentDashboard(await loadDashboard(db, request.apiCustomerId as number, today())),
+  );
 }

@@ -4,7 +4,7 @@ import { DuplicateFileError, FileTooLargeError } from '../../../commands/upload-
 import { cancelUploadMapping, completeUploadMapping } from '../../../commands/upload-mapping.ts';
 import { AppError, NotFoundError } from '../../../config/errors.ts';
 import { findQualityReport } from '../../../db/repositories/quality.repository.ts';
-import { findUpload, type UploadRecord, uploadStats } from '../../../db/repositories/uploads.repository.ts';
+import { type UploadRecord, uploadStats } from '../../../db/repositories/uploads.repository.ts';
 import type { UploadSource, UploadStatus } from '../../../db/schema.ts';
 import { canDeleteUploads, isStaffUser } from '../../../domain/accounts/permissions.ts';
 import { CANONICAL_COLUMNS, type CanonicalField } from '../../../domain/claims/index.ts';
@@ -14,7 +14,14 @@ import {
   presentUploadListItem,
   presentUploadProgress,
 } from '../../../presenters/uploads.ts';
+import type { OrderTerm } from '../../../queries/reports.ts';
 import { loadUploadQuality } from '../../../queries/upload-quality.ts';
+import {
+  findUploadScoped,
+  listUploadsPage,
+  UPLOAD_ORDER_COLUMNS,
+  type UploadOrderField,
+} from '../../../queries/uploads-list.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginate, parsePageRequest } from '../../pagination.ts';
@@ -33,11 +40,6 @@ const STATUSES: readonly UploadStatus[] = [
   'deleted',
 ];
 const SOURCES: readonly UploadSource[] = ['web_ui', 'api', 'ingest', 'cli'];
-const ORDERING: Record<string, 'created_at' | 'status' | 'accepted_rows'> = {
-  uploaded_at: 'created_at',
-  status: 'status',
-  row_count: 'accepted_rows',
-};
 
 function apiError(
   reply: FastifyReply,
@@ -84,8 +86,7 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
   ): Promise<UploadRecord | null> {
     const id = parseId(request.params.id);
     if (id === null) return null;
-    if (request.apiCustomerId !== null) return (await findUpload(db, request.apiCustomerId, id)) ?? null;
-    return (await db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+    return (await findUploadScoped(db, request.apiCustomerId, id)) ?? null;
   }
 
   app.get('/api/v1/uploads/', { preHandler: apiScope() }, async (request, reply) => {
@@ -104,31 +105,30 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
     if (before !== undefined && !beforeDate) errors['uploaded_before'] = ['Enter a valid date/time.'];
     if (Object.keys(errors).length) return apiError(reply, 400, 'invalid', 'Validation failed.', { errors });
 
-    const orderings: Array<{ column: 'created_at' | 'status' | 'accepted_rows'; desc: boolean }> = [];
+    const orderings: OrderTerm<UploadOrderField>[] = [];
     for (const item of (query(request, 'ordering') ?? '-uploaded_at').split(',')) {
       const name = item.trim();
       if (name === '') continue;
-      const column = ORDERING[name.replace(/^-/, '')];
-      if (!column) return apiError(reply, 400, 'invalid_ordering', `Invalid ordering field: ${name}`);
-      orderings.push({ column, desc: name.startsWith('-') });
+      const field = name.replace(/^-/, '');
+      if (!(field in UPLOAD_ORDER_COLUMNS))
+        return apiError(reply, 400, 'invalid_ordering', `Invalid ordering field: ${name}`);
+      orderings.push({ field: field as UploadOrderField, descending: name.startsWith('-') });
     }
 
     const pageRequest = parsePageRequest(request);
-    let base = db.selectFrom('uploads');
-    if (request.apiCustomerId !== null) base = base.where('customer_id', '=', request.apiCustomerId);
-    if (status) base = base.where('status', '=', status as UploadStatus);
-    if (source) base = base.where('source', '=', source as UploadSource);
-    if (afterDate) base = base.where('created_at', '>=', afterDate);
-    if (beforeDate) base = base.where('created_at', '<=', beforeDate);
-    const counted = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    let rows = base.selectAll();
-    for (const o of orderings) rows = rows.orderBy(o.column, o.desc ? 'desc' : 'asc');
-    const results = await rows
-      .orderBy('id', 'desc')
-      .limit(pageRequest.limit)
-      .offset(pageRequest.offset)
-      .execute();
-    return paginate(request, pageRequest, Number(counted.n), results.map(presentUploadListItem));
+    const { count, rows } = await listUploadsPage(
+      db,
+      {
+        customerId: request.apiCustomerId,
+        ...(status ? { status: status as UploadStatus } : {}),
+        ...(source ? { source: source as UploadSource } : {}),
+        ...(afterDate ? { uploadedAfter: afterDate } : {}),
+        ...(beforeDate ? { uploadedBefore: beforeDate } : {}),
+      },
+      orderings,
+      pageRequest,
+    );
+    return paginate(request, pageRequest, count, rows.map(presentUploadListItem));
   });
 
   app.get('/api/v1/uploads/stats/', { preHandler: apiScope({ requireCustomer: true }) }, async (request) =>
