@@ -228,8 +228,14 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
       const body = bodyOf(request);
       const errors: Record<string, string[]> = {};
       const rawProduct = body['product'];
-      const productText = typeof rawProduct === 'string' && rawProduct !== '' ? rawProduct : 'driftwatch';
-      const product = choice(errors, 'product', productText, PRODUCTS, (v) => v.toLowerCase());
+      let product: AnalysisProduct | undefined = 'driftwatch';
+      // Only a string names a product: anything else (an array, a number) is a 400, never the
+      // default run of DriftWatch.
+      if (rawProduct !== undefined && rawProduct !== null && typeof rawProduct !== 'string') {
+        errors['product'] = ['Select a valid choice.'];
+      } else if (typeof rawProduct === 'string' && rawProduct !== '') {
+        product = choice(errors, 'product', rawProduct, PRODUCTS, (v) => v.toLowerCase());
+      }
       const rawAsOf = body['as_of'];
       let asOf = today();
       if (rawAsOf !== undefined && rawAsOf !== null && rawAsOf !== '') {
@@ -271,8 +277,8 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
         metadata: { products: [result.product], as_of: asOf, outcome: result.outcome, source: 'api' },
       });
       const jobId = result.jobId;
-      const statusUrl =
-        jobId === null ? null : new URL(`/api/v1/jobs/${jobId}/`, apiBase(request)).toString();
+      // Relative, as web-api-ops §4.6 writes it (`/api/v1/jobs/<job_id>/`).
+      const statusUrl = jobId === null ? null : `/api/v1/jobs/${jobId}/`;
       if (statusUrl) reply.header('Location', statusUrl);
       const findings = await listRunFindings(db, customerId, result.run.id);
       return reply
