@@ -192,6 +192,15 @@ export function presentReport(run: AnalysisRunRecord, findings: number) {
   };
 }
 
+/** A report file of a run (PDF, XLSX, CSV): built by the reports issue, none until then. */
+export interface ReportArtifact {
+  kind: string;
+  format: string;
+  size_bytes: number;
+  sha256: string;
+  download_url: string;
+}
+
 export function presentReportDetail(run: AnalysisRunRecord, findings: readonly FindingRecord[]) {
   return {
     ...presentReport(run, findings.length),
@@ -202,7 +211,7 @@ export function presentReportDetail(run: AnalysisRunRecord, findings: readonly F
     summary_json: run.summary_json,
     error_message: run.error_message,
     drift_events: findings.filter((f) => f.product === 'driftwatch').map(presentDriftEvent),
-    artifacts: [] as unknown[],
+    artifacts: [] as ReportArtifact[],
   };
 }
 

@@ -1,6 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { requestAnalysesForCustomer } from '../../../commands/request-analysis.ts';
-import { AppError } from '../../../config/errors.ts';
+import { AppError, NotFoundError, PermissionDeniedError, ValidationError } from '../../../config/errors.ts';
 import { enabledAnalysisProducts, findLatestRun } from '../../../db/repositories/analysis-runs.repository.ts';
 import { listCustomerIds } from '../../../db/repositories/customers.repository.ts';
 import {
@@ -24,27 +26,38 @@ import {
   presentUnifiedFinding,
 } from '../../../presenters/analytics.ts';
 import { loadDashboard } from '../../../queries/dashboard.ts';
-import {
-  findReportScoped,
-  listReports,
-  type OrderTerm,
-  REPORT_ORDER_FIELDS,
-  type ReportOrderField,
-} from '../../../queries/reports.ts';
+import { findReportScoped, listReports, REPORT_ORDER_FIELDS } from '../../../queries/reports.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginate, parsePageRequest } from '../../pagination.ts';
+import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
+import {
+  ActiveDriftEventQuery,
+  CustomerOnlyQuery,
+  Dashboard,
+  DelaySignal,
+  DenialSignal,
+  DriftEvent,
+  DriftEventQuery,
+  FindingQuery,
+  Job,
+  PRODUCTS,
+  Report,
+  ReportDetail,
+  ReportListQuery,
+  SignalQuery,
+  TriggerAccepted,
+  TriggerBody,
+  UnifiedFinding,
+} from './analytics.schemas.ts';
 
 /**
  * Analytics REST resources (web-api-ops §4.5–§4.6, analytics §13.8): reports (analysis runs) and
  * their trigger, jobs, drift-events, denial-signals, delay-signals, unified findings, dashboard.
+ * Validation is the schemas' (analytics.schemas.ts); the scope guard runs before it (§4.2 order).
  */
 
-const PRODUCTS: readonly AnalysisProduct[] = ['driftwatch', 'denialscope', 'delayguard'];
-const RUN_STATUSES: readonly AnalysisRunStatus[] = ['queued', 'running', 'success', 'failed'];
-const RUN_TYPES: readonly AnalysisRunType[] = ['scheduled', 'manual', 'post_upload', 'backtest'];
-const SEVERITY_LABELS = ['critical', 'high', 'medium', 'low'];
-const DIRECTIONS = ['degrading', 'improving'];
+/** Job kinds the API exposes (alert and maintenance jobs are internal). */
 const JOB_KINDS = [
   'ingest-upload',
   'analysis',
@@ -54,196 +67,131 @@ const JOB_KINDS = [
   'report_artifact',
 ];
 
-class ValidationError extends Error {
-  constructor(readonly errors: Record<string, string[]>) {
-    super('Validation failed.');
+const lower = <T extends string>(value: string | undefined): T | undefined =>
+  value === undefined ? undefined : (value.toLowerCase() as T);
+
+interface DriftQuery {
+  min_severity?: number;
+  payer?: string;
+  drift_type?: string;
+  cpt_group?: string;
+  direction?: string;
+  report_run?: number;
+}
+
+function driftFilter(query: DriftQuery): FindingFeedFilter {
+  const filter: FindingFeedFilter = { products: ['driftwatch'], order: 'created' };
+  if (query.min_severity !== undefined) {
+    // Ajv coerces "1e999" to Infinity and lets it pass `maximum`: refuse it here.
+    if (!Number.isFinite(query.min_severity))
+      throw ValidationError.field('min_severity', 'A valid number is required.');
+    filter.minSeverity = query.min_severity;
   }
+  if (query.payer) filter.payer = query.payer;
+  if (query.drift_type) filter.signalTypeUpper = query.drift_type;
+  if (query.cpt_group) filter.cptGroup = query.cpt_group;
+  const direction = lower<'degrading' | 'improving'>(query.direction);
+  if (direction) filter.direction = direction;
+  if (query.report_run !== undefined) filter.runId = query.report_run;
+  return filter;
 }
-
-function q(request: FastifyRequest): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
-    const s = Array.isArray(v) ? v[0] : v;
-    if (typeof s === 'string' && s !== '') out[k] = s;
-  }
-  return out;
-}
-
-function bodyOf(request: FastifyRequest): Record<string, unknown> {
-  return request.body && typeof request.body === 'object' && !Array.isArray(request.body)
-    ? (request.body as Record<string, unknown>)
-    : {};
-}
-
-function choice<T extends string>(
-  errors: Record<string, string[]>,
-  field: string,
-  value: string | undefined,
-  allowed: readonly T[],
-  normalise: (v: string) => string = (v) => v,
-): T | undefined {
-  if (value === undefined) return undefined;
-  const v = normalise(value);
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  errors[field] = [`Select a valid choice. ${value} is not one of the available choices.`];
-  return undefined;
-}
-
-function integer(
-  errors: Record<string, string[]>,
-  field: string,
-  value: string | undefined,
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d{1,15}$/.test(value)) return Number(value);
-  errors[field] = ['Enter a whole number.'];
-  return undefined;
-}
-
-function isDate(v: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
-  const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-}
-
-function check(errors: Record<string, string[]>): void {
-  if (Object.keys(errors).length) throw new ValidationError(errors);
-}
-
-function sendError(
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  detail: string,
-  errors?: Record<string, string[]>,
-) {
-  return reply
-    .code(status)
-    .type('application/json; charset=utf-8')
-    .send({ detail, code, ...(errors ? { errors } : {}) });
-}
-
-function apiBase(request: FastifyRequest): string {
-  return new URL('/api/v1/', `${request.protocol}://${request.host}`).toString();
-}
-
-function parseIdParam(request: FastifyRequest): number | null {
-  const raw = (request.params as { id?: string }).id ?? '';
-  if (!/^\d{1,15}$/.test(raw)) return null;
-  const id = Number(raw);
-  return Number.isSafeInteger(id) ? id : null;
-}
-
-const notFound = (reply: FastifyReply) => sendError(reply, 404, 'not_found', 'Not found.');
 
 export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = services.database;
   const today = () => services.clock.now().toISOString().slice(0, 10);
-
-  /** Runs a handler, turning validation errors into 400 responses. */
-  function handle(
-    fn: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
-  ): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> {
-    return async (request, reply) => {
-      try {
-        return await fn(request, reply);
-      } catch (error) {
-        if (error instanceof ValidationError)
-          return sendError(reply, 400, 'invalid', 'Validation failed.', error.errors);
-        throw error;
-      }
-    };
-  }
+  const read = apiScope();
 
   /** 403 product_not_enabled for a member's disabled product (analytics §11). */
-  async function productGate(request: FastifyRequest, reply: FastifyReply, product: AnalysisProduct) {
+  async function requireProduct(request: FastifyRequest, product: AnalysisProduct): Promise<void> {
     const customerId = request.apiCustomerId;
-    if (customerId === null) return null;
+    if (customerId === null) return;
     const enabled = await enabledAnalysisProducts(db, customerId);
     if (!enabled.includes(product))
-      return sendError(reply, 403, 'product_not_enabled', 'Product not enabled');
-    return null;
+      throw new PermissionDeniedError('Product not enabled', 'product_not_enabled');
   }
 
   // ---- reports ----
-  app.get(
+  const reportsTag = 'Reports';
+  api.get(
     '/api/v1/reports/',
-    { preHandler: apiScope() },
-    handle(async (request) => {
-      const query = q(request);
-      const errors: Record<string, string[]> = {};
-      const product = choice(errors, 'product', query['product'], PRODUCTS, (v) => v.toLowerCase());
-      const status = choice(errors, 'status', query['status'], RUN_STATUSES, (v) => v.toLowerCase());
-      const runType = choice(errors, 'run_type', query['run_type'], RUN_TYPES, (v) => v.toLowerCase());
-      const asOf = query['as_of'];
-      if (asOf !== undefined && !isDate(asOf)) errors['as_of'] = ['Enter a valid date.'];
-      const ordering = query['ordering'] ?? '-started_at';
-      const orderFields = ordering.split(',').map((f) => f.trim());
-      const terms: OrderTerm<ReportOrderField>[] = [];
-      for (const f of orderFields) {
-        const field = f.replace(/^-/, '');
-        if (!(REPORT_ORDER_FIELDS as readonly string[]).includes(field))
-          throw new AppError('invalid_ordering', `Invalid ordering field: ${f}`, 400);
-        terms.push({ field: field as ReportOrderField, descending: f.startsWith('-') });
-      }
-      check(errors);
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: reportsTag, summary: 'List analysis runs (reports)' },
+        { querystring: ReportListQuery, response: { 200: Paginated(Report) } },
+      ),
+    },
+    async (request) => {
+      const { query } = request;
+      const ordering = parseOrdering(query.ordering, REPORT_ORDER_FIELDS, [
+        { field: 'started_at', descending: true },
+      ]);
       const page = parsePageRequest(request);
-      const { count, rows: runs } = await listReports(
+      const product = lower<AnalysisProduct>(query.product);
+      const status = lower<AnalysisRunStatus>(query.status);
+      const runType = lower<AnalysisRunType>(query.run_type);
+      const { count, rows } = await listReports(
         db,
         {
           customerId: request.apiCustomerId,
           ...(product ? { product } : {}),
           ...(status ? { status } : {}),
           ...(runType ? { runType } : {}),
-          ...(asOf ? { asOf } : {}),
+          ...(query.as_of ? { asOf: query.as_of } : {}),
         },
-        terms,
+        ordering,
         page,
       );
       const counts = await findingCountsByRun(
         db,
-        runs.map((r) => r.id),
+        rows.map((r) => r.id),
       );
       return paginate(
         request,
         page,
         count,
-        runs.map((r) => presentReport(r, counts.get(r.id) ?? 0)),
+        rows.map((r) => presentReport(r, counts.get(r.id) ?? 0)),
       );
-    }),
+    },
   );
 
-  app.get('/api/v1/reports/:id/', { preHandler: apiScope() }, async (request, reply) => {
-    const id = parseIdParam(request);
-    const run = id === null ? undefined : await findReportScoped(db, request.apiCustomerId, id);
-    if (!run) return notFound(reply);
-    return presentReportDetail(run, await listRunFindings(db, run.customer_id, run.id));
-  });
+  api.get(
+    '/api/v1/reports/:id/',
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: reportsTag, summary: 'Get an analysis run with its drift events' },
+        { params: IdParams, querystring: CustomerOnlyQuery, response: { 200: ReportDetail } },
+      ),
+    },
+    async (request) => {
+      const run = await findReportScoped(db, request.apiCustomerId, request.params.id);
+      if (!run) throw new NotFoundError();
+      return presentReportDetail(run, await listRunFindings(db, run.customer_id, run.id));
+    },
+  );
 
-  app.post(
+  api.post(
     '/api/v1/reports/trigger/',
-    { preHandler: apiScope({ permission: 'run_analysis', requireCustomer: true }) },
-    handle(async (request, reply) => {
+    {
+      preValidation: apiScope({ permission: 'run_analysis', requireCustomer: true }),
+      schema: operation(
+        {
+          tag: reportsTag,
+          summary: 'Start an analysis run',
+          description:
+            'Queues one product’s run for `as_of` and answers 202 with the run, `job_id` and `status_url` ' +
+            '(relative, also in `Location`). A run already queued or running for the same day is returned as is.',
+        },
+        { body: TriggerBody, response: { 202: TriggerAccepted } },
+      ),
+    },
+    async (request, reply) => {
       const customerId = request.apiCustomerId as number;
-      const body = bodyOf(request);
-      const errors: Record<string, string[]> = {};
-      const rawProduct = body['product'];
-      let product: AnalysisProduct | undefined = 'driftwatch';
-      // Only a string names a product: anything else (an array, a number) is a 400, never the
-      // default run of DriftWatch.
-      if (rawProduct !== undefined && rawProduct !== null && typeof rawProduct !== 'string') {
-        errors['product'] = ['Select a valid choice.'];
-      } else if (typeof rawProduct === 'string' && rawProduct !== '') {
-        product = choice(errors, 'product', rawProduct, PRODUCTS, (v) => v.toLowerCase());
-      }
-      const rawAsOf = body['as_of'];
-      let asOf = today();
-      if (rawAsOf !== undefined && rawAsOf !== null && rawAsOf !== '') {
-        if (typeof rawAsOf !== 'string' || !isDate(rawAsOf)) errors['as_of'] = ['Enter a valid date.'];
-        else if (rawAsOf > today()) errors['as_of'] = ['as_of must not be in the future.'];
-        else asOf = rawAsOf;
-      }
-      check(errors);
+      const product: AnalysisProduct = request.body.product || 'driftwatch';
+      const asOf = request.body.as_of || today();
+      if (asOf > today()) throw ValidationError.field('as_of', 'as_of must not be in the future.');
       let result: Awaited<ReturnType<typeof requestAnalysesForCustomer>>[number] | undefined;
       try {
         [result] = await requestAnalysesForCustomer(
@@ -251,7 +199,7 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
           {
             customerId,
             runType: 'manual',
-            products: [product as AnalysisProduct],
+            products: [product],
             asOf,
             today: today(),
             requestedBy: request.auth.user?.id ?? null,
@@ -260,9 +208,9 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
         );
       } catch (error) {
         if (error instanceof AppError && error.code === 'product_not_enabled')
-          return sendError(reply, 403, 'product_not_enabled', 'Product not enabled');
+          throw new PermissionDeniedError('Product not enabled', 'product_not_enabled');
         if (error instanceof AppError && error.code === 'invalid_as_of')
-          throw new ValidationError({ as_of: [error.message] });
+          throw ValidationError.field('as_of', error.message);
         throw error;
       }
       if (!result) throw new AppError('server_error', 'Internal server error.', 500);
@@ -284,59 +232,71 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
       return reply
         .code(202)
         .send({ ...presentReportDetail(result.run, findings), job_id: jobId, status_url: statusUrl });
-    }),
+    },
   );
 
   // ---- jobs ----
-  app.get('/api/v1/jobs/:id/', { preHandler: apiScope() }, async (request, reply) => {
-    const id = parseIdParam(request);
-    if (id === null) return notFound(reply);
-    const job = await findExposedJob(db, request.apiCustomerId, id, JOB_KINDS);
-    if (!job) return notFound(reply);
-    return presentJob(job);
-  });
-
-  // ---- drift-events ----
-  function driftFilter(request: FastifyRequest): FindingFeedFilter {
-    const query = q(request);
-    const errors: Record<string, string[]> = {};
-    const filter: FindingFeedFilter = { products: ['driftwatch'], order: 'created' };
-    if (query['min_severity'] !== undefined) {
-      const v = query['min_severity'];
-      if (!/^-?\d+(\.\d+)?$/.test(v.trim())) errors['min_severity'] = ['A valid number is required.'];
-      else filter.minSeverity = Number(v);
-    }
-    if (query['payer'] !== undefined) filter.payer = query['payer'];
-    if (query['drift_type'] !== undefined) filter.signalTypeUpper = query['drift_type'];
-    if (query['cpt_group'] !== undefined) filter.cptGroup = query['cpt_group'];
-    const direction = choice(errors, 'direction', query['direction'], DIRECTIONS, (v) => v.toLowerCase());
-    if (direction) filter.direction = direction;
-    const run = integer(errors, 'report_run', query['report_run']);
-    if (run !== undefined) filter.runId = run;
-    check(errors);
-    return filter;
-  }
-
-  app.get(
-    '/api/v1/drift-events/',
-    { preHandler: apiScope() },
-    handle(async (request, reply) => {
-      const gate = await productGate(request, reply, 'driftwatch');
-      if (gate) return gate;
-      const filter = driftFilter(request);
-      const page = parsePageRequest(request);
-      const { count, rows } = await queryFindings(db, request.apiCustomerId, filter, page);
-      return paginate(request, page, count, rows.map(presentDriftEvent));
-    }),
+  api.get(
+    '/api/v1/jobs/:id/',
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: 'Jobs', summary: 'Get a background job (status and progress)' },
+        { params: IdParams, querystring: CustomerOnlyQuery, response: { 200: Job } },
+      ),
+    },
+    async (request) => {
+      const job = await findExposedJob(db, request.apiCustomerId, request.params.id, JOB_KINDS);
+      if (!job) throw new NotFoundError();
+      return presentJob(job);
+    },
   );
 
-  app.get(
+  // ---- drift-events ----
+  const driftTag = 'Drift events';
+  api.get(
+    '/api/v1/drift-events/',
+    {
+      preValidation: read,
+      schema: operation(
+        {
+          tag: driftTag,
+          summary: 'List DriftWatch events',
+          description: 'Newest first. 403 `product_not_enabled` when DriftWatch is off.',
+        },
+        { querystring: DriftEventQuery, response: { 200: Paginated(DriftEvent) } },
+      ),
+    },
+    async (request) => {
+      await requireProduct(request, 'driftwatch');
+      const page = parsePageRequest(request);
+      const { count, rows } = await queryFindings(
+        db,
+        request.apiCustomerId,
+        driftFilter(request.query),
+        page,
+      );
+      return paginate(request, page, count, rows.map(presentDriftEvent));
+    },
+  );
+
+  api.get(
     '/api/v1/drift-events/active/',
-    { preHandler: apiScope() },
-    handle(async (request, reply) => {
-      const gate = await productGate(request, reply, 'driftwatch');
-      if (gate) return gate;
-      const filter = driftFilter(request);
+    {
+      preValidation: read,
+      schema: operation(
+        {
+          tag: driftTag,
+          summary: 'Events of the latest DriftWatch run (unpaginated)',
+          description:
+            'The latest successful, non-backtest run of each customer in scope (analytics §10.1); `[]` when none.',
+        },
+        { querystring: ActiveDriftEventQuery, response: { 200: Type.Array(DriftEvent) } },
+      ),
+    },
+    async (request) => {
+      await requireProduct(request, 'driftwatch');
+      const filter = driftFilter(request.query);
       const customerIds =
         request.apiCustomerId !== null ? [request.apiCustomerId] : await listCustomerIds(db);
       const out: ReturnType<typeof presentDriftEvent>[] = [];
@@ -347,96 +307,128 @@ export function registerAnalyticsApiRoutes(app: FastifyInstance, services: Servi
           db,
           customerId,
           { ...filter, runId: filter.runId ?? run.id },
-          {
-            limit: 10_000,
-            offset: 0,
-          },
+          { limit: 10_000, offset: 0 },
         );
         out.push(...rows.filter((f) => f.run_id === run.id).map(presentDriftEvent));
       }
       return out;
-    }),
+    },
   );
 
-  function signalFilter(request: FastifyRequest, product: AnalysisProduct): FindingFeedFilter {
-    const query = q(request);
-    const errors: Record<string, string[]> = {};
-    const filter: FindingFeedFilter = { products: [product], order: 'created' };
-    if (query['payer'] !== undefined) filter.payer = query['payer'];
-    if (query['signal_type'] !== undefined) filter.signalType = query['signal_type'];
-    const severity = choice(errors, 'severity', query['severity'], SEVERITY_LABELS, (v) => v.toLowerCase());
-    if (severity) filter.severityLabel = severity;
-    const run = integer(errors, 'report_run', query['report_run']);
-    if (run !== undefined) filter.runId = run;
-    check(errors);
-    return filter;
+  const signalResources = [
+    ['denial-signals', 'denialscope', 'Denial signals', 'DenialScope', DenialSignal, presentDenialSignal],
+    ['delay-signals', 'delayguard', 'Delay signals', 'DelayGuard', DelaySignal, presentDelaySignal],
+  ] as const;
+  for (const [name, product, tag, label, schema, present] of signalResources) {
+    api.get(
+      `/api/v1/${name}/`,
+      {
+        preValidation: read,
+        schema: operation(
+          {
+            tag,
+            summary: `List ${label} signals`,
+            description: `Newest first. 403 \`product_not_enabled\` when ${label} is off.`,
+          },
+          { querystring: SignalQuery, response: { 200: Paginated(schema) } },
+        ),
+      },
+      async (request) => {
+        await requireProduct(request, product);
+        const { query } = request;
+        const filter: FindingFeedFilter = { products: [product], order: 'created' };
+        if (query.payer) filter.payer = query.payer;
+        if (query.signal_type) filter.signalType = query.signal_type;
+        const severity = lower<string>(query.severity);
+        if (severity) filter.severityLabel = severity;
+        if (query.report_run !== undefined) filter.runId = query.report_run;
+        const page = parsePageRequest(request);
+        const { count, rows } = await queryFindings(db, request.apiCustomerId, filter, page);
+        return paginate(
+          request,
+          page,
+          count,
+          rows.map((f: FindingRecord) => present(f)),
+        );
+      },
+    );
   }
 
-  const productResources: Array<[string, AnalysisProduct, (f: FindingRecord) => unknown]> = [
-    ['drift-events', 'driftwatch', presentDriftEvent],
-    ['denial-signals', 'denialscope', presentDenialSignal],
-    ['delay-signals', 'delayguard', presentDelaySignal],
-  ];
-  for (const [name, product, present] of productResources) {
-    if (product !== 'driftwatch') {
-      app.get(
-        `/api/v1/${name}/`,
-        { preHandler: apiScope() },
-        handle(async (request, reply) => {
-          const gate = await productGate(request, reply, product);
-          if (gate) return gate;
-          const filter = signalFilter(request, product);
-          const page = parsePageRequest(request);
-          const { count, rows } = await queryFindings(db, request.apiCustomerId, filter, page);
-          return paginate(request, page, count, rows.map(present));
-        }),
-      );
-    }
-    app.get(`/api/v1/${name}/:id/`, { preHandler: apiScope() }, async (request, reply) => {
-      const gate = await productGate(request, reply, product);
-      if (gate) return gate;
-      const id = parseIdParam(request);
-      const finding =
-        id === null ? undefined : await findFindingScoped(db, request.apiCustomerId, id, [product]);
-      if (!finding) return notFound(reply);
-      return present(finding);
-    });
+  const detailResources = [
+    ['drift-events', 'driftwatch', driftTag, 'a DriftWatch event', DriftEvent, presentDriftEvent],
+    [
+      'denial-signals',
+      'denialscope',
+      'Denial signals',
+      'a DenialScope signal',
+      DenialSignal,
+      presentDenialSignal,
+    ],
+    ['delay-signals', 'delayguard', 'Delay signals', 'a DelayGuard signal', DelaySignal, presentDelaySignal],
+  ] as const;
+  for (const [name, product, tag, label, schema, present] of detailResources) {
+    api.get(
+      `/api/v1/${name}/:id/`,
+      {
+        preValidation: read,
+        schema: operation(
+          { tag, summary: `Get ${label}` },
+          { params: IdParams, querystring: CustomerOnlyQuery, response: { 200: schema } },
+        ),
+      },
+      async (request) => {
+        await requireProduct(request, product);
+        const finding = await findFindingScoped(db, request.apiCustomerId, request.params.id, [product]);
+        if (!finding) throw new NotFoundError();
+        return present(finding);
+      },
+    );
   }
 
   // ---- unified findings ----
-  app.get(
+  api.get(
     '/api/v1/findings/',
-    { preHandler: apiScope() },
-    handle(async (request) => {
-      const query = q(request);
-      const errors: Record<string, string[]> = {};
-      const product = choice(errors, 'product', query['product'], PRODUCTS, (v) => v.toLowerCase());
-      const severity = choice(errors, 'severity_label', query['severity_label'], SEVERITY_LABELS, (v) =>
-        v.toLowerCase(),
-      );
-      check(errors);
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: 'Findings', summary: 'List findings of every enabled product (unified read model)' },
+        { querystring: FindingQuery, response: { 200: Paginated(UnifiedFinding) } },
+      ),
+    },
+    async (request) => {
+      const { query } = request;
+      const product = lower<AnalysisProduct>(query.product);
+      const severity = lower<string>(query.severity_label);
       const customerId = request.apiCustomerId;
-      const enabled = customerId === null ? PRODUCTS : await enabledAnalysisProducts(db, customerId);
+      const enabled = customerId === null ? [...PRODUCTS] : await enabledAnalysisProducts(db, customerId);
       const filter: FindingFeedFilter = {
         products: product ? enabled.filter((p) => p === product) : enabled,
         order: 'created',
-        ...(query['payer'] !== undefined && { payer: query['payer'] }),
-        ...(severity && { severityLabel: severity }),
+        ...(query.payer ? { payer: query.payer } : {}),
+        ...(severity ? { severityLabel: severity } : {}),
       };
       const page = parsePageRequest(request);
       const { count, rows } = await queryFindings(db, customerId, filter, page);
-      const base = apiBase(request);
+      const base = new URL('/api/v1/', `${request.protocol}://${request.host}`).toString();
       return paginate(
         request,
         page,
         count,
         rows.map((f) => presentUnifiedFinding(f, base)),
       );
-    }),
+    },
   );
 
   // ---- dashboard ----
-  app.get('/api/v1/dashboard/', { preHandler: apiScope({ requireCustomer: true }) }, async (request) =>
-    presentDashboard(await loadDashboard(db, request.apiCustomerId as number, today())),
+  api.get(
+    '/api/v1/dashboard/',
+    {
+      preValidation: apiScope({ requireCustomer: true }),
+      schema: operation(
+        { tag: 'Dashboard', summary: 'Headline numbers and the 12-week denial-rate trend (unpaginated)' },
+        { querystring: CustomerOnlyQuery, response: { 200: Dashboard } },
+      ),
+    },
+    async (request) => presentDashboard(await loadDashboard(db, request.apiCustomerId as number, today())),
   );
 }
