@@ -50,7 +50,15 @@ import {
 function instant(field: string, text: string | undefined): Date | undefined {
   if (text === undefined) return undefined;
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw ValidationError.field(field, 'Enter a valid date/time.');
+  // `Date` rolls 2026-02-30 over to March: the calendar day must survive the round trip.
+  const day = text.slice(0, 10);
+  const calendarDay = new Date(`${day}T00:00:00Z`);
+  if (
+    Number.isNaN(date.getTime()) ||
+    Number.isNaN(calendarDay.getTime()) ||
+    calendarDay.toISOString().slice(0, 10) !== day
+  )
+    throw ValidationError.field(field, 'Enter a valid date/time.');
   return date;
 }
 
@@ -336,6 +344,9 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
           },
           input: (fields) => {
             const profile = fields['column_profile']?.trim();
+            // Checked again here: a `column_profile` sent after the file is read only now.
+            if (profile && !/^[1-9]\d{0,14}$/.test(profile))
+              throw new UploadRefusedError('invalid', 'A valid integer is required.');
             return {
               customerId,
               source: 'api',
