@@ -49,6 +49,10 @@ export function CaselessChoice(values: readonly string[], description: string) {
   );
 }
 
+/** The value of a {@link CaselessChoice} filter in the stored (lower) case. */
+export const lower = <T extends string>(value: string | undefined): T | undefined =>
+  value === undefined ? undefined : (value.toLowerCase() as T);
+
 const FilterText = (description: string) =>
   Type.Optional(Text({ maxLength: 200, required: false, description }));
 
