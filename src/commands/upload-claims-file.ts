@@ -60,6 +60,11 @@ export interface UploadClaimsFileInput {
   ip?: string | null;
   /** API `column_profile`: force this saved profile. */
   columnProfileId?: number | null;
+  /**
+   * Options that may arrive after the body (multipart fields sent after the file part): awaited
+   * once the body is spooled, before the duplicate check; what it returns overrides the above.
+   */
+  lateOptions?: () => Promise<Pick<UploadClaimsFileInput, 'allowDuplicate' | 'columnProfileId'>>;
 }
 
 export interface UploadClaimsFileResult {
@@ -208,6 +213,7 @@ export async function uploadClaimsFile(
   const maxBytes = config.upload.maxMb * 1024 * 1024;
   const spooled = await spool(input.body, path.join(config.dataDir, 'tmp'), maxBytes, config.upload.maxMb);
   try {
+    if (input.lateOptions) input = { ...input, ...(await input.lateOptions()) };
     const earlier = await findUploadBySha256(db, input.customerId, spooled.sha256);
     if (earlier && !input.allowDuplicate)
       throw new DuplicateFileError(earlier.id, isoDay(earlier.created_at));

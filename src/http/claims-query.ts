@@ -55,6 +55,33 @@ function isIsoDate(text: string): boolean {
 const DATE_MESSAGE = 'Date has wrong format. Use one of these formats instead: YYYY-MM-DD.';
 
 /**
+ * Longest value of a text filter. Stored payers, codes and groups are far shorter, so a longer
+ * value could match nothing; refusing it keeps a 10 MB query string away from the database.
+ */
+export const MAX_FILTER_LENGTH = 200;
+
+// C0 control characters and DEL: a NUL in a text parameter is an error in PostgreSQL (a 500, or a
+// CSV export that had already answered 200 dropping the connection), and no stored value has one.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** The field error of a text filter value, or null when it is acceptable. */
+function textFilterError(value: string): string | null {
+  if (CONTROL_CHARACTERS.test(value)) return 'Control characters are not allowed.';
+  if (value.length > MAX_FILTER_LENGTH)
+    return `Ensure this value has at most ${MAX_FILTER_LENGTH} characters.`;
+  return null;
+}
+
+const TEXT_FILTERS: readonly ClaimFilterParam[] = [
+  'payer',
+  'cpt',
+  'cpt_group',
+  'claim_id',
+  'denial_reason_code',
+];
+
+/**
  * Validates the filters. `claim_id` is matched through its per-customer HMAC, so it needs the
  * customer and the configuration.
  */
@@ -65,6 +92,10 @@ export function parseClaimFilters(
 ): { filters: ClaimFilters; errors: Record<string, string[]> } {
   const filters: ClaimFilters = {};
   const errors: Record<string, string[]> = {};
+  for (const param of TEXT_FILTERS) {
+    const error = textFilterError(raw[param]);
+    if (error) errors[param] = [error];
+  }
   if (raw.payer) filters.payer = raw.payer.replace(/\s+/g, ' ');
   if (raw.cpt) filters.cpt = raw.cpt.toUpperCase();
   if (raw.cpt_group) filters.cptGroup = raw.cpt_group;

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { listCustomerNames } from '../db/repositories/customers.repository.ts';
 import { can, isStaffUser, type Permission, ROLE_LABELS } from '../domain/accounts/permissions.ts';
 import { PRODUCTS } from '../domain/accounts/products.ts';
 import type { FlashMessage } from './session.ts';
@@ -111,8 +112,7 @@ export async function renderPage(
 ): Promise<FastifyReply> {
   const page = pageContext(request, options.section ?? null);
   if (page?.isStaff) {
-    const { db } = request.server.services.database;
-    const customers = await db.selectFrom('customers').select(['id', 'name']).orderBy('name').execute();
+    const customers = await listCustomerNames(request.server.services.database.db);
     page.switcher = customers.map((c) => ({
       id: c.id,
       name: c.name,

@@ -9,8 +9,9 @@ import {
 /**
  * Receives a multipart upload (ingestion spec §2.1–§2.2) and streams the file part straight
  * into `uploadClaimsFile` (which spools it to disk while hashing): nothing is buffered in
- * memory. Fields must come before the file part to be seen (the portal form is ordered so;
- * API clients send `allow_duplicate`/`column_profile` before `file`).
+ * memory. Fields may come before or after the file part: `check` (CSRF, rate limit) sees the
+ * fields sent before the file; the options that depend on fields are taken once all parts are
+ * read (the command awaits them after storing the body, before its duplicate check).
  */
 
 /** The route's own check (CSRF) refused the request before any byte was stored. */
@@ -27,7 +28,7 @@ export class UploadRefusedError extends Error {
 }
 
 export interface ReceivedUpload {
-  /** Text fields sent before the file (first value of each name). */
+  /** Text fields of the request (first value of each name), before and after the file. */
   fields: Record<string, string>;
   /** null when the request carried no file part with a name. */
   result: UploadClaimsFileResult | null;
@@ -86,15 +87,32 @@ export async function receiveUpload(
   const { services } = request.server;
   const fields: Record<string, string> = {};
   let result: UploadClaimsFileResult | null = null;
+  // Fields may follow the file part (issue 11: `allow_duplicate` sent after `file`): the file
+  // is stored while the remaining parts are read, and the command takes the options that depend
+  // on fields (`lateOptions`) only once every part has been read.
+  let pending: Promise<UploadClaimsFileResult> | null = null;
+  /** Rejects when the command fails; never resolves. */
+  let failed: Promise<never> | null = null;
+  let partsRead!: (complete: boolean) => void;
+  const allPartsRead = new Promise<boolean>((resolve) => {
+    partsRead = resolve;
+  });
   try {
-    for await (const part of request.parts()) {
+    const parts = request.parts()[Symbol.asyncIterator]();
+    for (;;) {
+      // While the file is stored, a failure of the command (too large, disk) must end the wait
+      // for parts the parser will only deliver once the file stream is drained.
+      const next = await (failed ? Promise.race([parts.next(), failed]) : parts.next());
+      if (next.done) break;
+      const part = next.value;
       if (part.type === 'field') {
         if (typeof part.value === 'string' && !(part.fieldname in fields))
           fields[part.fieldname] = part.value;
         continue;
       }
-      if (!options.fileFields.includes(part.fieldname) || !part.filename) {
-        // An unknown file part, or the empty part a browser sends when no file was chosen.
+      if (pending || !options.fileFields.includes(part.fieldname) || !part.filename) {
+        // A second file, an unknown file part, or the empty part a browser sends when no file
+        // was chosen.
         part.file.resume();
         continue;
       }
@@ -104,14 +122,26 @@ export async function receiveUpload(
         part.file.resume();
         throw error;
       }
-      result = await uploadClaimsFile(services, {
+      pending = uploadClaimsFile(services, {
         ...options.input(fields),
         filename: part.filename,
         body: part.file,
+        lateOptions: async () => {
+          if (!(await allPartsRead)) throw new Error('multipart body not read to the end');
+          const { allowDuplicate, columnProfileId } = options.input(fields);
+          return { allowDuplicate: allowDuplicate ?? false, columnProfileId: columnProfileId ?? null };
+        },
       });
-      break;
+      failed = pending.then(() => new Promise<never>(() => {}));
+      // Raced below; this handler keeps a rejection that no race is waiting for handled.
+      failed.catch(() => {});
     }
+    partsRead(true);
+    if (pending) result = await pending;
   } catch (error) {
+    // The command (if started) removes its spooled file and settles.
+    partsRead(false);
+    await pending?.catch(() => {});
     if (tooLarge(error)) throw new FileTooLargeError(services.config.upload.maxMb);
     throw error;
   }

@@ -252,6 +252,34 @@ export async function insertSystemEvent(
     .execute();
 }
 
+/** One entry of the insights feed (analytics §13.7). */
+export interface SystemEventRow {
+  id: number;
+  event_type: string;
+  payload: unknown;
+  created_at: Date;
+}
+
+/**
+ * The customer's newest `limit` system events, newest first; id breaks ties between events
+ * written in the same transaction (same `created_at`).
+ */
+export async function listLatestSystemEvents(
+  db: Kysely<DB>,
+  customerId: number,
+  limit: number,
+): Promise<SystemEventRow[]> {
+  const rows = await db
+    .selectFrom('system_events')
+    .select(['id', 'event_type', 'payload', 'created_at'])
+    .where('customer_id', '=', customerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, created_at: new Date(r.created_at) }));
+}
+
 /** The customer's `drift_sensitivity` (§5.3), `strict` when no settings row exists. */
 export async function customerSensitivity(
   db: Kysely<DB>,

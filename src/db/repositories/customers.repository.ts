@@ -126,3 +126,13 @@ export async function listCustomerSummaries(db: Kysely<DB>): Promise<CustomerSum
     };
   });
 }
+
+/** Id and name of every customer, by name: the staff customer switcher and audit-log filter. */
+export async function listCustomerNames(db: Kysely<DB>): Promise<Array<{ id: number; name: string }>> {
+  return db.selectFrom('customers').select(['id', 'name']).orderBy('name').execute();
+}
+
+/** Ids of every customer, ascending: staff reads that walk all tenants one at a time. */
+export async function listCustomerIds(db: Kysely<DB>): Promise<number[]> {
+  return (await db.selectFrom('customers').select('id').orderBy('id').execute()).map((c) => c.id);
+}

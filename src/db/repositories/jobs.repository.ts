@@ -91,6 +91,26 @@ export async function findCustomerJob(
     .executeTakeFirst();
 }
 
+/**
+ * A job the API exposes (`GET /api/v1/jobs/<id>/`, web-api-ops §4.6): only the listed kinds
+ * (alert and maintenance jobs are internal), within the caller's tenant when `customerId` is
+ * given (staff: any). Anything else reads as "not found".
+ */
+export async function findExposedJob(
+  db: Kysely<DB>,
+  customerId: number | null,
+  id: number,
+  kinds: readonly string[],
+): Promise<JobRecord | undefined> {
+  let query = db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('id', '=', id)
+    .where('kind', 'in', [...kinds]);
+  if (customerId !== null) query = query.where('customer_id', '=', customerId);
+  return query.executeTakeFirst();
+}
+
 /** The SET list that turns a queued job into a running one held by `workerId`. */
 function claimAssignments(workerId: string, leaseMs: number) {
   return sql`status = 'running',

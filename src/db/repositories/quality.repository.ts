@@ -78,6 +78,22 @@ export async function findQualityReport(
     .executeTakeFirst();
 }
 
+/** The quality reports of several uploads of one customer (an uploads list page), by upload id. */
+export async function findQualityReportsOfUploads(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadIds: readonly number[],
+): Promise<Map<number, QualityReportRecord>> {
+  if (uploadIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('upload_quality_reports')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('upload_id', 'in', [...uploadIds])
+    .execute();
+  return new Map(rows.map((r) => [r.upload_id, r]));
+}
+
 /** Stores validation results (already capped at 10,000 per upload by the pipeline). */
 export async function insertValidationResults(
   db: Kysely<DB>,
@@ -461,4 +477,24 @@ export async function listMetricSeries(
     .orderBy('measurement_date')
     .execute();
   return rows.map((r) => ({ date: String(r.measurement_date).slice(0, 10), score: Number(r.score) }));
+}
+
+/**
+ * How many of an upload's anomalies are critical: the one number the §4.3 recommendations read
+ * ("Resolve the N critical anomalies…"). Counted in SQL on the (customer_id, upload_id) rows of
+ * `data_anomalies` rather than loading them all, since a bad file can record many.
+ */
+export async function countCriticalAnomaliesOfUpload(
+  db: Kysely<DB>,
+  customerId: number,
+  uploadId: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('data_anomalies')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('upload_id', '=', uploadId)
+    .where('severity', '=', 'critical')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -610,3 +610,46 @@ export async function decisionOutcomeTotals(
   const row = result.rows[0];
   return { denied: Number(row?.denied ?? 0), paid: Number(row?.paid ?? 0) };
 }
+
+/** Claims of one week by outcome class: all stored claims, and the DENIED ones among them. */
+export interface WeeklyOutcomeCounts {
+  /** Week index from the series start (0-based). */
+  readonly week: number;
+  readonly total: number;
+  readonly denied: number;
+}
+
+/**
+ * Weekly claim counts of the customer from `start` for `weeks` weeks (the API dashboard's
+ * denial-rate trend, web-api-ops §4.6 "by submitted_date"): every stored claim counts in `total`
+ * (all outcomes; the daily rollups' `day` is the submitted date), DENIED ones also in `denied`. Weeks without claims are absent (the domain
+ * fills them with zeros).
+ *
+ *   SELECT (day − start) / 7 AS week, sum(claim_count), sum(claim_count) FILTER (DENIED)
+ *     FROM claim_daily_rollups
+ *    WHERE customer_id, day in [start, start + 7·weeks)
+ *    GROUP BY week
+ *
+ * Read from the daily rollups, which hold exactly the stored claims (deleted uploads and 835
+ * reversals are taken out of them), so no scan of `claims`; summed in the database so at most
+ * `weeks` rows reach Node instead of one per (day, outcome). The scan uses the primary key
+ * `(customer_id, day, …)`. Integer division of a date difference is portable to PostgreSQL 14+
+ * and PGlite.
+ */
+export async function weeklyOutcomeCounts(
+  db: Kysely<DB>,
+  customerId: number,
+  selection: { start: string; weeks: number },
+): Promise<WeeklyOutcomeCounts[]> {
+  const end = addDays(selection.start, 7 * selection.weeks);
+  const result = await sql<{ week: number | string; total: number | string; denied: number | string }>`
+    SELECT (day - ${selection.start}::date) / 7 AS week,
+           coalesce(sum(claim_count), 0)::bigint AS total,
+           coalesce(sum(claim_count) FILTER (WHERE outcome = 'DENIED'), 0)::bigint AS denied
+      FROM claim_daily_rollups
+     WHERE customer_id = ${customerId}
+       AND day >= ${selection.start}::date AND day < ${end}::date
+     GROUP BY 1
+     ORDER BY 1`.execute(db);
+  return result.rows.map((r) => ({ week: Number(r.week), total: Number(r.total), denied: Number(r.denied) }));
+}

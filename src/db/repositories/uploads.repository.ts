@@ -93,13 +93,14 @@ export async function listUploads(
 export async function countUploads(
   db: Kysely<DB>,
   customerId: number,
-  options: { status?: UploadStatus } = {},
+  options: { status?: UploadStatus; statuses?: readonly UploadStatus[] } = {},
 ): Promise<number> {
   let query = db
     .selectFrom('uploads')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('customer_id', '=', customerId);
   if (options.status) query = query.where('status', '=', options.status);
+  if (options.statuses) query = query.where('status', 'in', [...options.statuses]);
   const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -100,3 +100,17 @@ export async function updateUserProfile(
 export async function listStaffUsers(db: Kysely<DB>): Promise<UserRecord[]> {
   return db.selectFrom('users').selectAll().where('is_staff', '=', true).orderBy('username').execute();
 }
+
+/** Usernames of the given users (users are global; absent ids are simply missing). */
+export async function usernamesByIds(
+  db: Kysely<DB>,
+  userIds: readonly number[],
+): Promise<Map<number, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'username'])
+    .where('id', 'in', [...userIds])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.username]));
+}

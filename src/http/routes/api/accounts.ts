@@ -32,10 +32,10 @@ import {
 import { isProductSlug, PRODUCT_SLUGS, type ProductSlugName } from '../../../domain/accounts/products.ts';
 import { TEAM_MESSAGES } from '../../../domain/accounts/team-rules.ts';
 import { recordAudit } from '../../../obs/audit.ts';
+import { presentCustomer, presentMember } from '../../../presenters/accounts.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginateArray } from '../../pagination.ts';
-import { presentCustomer, presentMember } from '../../presenters/accounts.ts';
 import { teamDepsFor } from '../../team-deps.ts';
 
 type Body = Record<string, unknown>;

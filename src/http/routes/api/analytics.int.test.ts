@@ -283,3 +283,115 @@ describe('analytics API (web-api-ops §4.6, analytics §13.8)', () => {
     expect(findings).toHaveLength(1);
   });
 });
+
+describe('analytics API on schemas (issue 11: items 6 and 7, declared response fields)', () => {
+  it('trigger refuses a product that is not one string choice (no run, no job) and answers a relative status_url', async () => {
+    const db = services.database.db;
+    const runsBefore = await db.selectFrom('analysis_runs').select('id').execute();
+    const jobsBefore = await db.selectFrom('jobs').select('id').execute();
+    for (const payload of [{ product: ['denialscope'] }, { product: 7 }, { product: 'DenialScope ' }]) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/reports/trigger/',
+        headers: await auth('analyst_a'),
+        payload,
+      });
+      expect(r.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(r.json()).toMatchObject({ code: 'invalid', detail: 'Validation failed.' });
+      expect(r.json().errors.product.length).toBeGreaterThan(0);
+    }
+    expect(await db.selectFrom('analysis_runs').select('id').execute()).toHaveLength(runsBefore.length);
+    expect(await db.selectFrom('jobs').select('id').execute()).toHaveLength(jobsBefore.length);
+
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/reports/trigger/',
+      headers: await auth('analyst_a'),
+      payload: { product: 'denialscope', as_of: '2026-02-23' },
+    });
+    expect(r.statusCode).toBe(202);
+    const body = r.json();
+    expect(body.product).toBe('denialscope');
+    expect(body.status_url).toBe(`/api/v1/jobs/${body.job_id}/`);
+    expect(r.headers.location).toBe(body.status_url);
+  });
+
+  it('every declared field of a report detail, a drift event, a job and the dashboard is in the body', async () => {
+    const list = (await get('viewer_a', '/api/v1/reports/?product=driftwatch&ordering=as_of')).json();
+    expect(Object.keys(list.results[0]).sort()).toEqual(
+      ['as_of', 'drift_event_count', 'id', 'product', 'run_type', 'started_at', 'status'].sort(),
+    );
+    const detail = (await get('viewer_a', `/api/v1/reports/${list.results[0].id}/`)).json();
+    expect(Object.keys(detail).sort()).toEqual(
+      [
+        'artifacts',
+        'as_of',
+        'customer',
+        'drift_event_count',
+        'drift_events',
+        'duration_ms',
+        'error_message',
+        'finished_at',
+        'id',
+        'parameters',
+        'product',
+        'run_type',
+        'started_at',
+        'status',
+        'summary_json',
+      ].sort(),
+    );
+    // JSON objects pass through whole (not emptied by the serialiser).
+    expect(Object.keys(detail.parameters).length).toBeGreaterThan(0);
+    expect(Object.keys(detail.summary_json).length).toBeGreaterThan(0);
+    expect(Object.keys(detail.drift_events[0])).toHaveLength(25);
+    expect(detail.drift_events[0]).toMatchObject({
+      report_run: detail.id,
+      severity_label: expect.any(String),
+    });
+
+    const dashboard = (await get('viewer_a', '/api/v1/dashboard/')).json();
+    expect(Object.keys(dashboard).sort()).toEqual(
+      [
+        'active_drift_events',
+        'denial_rate_trend',
+        'last_report_date',
+        'open_alerts',
+        'recovered_this_month',
+        'top_drift_payers',
+        'total_claims',
+        'total_uploads',
+      ].sort(),
+    );
+    expect(dashboard.total_claims).toBeGreaterThan(0);
+    const week = dashboard.denial_rate_trend.at(-1);
+    expect(Object.keys(week).sort()).toEqual(['denial_rate', 'denied_claims', 'total_claims', 'week_start']);
+  });
+
+  it('page_size above 200 is a 400 field error, not a silently shorter page', async () => {
+    const r = await get('viewer_a', '/api/v1/drift-events/?page_size=201');
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({
+      code: 'invalid',
+      errors: { page_size: [expect.stringContaining('200')] },
+    });
+    expect((await get('viewer_a', '/api/v1/drift-events/?page_size=200')).statusCode).toBe(200);
+    expect((await get('viewer_a', '/api/v1/reports/?page_size=0')).statusCode).toBe(400);
+  });
+
+  it('hostile filters are 400s: NUL, over-long text, arrays for scalars', async () => {
+    for (const url of [
+      '/api/v1/drift-events/?payer=a%00b',
+      `/api/v1/denial-signals/?payer=${'x'.repeat(201)}`,
+      '/api/v1/findings/?payer=a&payer=b',
+      '/api/v1/reports/?as_of=2026-02-30',
+      '/api/v1/drift-events/?min_severity=1e999',
+    ]) {
+      const r = await get('viewer_a', url);
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json().code, url).toBe('invalid');
+    }
+    // Choices are matched in any letter case, as before.
+    expect((await get('viewer_a', '/api/v1/reports/?product=DriftWatch')).statusCode).toBe(200);
+  });
+});

@@ -200,3 +200,77 @@ describe('claims API', () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/claims/' })).statusCode).toBe(401);
   });
 });
+
+describe('claims API on schemas (issue 11 item 7)', () => {
+  it('answers 400 with field errors, never a 200 with only the header line, for hostile export filters', async () => {
+    const db = fixtures.services.database.db;
+    const audited = async () =>
+      (await db.selectFrom('audit_events').select('id').where('action', '=', 'data_exported').execute())
+        .length;
+    const before = await audited();
+    for (const [query, field] of [
+      ['payer=a%00b', 'payer'],
+      ['cpt_group=E%26M%01', 'cpt_group'],
+      [`claim_id=${'C'.repeat(201)}`, 'claim_id'],
+      ['payer=a&payer=b', 'payer'],
+      ['outcome=PAID%00', 'outcome'],
+    ] as const) {
+      const response = await get('viewer_a', `/api/v1/claims/export/?${query}`);
+      expect(response.statusCode, query).toBe(400);
+      expect(response.headers['content-type']).toContain('application/json');
+      const body = response.json() as { code: string; errors: Record<string, string[]> };
+      expect(body.code).toBe('invalid');
+      expect(Object.keys(body.errors), query).toEqual([field]);
+    }
+    expect(await audited()).toBe(before);
+    // The list and the payer summary refuse the same values.
+    expect((await get('viewer_a', '/api/v1/claims/?payer=a%00b')).statusCode).toBe(400);
+    expect((await get('viewer_a', '/api/v1/claims/payer_summary/?payer=a%00b')).statusCode).toBe(400);
+  });
+
+  it('exports every filtered row after the header, and the body ends complete', async () => {
+    const response = await get('viewer_a', '/api/v1/claims/export/?outcome=denied&ordering=submitted_date');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/csv');
+    const lines = response.body.trim().split('\r\n');
+    expect(lines).toHaveLength(1 + 5);
+    expect(lines.slice(1).every((line) => line.includes(',DENIED,'))).toBe(true);
+  });
+
+  it('declares every field of a claim detail and of a payer summary row', async () => {
+    const list = (await get('viewer_a', '/api/v1/claims/?page_size=1')).json() as Page;
+    expect(Object.keys(list.results[0] ?? {}).sort()).toEqual(
+      [
+        'allowed_amount',
+        'claim_id',
+        'cpt',
+        'cpt_group',
+        'decided_date',
+        'id',
+        'outcome',
+        'paid_amount',
+        'payer',
+        'submitted_date',
+      ].sort(),
+    );
+    const detail = (
+      await get('viewer_a', `/api/v1/claims/${String(list.results[0]?.['id'])}/`)
+    ).json() as object;
+    expect(Object.keys(detail)).toHaveLength(10 + 12);
+    const summary = (await get('viewer_a', '/api/v1/claims/payer_summary/')).json() as Array<
+      Record<string, unknown>
+    >;
+    expect(Object.keys(summary[0] ?? {}).sort()).toEqual(
+      [
+        'avg_allowed_amount',
+        'denial_rate',
+        'denied_count',
+        'other_count',
+        'paid_count',
+        'payer',
+        'total_claims',
+      ].sort(),
+    );
+    expect((await get('viewer_a', '/api/v1/claims/?page_size=500')).statusCode).toBe(400);
+  });
+});

@@ -1,6 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError, NotFoundError, ValidationError } from '../../../config/errors.ts';
 import {
   ALL_CUSTOMERS,
+  CLAIM_ORDER_FIELDS,
   type ClaimFilters,
   type ClaimOrder,
   type ClaimScope,
@@ -9,116 +13,161 @@ import {
   payerSummary,
   searchClaims,
 } from '../../../db/repositories/claims-browser.repository.ts';
+import { presentClaimDetail, presentClaimListItem, presentPayerSummary } from '../../../presenters/claims.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
-import { claimIdReader, parseClaimFilters, parseClaimOrdering, rawClaimFilters } from '../../claims-query.ts';
+import {
+  CLAIM_FILTER_PARAMS,
+  type ClaimFilterParam,
+  claimIdReader,
+  parseClaimFilters,
+} from '../../claims-query.ts';
 import { paginate, parsePageRequest } from '../../pagination.ts';
-import { presentClaimDetail, presentClaimListItem, presentPayerSummary } from '../../presenters/claims.ts';
+import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
 import { sendClaimsCsv } from '../portal/claims.ts';
+import {
+  ClaimDetail,
+  ClaimDetailQuery,
+  ClaimExportQuery,
+  ClaimListItem,
+  ClaimListQuery,
+  ClaimsCsv,
+  PayerSummaryQuery,
+  PayerSummaryRow,
+} from './claims.schemas.ts';
 
-function single(value: unknown): string | undefined {
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
-  return typeof value === 'string' ? value : undefined;
-}
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) ? id : null;
-}
+type ClaimQuery = Partial<Record<ClaimFilterParam, string | number>> & { ordering?: string };
 
 /**
  * `claims/`, `claims/<id>/`, `claims/payer_summary/`, `claims/export/` (web-api-ops §4.5–§4.6).
  * Members see their customer's claims; staff list and read across customers unless they name
  * one with `?customer=`, which `payer_summary/`, `export/` and the `claim_id` filter require.
+ * The schemas (claims.schemas.ts) bound every filter, so the export validates everything before
+ * it commits to a 200.
  */
 export function registerClaimsApiRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = services.database;
   const readClaimId = claimIdReader(services.config);
   const scope = apiScope({ permission: 'view_reports', requireCustomer: true });
   const readScope = apiScope({ permission: 'view_reports' });
+  const tag = 'Claims';
 
   function claimScope(request: FastifyRequest): ClaimScope {
     return request.apiCustomerId ?? ALL_CUSTOMERS;
   }
 
-  /** Filters and ordering of the request, or the 400 already sent. */
+  /** The validated query as repository filters and ordering (typed errors on a rule break). */
   function parseQuery(
     request: FastifyRequest,
-    reply: FastifyReply,
-    options: { ordering: boolean },
-  ): { filters: ClaimFilters; order: ClaimOrder[] } | null {
+    query: ClaimQuery,
+  ): { filters: ClaimFilters; order: ClaimOrder[] } {
     const customerId = request.apiCustomerId;
-    const raw = rawClaimFilters(request);
-    if (customerId === null && raw.claim_id) {
-      reply.code(400).send({ detail: 'Platform staff must specify a customer.', code: 'customer_required' });
-      return null;
-    }
+    const raw = {} as Record<ClaimFilterParam, string>;
+    for (const name of CLAIM_FILTER_PARAMS)
+      raw[name] = query[name] === undefined ? '' : String(query[name]).trim();
+    if (customerId === null && raw.claim_id)
+      throw new AppError('customer_required', 'Platform staff must specify a customer.', 400);
     const { filters, errors } = parseClaimFilters(raw, { customerId, config: services.config });
-    let order: ClaimOrder[] = [];
-    if (options.ordering) {
-      const parsed = parseClaimOrdering(single((request.query as Record<string, unknown>)['ordering']));
-      if ('invalid' in parsed) {
-        reply
-          .code(400)
-          .send({ detail: `Invalid ordering field: ${parsed.invalid}`, code: 'invalid_ordering' });
-        return null;
-      }
-      order = parsed.order;
-    }
-    if (Object.keys(errors).length > 0) {
-      reply.code(400).send({ detail: 'Validation failed.', code: 'invalid', errors });
-      return null;
-    }
+    const order = parseOrdering(query.ordering, CLAIM_ORDER_FIELDS);
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors);
     return { filters, order };
   }
 
-  app.get('/api/v1/claims/', { preHandler: readScope }, async (request, reply) => {
-    const pageRequest = parsePageRequest(request);
-    const parsed = parseQuery(request, reply, { ordering: true });
-    if (!parsed) return reply;
-    const count = await countFilteredClaims(db, claimScope(request), parsed.filters);
-    const rows = await searchClaims(db, claimScope(request), parsed.filters, {
-      order: parsed.order,
-      limit: pageRequest.limit,
-      offset: pageRequest.offset,
-    });
-    return paginate(
-      request,
-      pageRequest,
-      count,
-      rows.map((claim) => presentClaimListItem(claim, readClaimId(claim))),
-    );
-  });
+  api.get(
+    '/api/v1/claims/',
+    {
+      preValidation: readScope,
+      schema: operation(
+        {
+          tag,
+          summary: 'List claims',
+          description: 'Stored (not reversed) claims; default order `-decided_date`.',
+        },
+        { querystring: ClaimListQuery, response: { 200: Paginated(ClaimListItem) } },
+      ),
+    },
+    async (request) => {
+      const pageRequest = parsePageRequest(request);
+      const parsed = parseQuery(request, request.query);
+      const count = await countFilteredClaims(db, claimScope(request), parsed.filters);
+      const rows = await searchClaims(db, claimScope(request), parsed.filters, {
+        order: parsed.order,
+        limit: pageRequest.limit,
+        offset: pageRequest.offset,
+      });
+      return paginate(
+        request,
+        pageRequest,
+        count,
+        rows.map((claim) => presentClaimListItem(claim, readClaimId(claim))),
+      );
+    },
+  );
 
-  app.get('/api/v1/claims/payer_summary/', { preHandler: scope }, async (request, reply) => {
-    const parsed = parseQuery(request, reply, { ordering: false });
-    if (!parsed) return reply;
-    const rows = await payerSummary(db, request.apiCustomerId as number, parsed.filters);
-    return rows.map(presentPayerSummary);
-  });
+  api.get(
+    '/api/v1/claims/payer_summary/',
+    {
+      preValidation: scope,
+      schema: operation(
+        {
+          tag,
+          summary: 'Claims per payer (unpaginated)',
+          description: 'Ordered by total claims, descending.',
+        },
+        { querystring: PayerSummaryQuery, response: { 200: Type.Array(PayerSummaryRow) } },
+      ),
+    },
+    async (request) => {
+      const parsed = parseQuery(request, request.query);
+      const rows = await payerSummary(db, request.apiCustomerId as number, parsed.filters);
+      return rows.map(presentPayerSummary);
+    },
+  );
 
-  app.get('/api/v1/claims/export/', { preHandler: scope }, async (request, reply) => {
-    const parsed = parseQuery(request, reply, { ordering: true });
-    if (!parsed) return reply;
-    return sendClaimsCsv(
-      request,
-      reply,
-      services,
-      request.apiCustomerId as number,
-      parsed.filters,
-      parsed.order,
-      'api',
-    );
-  });
-
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/claims/:id/',
-    { preHandler: readScope },
+  api.get(
+    '/api/v1/claims/export/',
+    {
+      preValidation: scope,
+      schema: {
+        ...operation(
+          {
+            tag,
+            summary: 'Export the filtered claims as CSV',
+            description:
+              'Audited (`data_exported`, filter names only). Filters are validated before any row is sent.',
+          },
+          { querystring: ClaimExportQuery, response: { 200: ClaimsCsv } },
+        ),
+        produces: ['text/csv'],
+      },
+    },
     async (request, reply) => {
-      const id = parseId(request.params.id);
-      const claim = id === null ? undefined : await findClaimInScope(db, claimScope(request), id);
-      if (!claim) return reply.code(404).send({ detail: 'Not found.', code: 'not_found' });
+      const parsed = parseQuery(request, request.query);
+      return sendClaimsCsv(
+        request,
+        reply,
+        services,
+        request.apiCustomerId as number,
+        parsed.filters,
+        parsed.order,
+        'api',
+      );
+    },
+  );
+
+  api.get(
+    '/api/v1/claims/:id/',
+    {
+      preValidation: readScope,
+      schema: operation(
+        { tag, summary: 'Get a claim' },
+        { params: IdParams, querystring: ClaimDetailQuery, response: { 200: ClaimDetail } },
+      ),
+    },
+    async (request) => {
+      const claim = await findClaimInScope(db, claimScope(request), request.params.id);
+      if (!claim) throw new NotFoundError();
       return presentClaimDetail(claim, readClaimId(claim));
     },
   );

@@ -379,3 +379,70 @@ describe('POST /api/v1/uploads/', () => {
     await settledProgress('operator1', created.json().id);
   });
 });
+
+describe('uploads API: fields in any order, relative URLs, bounded lists (issue 11 item 6)', () => {
+  const csvOnce = (tag: string) =>
+    [
+      'payer,cpt,submitted_date,decided_date,outcome,allowed_amount',
+      `Aetna,99213,2024-03-01,2024-03-05,PAID,${tag}`,
+    ].join('\n');
+
+  it('takes allow_duplicate sent after the file, and refuses the duplicate without it', async () => {
+    const content = csvOnce('11.11');
+    const first = await create('analyst_a', [{ name: 'file', filename: 'late.csv', content }]);
+    expect(first.statusCode).toBe(202);
+    expect(first.headers.location).toBe(`/api/v1/uploads/${first.json().id}/`);
+    expect(first.json().status_url).toBe(`/api/v1/uploads/${first.json().id}/progress/`);
+    await settledProgress('analyst_a', first.json().id);
+
+    const refused = await create('analyst_a', [
+      { name: 'file', filename: 'late.csv', content },
+      { name: 'allow_duplicate', value: 'false' },
+    ]);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'duplicate_file', upload_id: first.json().id });
+
+    const forced = await create('analyst_a', [
+      { name: 'file', filename: 'late.csv', content },
+      { name: 'allow_duplicate', value: 'true' },
+    ]);
+    expect(forced.statusCode).toBe(202);
+    expect(forced.json().id).not.toBe(first.json().id);
+    await settledProgress('analyst_a', forced.json().id);
+  });
+
+  it('refuses a malformed column_profile sent after the file with a field error, storing nothing', async () => {
+    const db = services.database.db;
+    const before = (await db.selectFrom('uploads').select('id').execute()).length;
+    const response = await create('analyst_a', [
+      { name: 'file', filename: 'p.csv', content: csvOnce('22.22') },
+      { name: 'column_profile', value: 'abc' },
+    ]);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'invalid',
+      errors: { column_profile: [expect.any(String)] },
+    });
+    expect((await db.selectFrom('uploads').select('id').execute()).length).toBe(before);
+    const unknownProfile = await create('analyst_a', [
+      { name: 'file', filename: 'p.csv', content: csvOnce('22.23') },
+      { name: 'column_profile', value: '999999' },
+    ]);
+    expect(unknownProfile.statusCode).toBe(400);
+    expect(unknownProfile.json().errors.column_profile).toEqual(['Column profile not found']);
+    expect((await db.selectFrom('uploads').select('id').execute()).length).toBe(before);
+  });
+
+  it('answers page_size above 200 with a 400 on page_size', async () => {
+    const response = await get('analyst_a', '/api/v1/uploads/?page_size=1000');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'invalid', errors: { page_size: [expect.any(String)] } });
+    const ok = await get('analyst_a', '/api/v1/uploads/?page_size=1');
+    expect(ok.json().results).toHaveLength(1);
+    expect(Object.keys(ok.json().results[0]).sort()).toEqual(
+      ['filename', 'id', 'row_count', 'source', 'status', 'uploaded_at'].sort(),
+    );
+    expect((await get('analyst_a', '/api/v1/uploads/?uploaded_after=2026-02-30')).statusCode).toBe(400);
+    expect((await get('analyst_a', '/api/v1/uploads/?status=sideways')).statusCode).toBe(400);
+  });
+});

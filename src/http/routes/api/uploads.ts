@@ -1,187 +1,204 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { deleteUpload, UploadNotDeletableError } from '../../../commands/delete-upload.ts';
 import { DuplicateFileError, FileTooLargeError } from '../../../commands/upload-claims-file.ts';
 import { cancelUploadMapping, completeUploadMapping } from '../../../commands/upload-mapping.ts';
-import { AppError, NotFoundError } from '../../../config/errors.ts';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  PermissionDeniedError,
+  ValidationError,
+} from '../../../config/errors.ts';
 import { findQualityReport } from '../../../db/repositories/quality.repository.ts';
-import { findUpload, type UploadRecord, uploadStats } from '../../../db/repositories/uploads.repository.ts';
+import { type UploadRecord, uploadStats } from '../../../db/repositories/uploads.repository.ts';
 import type { UploadSource, UploadStatus } from '../../../db/schema.ts';
 import { canDeleteUploads, isStaffUser } from '../../../domain/accounts/permissions.ts';
-import { CANONICAL_COLUMNS, type CanonicalField } from '../../../domain/claims/index.ts';
-import type { Services } from '../../../services.ts';
-import { apiScope } from '../../api-tenancy.ts';
-import { paginate, parsePageRequest } from '../../pagination.ts';
-import { API_CSRF_DETAIL } from '../../plugins/auth.ts';
+import type { CanonicalField } from '../../../domain/claims/index.ts';
 import {
   presentQualityReport,
   presentUploadDetail,
   presentUploadListItem,
   presentUploadProgress,
-} from '../../presenters/uploads.ts';
+} from '../../../presenters/uploads.ts';
+import { loadUploadQuality } from '../../../queries/upload-quality.ts';
+import { findUploadScoped, listUploadsPage, type UploadOrderField } from '../../../queries/uploads-list.ts';
+import type { Services } from '../../../services.ts';
+import { apiScope } from '../../api-tenancy.ts';
+import { paginate, parsePageRequest } from '../../pagination.ts';
+import { API_CSRF_DETAIL } from '../../plugins/auth.ts';
+import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
 import { enforceUploadRate, receiveUpload, truthyField, UploadRefusedError } from '../../upload-multipart.ts';
+import {
+  CustomerOnlyQuery,
+  DeleteConflict,
+  DuplicateFile,
+  MappingBody,
+  QualityReport,
+  UploadAccepted,
+  UploadDetail,
+  UploadListItem,
+  UploadListQuery,
+  UploadProgress,
+  UploadStats,
+} from './uploads.schemas.ts';
 
 /** `uploads/` of the REST API (web-api-ops §4.5, §4.6; ingestion spec §2.13). */
 
-const STATUSES: readonly UploadStatus[] = [
-  'queued',
-  'processing',
-  'needs_mapping',
-  'success',
-  'partial',
-  'failed',
-  'deleted',
-];
-const SOURCES: readonly UploadSource[] = ['web_ui', 'api', 'ingest', 'cli'];
-const ORDERING: Record<string, 'created_at' | 'status' | 'accepted_rows'> = {
-  uploaded_at: 'created_at',
-  status: 'status',
-  row_count: 'accepted_rows',
-};
-
-function apiError(
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  detail: string,
-  extra: Record<string, unknown> = {},
-) {
-  return reply
-    .code(status)
-    .type('application/json; charset=utf-8')
-    .send({ detail, code, ...extra });
-}
-
-function notFound(reply: FastifyReply) {
-  return apiError(reply, 404, 'not_found', 'Not found.');
-}
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) ? id : null;
-}
-
-function query(request: FastifyRequest, name: string): string | undefined {
-  const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** A date or ISO date-time filter value, else null. */
-function parseInstant(text: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return null;
+/** A date or ISO date-time filter value as an instant; a pattern-valid but impossible one → 400. */
+function instant(field: string, text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
   const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? null : date;
+  // `Date` rolls 2026-02-30 over to March: the calendar day must survive the round trip.
+  const day = text.slice(0, 10);
+  const calendarDay = new Date(`${day}T00:00:00Z`);
+  if (
+    Number.isNaN(date.getTime()) ||
+    Number.isNaN(calendarDay.getTime()) ||
+    calendarDay.toISOString().slice(0, 10) !== day
+  )
+    throw ValidationError.field(field, 'Enter a valid date/time.');
+  return date;
 }
+
+const UPLOAD_ORDER_FIELDS = [
+  'uploaded_at',
+  'status',
+  'row_count',
+] as const satisfies readonly UploadOrderField[];
 
 export function registerUploadsApiRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = services.database;
+  const tag = 'Uploads';
+  const write = apiScope({ permission: 'upload_claims', requireCustomer: true });
 
-  /** The caller's upload (members: own customer; staff: any, or the named customer's). */
-  async function scopedUpload(
-    request: FastifyRequest<{ Params: { id: string } }>,
-  ): Promise<UploadRecord | null> {
-    const id = parseId(request.params.id);
-    if (id === null) return null;
-    if (request.apiCustomerId !== null) return (await findUpload(db, request.apiCustomerId, id)) ?? null;
-    return (await db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  /** The caller's upload (members: own customer; staff: any, or the named customer's); else 404. */
+  async function scopedUpload(request: FastifyRequest, id: number): Promise<UploadRecord> {
+    const upload = await findUploadScoped(db, request.apiCustomerId, id);
+    if (!upload) throw new NotFoundError();
+    return upload;
   }
 
-  app.get('/api/v1/uploads/', { preHandler: apiScope() }, async (request, reply) => {
-    const errors: Record<string, string[]> = {};
-    const status = query(request, 'status');
-    const source = query(request, 'source');
-    const after = query(request, 'uploaded_after');
-    const before = query(request, 'uploaded_before');
-    if (status !== undefined && !STATUSES.includes(status as UploadStatus))
-      errors['status'] = [`Select a valid choice. ${status} is not one of the available choices.`];
-    if (source !== undefined && !SOURCES.includes(source as UploadSource))
-      errors['source'] = [`Select a valid choice. ${source} is not one of the available choices.`];
-    const afterDate = after === undefined ? null : parseInstant(after);
-    const beforeDate = before === undefined ? null : parseInstant(before);
-    if (after !== undefined && !afterDate) errors['uploaded_after'] = ['Enter a valid date/time.'];
-    if (before !== undefined && !beforeDate) errors['uploaded_before'] = ['Enter a valid date/time.'];
-    if (Object.keys(errors).length) return apiError(reply, 400, 'invalid', 'Validation failed.', { errors });
+  function needsMapping(upload: UploadRecord): void {
+    if (upload.status !== 'needs_mapping')
+      throw new ConflictError('This upload does not need a column mapping.');
+  }
 
-    const orderings: Array<{ column: 'created_at' | 'status' | 'accepted_rows'; desc: boolean }> = [];
-    for (const item of (query(request, 'ordering') ?? '-uploaded_at').split(',')) {
-      const name = item.trim();
-      if (name === '') continue;
-      const column = ORDERING[name.replace(/^-/, '')];
-      if (!column) return apiError(reply, 400, 'invalid_ordering', `Invalid ordering field: ${name}`);
-      orderings.push({ column, desc: name.startsWith('-') });
-    }
-
-    const pageRequest = parsePageRequest(request);
-    let base = db.selectFrom('uploads');
-    if (request.apiCustomerId !== null) base = base.where('customer_id', '=', request.apiCustomerId);
-    if (status) base = base.where('status', '=', status as UploadStatus);
-    if (source) base = base.where('source', '=', source as UploadSource);
-    if (afterDate) base = base.where('created_at', '>=', afterDate);
-    if (beforeDate) base = base.where('created_at', '<=', beforeDate);
-    const counted = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    let rows = base.selectAll();
-    for (const o of orderings) rows = rows.orderBy(o.column, o.desc ? 'desc' : 'asc');
-    const results = await rows
-      .orderBy('id', 'desc')
-      .limit(pageRequest.limit)
-      .offset(pageRequest.offset)
-      .execute();
-    return paginate(request, pageRequest, Number(counted.n), results.map(presentUploadListItem));
-  });
-
-  app.get('/api/v1/uploads/stats/', { preHandler: apiScope({ requireCustomer: true }) }, async (request) =>
-    uploadStats(db, request.apiCustomerId!),
+  api.get(
+    '/api/v1/uploads/',
+    {
+      preValidation: apiScope(),
+      schema: operation(
+        { tag, summary: 'List uploads', description: 'Default order `-uploaded_at`; ties `-id`.' },
+        { querystring: UploadListQuery, response: { 200: Paginated(UploadListItem) } },
+      ),
+    },
+    async (request) => {
+      const { query } = request;
+      const uploadedAfter = instant('uploaded_after', query.uploaded_after);
+      const uploadedBefore = instant('uploaded_before', query.uploaded_before);
+      const ordering = parseOrdering(query.ordering, UPLOAD_ORDER_FIELDS, [
+        { field: 'uploaded_at', descending: true },
+      ]);
+      const pageRequest = parsePageRequest(request);
+      const { count, rows } = await listUploadsPage(
+        db,
+        {
+          customerId: request.apiCustomerId,
+          ...(query.status ? { status: query.status as UploadStatus } : {}),
+          ...(query.source ? { source: query.source as UploadSource } : {}),
+          ...(uploadedAfter ? { uploadedAfter } : {}),
+          ...(uploadedBefore ? { uploadedBefore } : {}),
+        },
+        ordering,
+        pageRequest,
+      );
+      return paginate(request, pageRequest, count, rows.map(presentUploadListItem));
+    },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
+    '/api/v1/uploads/stats/',
+    {
+      preValidation: apiScope({ requireCustomer: true }),
+      schema: operation(
+        { tag, summary: 'Upload counts by status and the claims stored (unpaginated)' },
+        { querystring: CustomerOnlyQuery, response: { 200: UploadStats } },
+      ),
+    },
+    async (request) => uploadStats(db, request.apiCustomerId as number),
+  );
+
+  api.get(
     '/api/v1/uploads/:id/',
-    { preHandler: apiScope() },
-    async (request, reply) => {
-      const upload = await scopedUpload(request);
-      if (!upload) return notFound(reply);
+    {
+      preValidation: apiScope(),
+      schema: operation(
+        { tag, summary: 'Get an upload' },
+        { params: IdParams, querystring: CustomerOnlyQuery, response: { 200: UploadDetail } },
+      ),
+    },
+    async (request) => {
+      const upload = await scopedUpload(request, request.params.id);
       return presentUploadDetail(upload, await findQualityReport(db, upload.customer_id, upload.id));
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/api/v1/uploads/:id/progress/',
-    { preHandler: apiScope() },
-    async (request, reply) => {
-      const upload = await scopedUpload(request);
-      if (!upload) return notFound(reply);
-      return presentUploadProgress(upload);
+    {
+      preValidation: apiScope(),
+      schema: operation(
+        { tag, summary: 'Progress of an upload (poll while processing)' },
+        { params: IdParams, querystring: CustomerOnlyQuery, response: { 200: UploadProgress } },
+      ),
     },
+    async (request) => presentUploadProgress(await scopedUpload(request, request.params.id)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/api/v1/uploads/:id/quality/',
-    { preHandler: apiScope() },
-    async (request, reply) => {
-      const upload = await scopedUpload(request);
-      if (!upload) return notFound(reply);
-      const report = await findQualityReport(db, upload.customer_id, upload.id);
-      if (!report) return notFound(reply);
-      return presentQualityReport(db, upload.customer_id, report);
+    {
+      preValidation: apiScope(),
+      schema: operation(
+        { tag, summary: 'Quality report of an upload', description: '404 until the upload has one.' },
+        { params: IdParams, querystring: CustomerOnlyQuery, response: { 200: QualityReport } },
+      ),
+    },
+    async (request) => {
+      const upload = await scopedUpload(request, request.params.id);
+      const quality = await loadUploadQuality(db, upload.customer_id, upload.id);
+      if (!quality) throw new NotFoundError();
+      return presentQualityReport(quality.report, quality.criticalAnomalies);
     },
   );
 
   // Soft removal (docs/DECISIONS.md "Deleting an upload"): 204; owner/admin only; 409 while the
   // upload is not final or already deleted.
-  app.delete<{ Params: { id: string } }>(
+  api.delete(
     '/api/v1/uploads/:id/',
-    { preHandler: apiScope({ permission: 'upload_claims', requireCustomer: true }) },
+    {
+      preValidation: write,
+      schema: operation(
+        {
+          tag,
+          summary: 'Delete an upload (owner, admin)',
+          description:
+            'Soft removal: its claims leave the data; 409 while it is not final or already deleted.',
+        },
+        {
+          params: IdParams,
+          querystring: CustomerOnlyQuery,
+          response: { 204: Type.Null({ description: 'Deleted.' }), 409: DeleteConflict },
+        },
+      ),
+    },
     async (request, reply) => {
-      const customerId = request.apiCustomerId!;
-      if (!canDeleteUploads(request.apiActor, customerId))
-        return apiError(
-          reply,
-          403,
-          'permission_denied',
-          'You do not have permission to perform this action.',
-        );
-      const upload = await scopedUpload(request);
-      if (!upload) return notFound(reply);
+      const customerId = request.apiCustomerId as number;
+      if (!canDeleteUploads(request.apiActor, customerId)) throw new PermissionDeniedError();
+      const upload = await scopedUpload(request, request.params.id);
       try {
         await deleteUpload(services, {
           customerId,
@@ -193,22 +210,25 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
         });
       } catch (error) {
         if (error instanceof UploadNotDeletableError)
-          return apiError(reply, 409, 'conflict', error.message, { status: error.status });
-        if (error instanceof NotFoundError) return notFound(reply);
+          return reply.code(409).send({ detail: error.message, code: 'conflict', status: error.status });
         throw error;
       }
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  api.post(
     '/api/v1/uploads/:id/cancel/',
-    { preHandler: apiScope({ permission: 'upload_claims', requireCustomer: true }) },
-    async (request, reply) => {
-      const upload = await scopedUpload(request);
-      if (!upload) return notFound(reply);
-      if (upload.status !== 'needs_mapping')
-        return apiError(reply, 409, 'conflict', 'This upload does not need a column mapping.');
+    {
+      preValidation: write,
+      schema: operation(
+        { tag, summary: 'Cancel the mapping step (the upload fails)', extraErrors: [409] },
+        { params: IdParams, querystring: CustomerOnlyQuery, response: { 200: UploadDetail } },
+      ),
+    },
+    async (request) => {
+      const upload = await scopedUpload(request, request.params.id);
+      needsMapping(upload);
       const failed = await cancelUploadMapping(services, {
         customerId: upload.customer_id,
         uploadId: upload.id,
@@ -219,46 +239,37 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  api.post(
     '/api/v1/uploads/:id/mapping/',
-    { preHandler: apiScope({ permission: 'upload_claims', requireCustomer: true }) },
+    {
+      preValidation: write,
+      schema: operation(
+        {
+          tag,
+          summary: 'Map the columns of a `needs_mapping` upload',
+          description:
+            'Each canonical field at most once; saving a profile names it. 202: processing starts.',
+          extraErrors: [409],
+        },
+        { params: IdParams, body: MappingBody, response: { 202: UploadDetail } },
+      ),
+    },
     async (request, reply) => {
-      const upload = await scopedUpload(request);
-      if (!upload) return notFound(reply);
-      if (upload.status !== 'needs_mapping')
-        return apiError(reply, 409, 'conflict', 'This upload does not need a column mapping.');
-      const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<
-        string,
-        unknown
-      >;
-      const columns = body['columns'];
-      if (!columns || typeof columns !== 'object' || Array.isArray(columns))
-        return apiError(reply, 400, 'invalid', 'Validation failed.', {
-          errors: { columns: ['This field is required.'] },
-        });
-      const canonical: readonly string[] = CANONICAL_COLUMNS;
+      const upload = await scopedUpload(request, request.params.id);
+      needsMapping(upload);
       const map: Partial<Record<CanonicalField, string>> = {};
-      for (const [header, target] of Object.entries(columns as Record<string, unknown>)) {
+      for (const [header, target] of Object.entries(request.body.columns)) {
         if (target === 'ignore' || target === null || target === '') continue;
-        if (typeof target !== 'string' || !canonical.includes(target))
-          return apiError(reply, 400, 'invalid', 'Validation failed.', {
-            errors: { columns: [`"${String(target)}" is not a valid choice.`] },
-          });
         const field = target as CanonicalField;
-        if (map[field]) {
-          return apiError(reply, 400, 'invalid', 'Validation failed.', {
-            errors: { columns: [`More than one column is mapped to ${field}`] },
-          });
-        }
+        if (map[field]) throw ValidationError.field('columns', `More than one column is mapped to ${field}`);
         map[field] = header;
       }
-      const profileName = typeof body['profile_name'] === 'string' ? body['profile_name'] : '';
       try {
         const done = await completeUploadMapping(services, {
           customerId: upload.customer_id,
           uploadId: upload.id,
           map,
-          profileName,
+          profileName: request.body.profile_name ?? '',
           userId: request.auth.user!.id,
           requestId: request.id,
           ip: request.ip,
@@ -269,40 +280,55 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
           error instanceof AppError &&
           (error.code === 'invalid_mapping' || error.code === 'profile_exists')
         )
-          return apiError(reply, 400, 'invalid', 'Validation failed.', {
-            errors: { [error.code === 'profile_exists' ? 'profile_name' : 'columns']: [error.message] },
-          });
+          throw ValidationError.field(
+            error.code === 'profile_exists' ? 'profile_name' : 'columns',
+            error.message,
+          );
         throw error;
       }
     },
   );
 
-  app.post(
+  api.post(
     '/api/v1/uploads/',
     {
-      preHandler: apiScope({ permission: 'upload_claims', requireCustomer: true }),
+      preValidation: write,
       // Multipart: the CSRF token of session callers is checked here, before the file is read.
       config: { csrf: false },
+      schema: {
+        ...operation(
+          {
+            tag,
+            summary: 'Upload a claims file (multipart)',
+            description:
+              'Fields: `file` (alias `csv_file`), optional `allow_duplicate` (boolean) and `column_profile` ' +
+              '(id). 202 with the upload, `Location: /api/v1/uploads/<id>/` and `status_url` (its progress). ' +
+              'An identical file is a 409 `duplicate_file` with `upload_id`.',
+            extraErrors: [413, 415],
+          },
+          { querystring: CustomerOnlyQuery, response: { 202: UploadAccepted, 409: DuplicateFile } },
+        ),
+        consumes: ['multipart/form-data'],
+      },
     },
     async (request, reply) => {
-      const customerId = request.apiCustomerId!;
+      const customerId = request.apiCustomerId as number;
       const viaSession = request.auth.via === 'session';
       const csrfOk = (fields: Record<string, string>) => {
         if (!viaSession) return true;
         const header = request.headers['x-csrf-token'] ?? request.headers['x-csrftoken'];
         return request.checkCsrf(typeof header === 'string' ? header : fields['csrf_token']);
       };
-      const csrfFailed = () => apiError(reply, 403, 'csrf_failed', API_CSRF_DETAIL);
+      const csrfFailed = () => new PermissionDeniedError(API_CSRF_DETAIL, 'csrf_failed');
+      const noFile = () => new ValidationError({ file: ['No file uploaded'] }, 'No file uploaded');
       if (!request.isMultipart()) {
         const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<
           string,
           unknown
         >;
         if (!csrfOk({ csrf_token: typeof body['csrf_token'] === 'string' ? body['csrf_token'] : '' }))
-          return csrfFailed();
-        return apiError(reply, 400, 'invalid', 'No file uploaded', {
-          errors: { file: ['No file uploaded'] },
-        });
+          throw csrfFailed();
+        throw noFile();
       }
       let received: Awaited<ReturnType<typeof receiveUpload>>;
       try {
@@ -311,13 +337,16 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
           check: async (fields) => {
             if (!csrfOk(fields)) throw new UploadRefusedError('csrf');
             const profile = fields['column_profile'];
-            if (profile !== undefined && profile.trim() !== '' && parseId(profile.trim()) === null) {
+            if (profile !== undefined && profile.trim() !== '' && !/^[1-9]\d{0,14}$/.test(profile.trim())) {
               throw new UploadRefusedError('invalid', 'A valid integer is required.');
             }
             await enforceUploadRate(request, customerId);
           },
           input: (fields) => {
             const profile = fields['column_profile']?.trim();
+            // Checked again here: a `column_profile` sent after the file is read only now.
+            if (profile && !/^[1-9]\d{0,14}$/.test(profile))
+              throw new UploadRefusedError('invalid', 'A valid integer is required.');
             return {
               customerId,
               source: 'api',
@@ -332,34 +361,26 @@ export function registerUploadsApiRoutes(app: FastifyInstance, services: Service
       } catch (error) {
         if (error instanceof UploadRefusedError) {
           if (error.reason === 'invalid')
-            return apiError(reply, 400, 'invalid', 'Validation failed.', {
-              errors: { column_profile: [error.detail ?? 'Invalid value.'] },
-            });
+            throw ValidationError.field('column_profile', error.detail ?? 'Invalid value.');
           if (error.reason === 'rate_limited') {
             reply.header('Retry-After', String(error.retryAfterSeconds ?? 60));
-            return apiError(reply, 429, 'throttled', error.detail ?? 'Upload limit reached.');
+            throw new AppError('throttled', error.detail ?? 'Upload limit reached.', 429);
           }
-          return csrfFailed();
+          throw csrfFailed();
         }
         if (error instanceof DuplicateFileError) {
           const detail = error.message.replace(/ Tick “Upload again” to process it anyway\.$/, '');
-          return apiError(reply, 409, 'duplicate_file', detail, { upload_id: error.uploadId });
+          return reply.code(409).send({ detail, code: 'duplicate_file', upload_id: error.uploadId });
         }
-        if (error instanceof FileTooLargeError)
-          return apiError(reply, 413, 'payload_too_large', error.message);
-        if (error instanceof AppError && error.code === 'no_file')
-          return apiError(reply, 400, 'invalid', error.message, { errors: { file: [error.message] } });
+        if (error instanceof FileTooLargeError) throw new AppError('payload_too_large', error.message, 413);
+        if (error instanceof AppError && error.code === 'no_file') throw noFile();
         if (error instanceof AppError && error.code === 'column_profile_not_found')
-          return apiError(reply, 400, 'invalid', 'Validation failed.', {
-            errors: { column_profile: [error.message] },
-          });
+          throw ValidationError.field('column_profile', error.message);
         throw error;
       }
       if (!received.result) {
-        if (!csrfOk(received.fields)) return csrfFailed();
-        return apiError(reply, 400, 'invalid', 'No file uploaded', {
-          errors: { file: ['No file uploaded'] },
-        });
+        if (!csrfOk(received.fields)) throw csrfFailed();
+        throw noFile();
       }
       const { upload } = received.result;
       const location = `/api/v1/uploads/${upload.id}/`;

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { createAccount } from '../../../commands/create-account.ts';
 import {
   createCustomer,
@@ -12,6 +11,7 @@ import {
   enabledProducts,
   findCustomerById,
   findCustomerByName,
+  listCustomerNames,
   listCustomerSummaries,
   renameCustomer,
   setCustomerActive,
@@ -27,6 +27,7 @@ import {
 import { PRODUCT_SLUGS, PRODUCTS, type ProductSlugName } from '../../../domain/accounts/products.ts';
 import { memberAddedMessage } from '../../../domain/accounts/team-rules.ts';
 import { recordAudit } from '../../../obs/audit.ts';
+import { auditLogPage } from '../../../queries/audit-log.ts';
 import type { Services } from '../../../services.ts';
 import { requireStaff, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
@@ -313,31 +314,13 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
     const action = queryParam(request, 'action').trim().slice(0, 50);
     const user = queryParam(request, 'user').trim().slice(0, 150);
     const date = /^\d{4}-\d{2}-\d{2}$/.test(queryParam(request, 'date')) ? queryParam(request, 'date') : '';
-    let query = db
-      .selectFrom('audit_events as a')
-      .leftJoin('users as u', 'u.id', 'a.user_id')
-      .leftJoin('customers as c', 'c.id', 'a.customer_id');
-    if (customer !== null) query = query.where('a.customer_id', '=', customer);
-    if (action) query = query.where('a.action', '=', action);
-    if (user) query = query.where(sql<string>`lower(u.username)`, '=', user.toLowerCase());
-    if (date) query = query.where(sql<string>`(a.created_at at time zone 'UTC')::date`, '=', date);
-    const rows = await query
-      .select([
-        'a.id',
-        'a.action',
-        'a.created_at',
-        'a.entity_type',
-        'a.entity_id',
-        'a.ip',
-        'a.metadata',
-        'u.username',
-        'c.name as customer_name',
-      ])
-      .orderBy('a.id', 'desc')
-      .limit(AUDIT_PAGE_SIZE + 1)
-      .offset((page - 1) * AUDIT_PAGE_SIZE)
-      .execute();
-    const events = rows.slice(0, AUDIT_PAGE_SIZE).map((r) => ({
+    const { rows, hasNext } = await auditLogPage(
+      db,
+      { customerId: customer, action, username: user, date },
+      page,
+      AUDIT_PAGE_SIZE,
+    );
+    const events = rows.map((r) => ({
       ...r,
       when: formatTable(r.created_at),
       metadataText: JSON.stringify(r.metadata),
@@ -350,7 +333,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         ...(date ? { date } : {}),
         page: String(p),
       }).toString();
-    const customers = await db.selectFrom('customers').select(['id', 'name']).orderBy('name').execute();
+    const customers = await listCustomerNames(db);
     return renderPage(
       request,
       reply,
@@ -360,7 +343,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
         customers,
         filters: { customer, action, user, date },
         previous: page > 1 ? `?${params(page - 1)}` : null,
-        next: rows.length > AUDIT_PAGE_SIZE ? `?${params(page + 1)}` : null,
+        next: hasNext ? `?${params(page + 1)}` : null,
       },
       { title: 'Audit log', section: 'operator' },
     );

@@ -24,9 +24,6 @@ import {
   severityLabelTitle,
 } from '../../../domain/analytics/index.ts';
 import { recordAudit } from '../../../obs/audit.ts';
-import type { Services } from '../../../services.ts';
-import { requirePermission, requireProduct, requireView, sendNotFoundPage } from '../../guards.ts';
-import { renderPage } from '../../page.ts';
 import {
   analysisCoverage,
   cut,
@@ -35,7 +32,10 @@ import {
   formatUnitDelta,
   formatUnitValue,
   runWindowText,
-} from '../../presenters/analytics.ts';
+} from '../../../presenters/analytics.ts';
+import type { Services } from '../../../services.ts';
+import { requirePermission, requireProduct, requireView, sendNotFoundPage } from '../../guards.ts';
+import { renderPage } from '../../page.ts';
 import { delayGuardChart, denialScopeData, driftWatchCharts, reasonBarChart } from './analytics-data.ts';
 
 /** Product dashboards, finding detail, drift feed and reports (analytics §13, web-api-ops §1.3). */

@@ -109,6 +109,24 @@ describe('/portal/claims/', () => {
     expect(JSON.stringify(audit[0]?.metadata)).not.toContain('PayerTwo');
   });
 
+  it('refuses a NUL or an over-long filter before the export starts: back to the list with the reason, nothing audited', async () => {
+    const db = fixtures.services.database.db;
+    const audited = async () =>
+      (await db.selectFrom('audit_events').select('id').where('action', '=', 'data_exported').execute())
+        .length;
+    const before = await audited();
+    const c = await client('viewer_a');
+    for (const query of ['payer=a%00b', `cpt=${'9'.repeat(201)}`, 'denial_reason_code=CO%0A197']) {
+      const response = await c.get(`/portal/claims/export.csv?${query}`);
+      expect(response.statusCode, query).toBe(302);
+      expect(response.headers.location).toBe('/portal/claims/');
+      expect(response.headers['content-type'] ?? '').not.toContain('text/csv');
+    }
+    const list = await c.get('/portal/claims/');
+    expect(list.body).toContain('Control characters are not allowed.');
+    expect(await audited()).toBe(before);
+  });
+
   it('shows the empty state and sends staff without a customer to the console', async () => {
     const staff = await client('operator1');
     const r = await staff.get('/portal/claims/');

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { listLatestSystemEvents } from '../../../db/repositories/analysis-runs.repository.ts';
 import type { Services } from '../../../services.ts';
 import { requireView } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
@@ -57,14 +58,7 @@ export function registerInsightsRoutes(app: FastifyInstance, services: Services)
   const { db } = services.database;
   app.get('/portal/insights/', { preHandler: requireView }, async (request, reply) => {
     const customerId = request.auth.customer!.id;
-    const rows = await db
-      .selectFrom('system_events')
-      .select(['id', 'event_type', 'payload', 'created_at'])
-      .where('customer_id', '=', customerId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(50)
-      .execute();
+    const rows = await listLatestSystemEvents(db, customerId, 50);
     return renderPage(
       request,
       reply,

@@ -13,6 +13,7 @@ import {
   updateValidationRule,
 } from '../../../db/repositories/quality.repository.ts';
 import { findUpload, listUploads } from '../../../db/repositories/uploads.repository.ts';
+import { usernamesByIds } from '../../../db/repositories/users.repository.ts';
 import { can, isStaffUser } from '../../../domain/accounts/permissions.ts';
 import {
   categoryLabels,
@@ -25,11 +26,11 @@ import {
   uploadPassed,
 } from '../../../domain/quality/index.ts';
 import { recordAudit } from '../../../obs/audit.ts';
+import { METRIC_TITLES, metricChart, uploadScoreChart } from '../../../presenters/quality-charts.ts';
+import { recommendationReport } from '../../../presenters/uploads.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, requireView, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
-import { METRIC_TITLES, metricChart, uploadScoreChart } from '../../presenters/quality-charts.ts';
-import { recommendationReport } from '../../presenters/uploads.ts';
 import { field, queryParam } from './form.ts';
 
 const DAY_MS = 86_400_000;
@@ -168,12 +169,8 @@ export function registerQualityRoutes(app: FastifyInstance, services: Services):
     ]);
     let uploadedBy = upload.source === 'web_ui' ? 'Unknown user' : upload.source;
     if (upload.uploaded_by !== null) {
-      const user = await db
-        .selectFrom('users')
-        .select('username')
-        .where('id', '=', upload.uploaded_by)
-        .executeTakeFirst();
-      uploadedBy = user?.username ?? 'Unknown user';
+      const names = await usernamesByIds(db, [upload.uploaded_by]);
+      uploadedBy = names.get(upload.uploaded_by) ?? 'Unknown user';
     }
     const ruleByCode = new Map(rules.map((r) => [r.code, r]));
     const openCritical = anomalies.filter((a) => a.severity === 'critical' && !a.acknowledged).length;

@@ -7,7 +7,11 @@ import {
   previewUploadColumns,
 } from '../../../commands/upload-mapping.ts';
 import { AppError, NotFoundError } from '../../../config/errors.ts';
-import { findQualityReport, type QualityReportRecord } from '../../../db/repositories/quality.repository.ts';
+import {
+  findQualityReport,
+  findQualityReportsOfUploads,
+  type QualityReportRecord,
+} from '../../../db/repositories/quality.repository.ts';
 import {
   countCurrentClaimsOfUpload,
   countUploads,
@@ -16,19 +20,22 @@ import {
   listUploads,
   type UploadRecord,
 } from '../../../db/repositories/uploads.repository.ts';
+import { usernamesByIds } from '../../../db/repositories/users.repository.ts';
 import { canDeleteUploads } from '../../../domain/accounts/permissions.ts';
 import { CANONICAL_COLUMNS, type CanonicalField, REQUIRED_COLUMNS } from '../../../domain/claims/index.ts';
-import type { Services } from '../../../services.ts';
-import { actingAsOperator } from '../../auth-state.ts';
-import { requirePermission, sendForbidden, sendNotFoundPage } from '../../guards.ts';
-import { renderPage } from '../../page.ts';
-import { PORTAL_CSRF_MESSAGE } from '../../plugins/auth.ts';
 import {
   presentUploadProgress,
   qualityCategoryLabels,
   UPLOAD_STATUS_LABELS,
   uploadRecommendations,
-} from '../../presenters/uploads.ts';
+} from '../../../presenters/uploads.ts';
+import { loadUploadQuality } from '../../../queries/upload-quality.ts';
+import { uploaderNames } from '../../../queries/uploader-names.ts';
+import type { Services } from '../../../services.ts';
+import { actingAsOperator } from '../../auth-state.ts';
+import { requirePermission, sendForbidden, sendNotFoundPage } from '../../guards.ts';
+import { renderPage } from '../../page.ts';
+import { PORTAL_CSRF_MESSAGE } from '../../plugins/auth.ts';
 import { enforceUploadRate, receiveUpload, truthyField, UploadRefusedError } from '../../upload-multipart.ts';
 import { field, queryParam } from './form.ts';
 
@@ -81,29 +88,6 @@ function csvCell(value: string | number): string {
 export function registerUploadRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
 
-  async function uploaderNames(uploads: UploadRecord[]): Promise<Map<string, string>> {
-    const names = new Map<string, string>();
-    const userIds = [...new Set(uploads.map((u) => u.uploaded_by).filter((id): id is number => id !== null))];
-    const tokenIds = [...new Set(uploads.map((u) => u.token_id).filter((id): id is number => id !== null))];
-    if (userIds.length) {
-      const rows = await db
-        .selectFrom('users')
-        .select(['id', 'username'])
-        .where('id', 'in', userIds)
-        .execute();
-      for (const row of rows) names.set(`u${row.id}`, row.username);
-    }
-    if (tokenIds.length) {
-      const rows = await db
-        .selectFrom('ingestion_tokens')
-        .select(['id', 'name'])
-        .where('id', 'in', tokenIds)
-        .execute();
-      for (const row of rows) names.set(`t${row.id}`, `API token ${row.name}`);
-    }
-    return names;
-  }
-
   function uploaderLabel(upload: UploadRecord, names: Map<string, string>): string {
     if (upload.uploaded_by !== null) return names.get(`u${upload.uploaded_by}`) ?? 'Unknown user';
     if (upload.token_id !== null) return names.get(`t${upload.token_id}`) ?? 'API token';
@@ -125,20 +109,12 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
     const total = await countUploads(db, customerId);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const uploads = await listUploads(db, customerId, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-    const names = await uploaderNames(uploads);
-    const reports = uploads.length
-      ? await db
-          .selectFrom('upload_quality_reports')
-          .selectAll()
-          .where('customer_id', '=', customerId)
-          .where(
-            'upload_id',
-            'in',
-            uploads.map((u) => u.id),
-          )
-          .execute()
-      : [];
-    const reportOf = new Map(reports.map((r) => [r.upload_id, r]));
+    const names = await uploaderNames(db, customerId, uploads);
+    const reportOf = await findQualityReportsOfUploads(
+      db,
+      customerId,
+      uploads.map((u) => u.id),
+    );
     const rows = uploads.map((u) => {
       const progress = presentUploadProgress(u);
       return {
@@ -283,8 +259,9 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
       const upload = await uploadOf(request);
       if (!upload) return sendNotFoundPage(request, reply);
       const customerId = request.auth.customer!.id;
-      const report = await findQualityReport(db, customerId, upload.id);
-      const names = await uploaderNames([upload]);
+      const quality = await loadUploadQuality(db, customerId, upload.id);
+      const report = quality?.report;
+      const names = await uploaderNames(db, customerId, [upload]);
       const category = queryParam(request, 'category');
       const allRejections = report?.rejection_details ?? [];
       const filtered = category ? allRejections.filter((r) => r.category === category) : allRejections;
@@ -296,11 +273,7 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
       const deletedBy =
         upload.deleted_by === null
           ? null
-          : await db
-              .selectFrom('users')
-              .select('username')
-              .where('id', '=', upload.deleted_by)
-              .executeTakeFirst();
+          : { username: (await usernamesByIds(db, [upload.deleted_by])).get(upload.deleted_by) };
       const tone =
         upload.status === 'success' ? 'success' : upload.status === 'partial' ? 'warning' : 'error';
       return renderPage(
@@ -360,7 +333,7 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
           ],
           fileWarnings: warnings.filter((w) => w.row === null),
           rowWarnings: warnings.filter((w) => w.row !== null),
-          recommendations: report ? await uploadRecommendations(db, customerId, report) : [],
+          recommendations: quality ? uploadRecommendations(quality.report, quality.criticalAnomalies) : [],
         },
         { title: `Upload #${upload.id}`, section: 'uploads' },
       );

@@ -1,7 +1,8 @@
-import type { AnalysisRunRecord } from '../../db/repositories/analysis-runs.repository.ts';
-import type { FindingRecord } from '../../db/repositories/findings.repository.ts';
-import { toStoredFinding } from '../../db/repositories/findings.repository.ts';
-import type { JobsTable } from '../../db/schema.ts';
+import type { AnalysisRunRecord } from '../db/repositories/analysis-runs.repository.ts';
+import type { FindingRecord } from '../db/repositories/findings.repository.ts';
+import { toStoredFinding } from '../db/repositories/findings.repository.ts';
+import type { JobsTable } from '../db/schema.ts';
+import { topBySeverity } from '../domain/analytics/dashboard-trend.ts';
 import {
   addDays,
   buildEvidencePayload,
@@ -24,7 +25,8 @@ import {
   severityLabelTitle,
   severityLabelUpper,
   signedFixed,
-} from '../../domain/analytics/index.ts';
+} from '../domain/analytics/index.ts';
+import type { DashboardView } from '../queries/dashboard.ts';
 
 /** Portal and API presentation of analysis runs and findings (analytics §13.1, §13.8). */
 
@@ -190,6 +192,15 @@ export function presentReport(run: AnalysisRunRecord, findings: number) {
   };
 }
 
+/** A report file of a run (PDF, XLSX, CSV): built by the reports issue, none until then. */
+export interface ReportArtifact {
+  kind: string;
+  format: string;
+  size_bytes: number;
+  sha256: string;
+  download_url: string;
+}
+
 export function presentReportDetail(run: AnalysisRunRecord, findings: readonly FindingRecord[]) {
   return {
     ...presentReport(run, findings.length),
@@ -200,7 +211,7 @@ export function presentReportDetail(run: AnalysisRunRecord, findings: readonly F
     summary_json: run.summary_json,
     error_message: run.error_message,
     drift_events: findings.filter((f) => f.product === 'driftwatch').map(presentDriftEvent),
-    artifacts: [] as unknown[],
+    artifacts: [] as ReportArtifact[],
   };
 }
 
@@ -458,4 +469,30 @@ export function emergingRows(summary: Readonly<Record<string, unknown>> | null |
     });
   }
   return rows;
+}
+
+/**
+ * `GET /api/v1/dashboard/` (web-api-ops §4.6). Open alerts and recovered money come with the
+ * alerts issue; until then there are none (0 and "0.00", the documented shapes).
+ */
+export function presentDashboard(view: DashboardView) {
+  return {
+    total_claims: view.totalClaims,
+    total_uploads: view.totalUploads,
+    active_drift_events: view.driftFindings.length,
+    last_report_date: view.latestDriftRun?.finished_at ? iso(view.latestDriftRun.finished_at) : null,
+    denial_rate_trend: view.denialRateTrend.map((w) => ({
+      week_start: w.weekStart,
+      total_claims: w.totalClaims,
+      denied_claims: w.deniedClaims,
+      denial_rate: w.denialRate,
+    })),
+    top_drift_payers: topBySeverity(view.driftFindings).map((f) => ({
+      payer: f.payer,
+      severity: f.severity,
+      delta_value: f.delta_value,
+    })),
+    open_alerts: 0,
+    recovered_this_month: '0.00',
+  };
 }

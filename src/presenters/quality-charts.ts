@@ -1,5 +1,5 @@
-import { grade } from '../../domain/quality/index.ts';
-import { lineChartSvg } from '../../web/charts.ts';
+import { grade } from '../domain/quality/index.ts';
+import { lineChartSvg } from '../web/charts.ts';
 
 /**
  * Server-rendered charts of the data-quality pages (ingestion spec §4.4): the quality score of

@@ -1,12 +1,12 @@
-import type { Kysely } from 'kysely';
-import { listAnomaliesOfUpload, type QualityReportRecord } from '../../db/repositories/quality.repository.ts';
-import { FINAL_UPLOAD_STATUSES, type UploadRecord } from '../../db/repositories/uploads.repository.ts';
-import type { DB, UploadStatus } from '../../db/schema.ts';
-import { recommendations } from '../../domain/quality/index.ts';
+import type { QualityReportRecord } from '../db/repositories/quality.repository.ts';
+import { FINAL_UPLOAD_STATUSES, type UploadRecord } from '../db/repositories/uploads.repository.ts';
+import type { UploadStatus } from '../db/schema.ts';
+import { recommendations } from '../domain/quality/index.ts';
 
 /**
  * JSON shapes of the uploads API (web-api-ops §4.6) and the view data the portal pages share
- * with it (ingestion spec §2.11, §2.13).
+ * with it (ingestion spec §2.11, §2.13). Pure: the caller fetches (src/queries/upload-quality.ts)
+ * and passes what is shown, so jobs, e-mails and reports can present an upload the same way.
  */
 
 export const UPLOAD_STATUS_LABELS: Record<UploadStatus, string> = {
@@ -151,21 +151,16 @@ export function recommendationReport(report: QualityReportRecord) {
   };
 }
 
-/** Recommendations of §4.3 for one upload (critical anomalies of the upload counted). */
-export async function uploadRecommendations(
-  db: Kysely<DB>,
-  customerId: number,
-  report: QualityReportRecord,
-): Promise<string[]> {
-  const anomalies = await listAnomaliesOfUpload(db, customerId, report.upload_id);
-  return recommendations({
-    report: recommendationReport(report),
-    criticalAnomalies: anomalies.filter((a) => a.severity === 'critical').length,
-  });
+/**
+ * Recommendations of §4.3 for one upload; `criticalAnomalies` is the number of the upload's
+ * critical anomalies (counted by the caller's query).
+ */
+export function uploadRecommendations(report: QualityReportRecord, criticalAnomalies: number): string[] {
+  return recommendations({ report: recommendationReport(report), criticalAnomalies });
 }
 
 /** `GET /api/v1/uploads/<id>/quality/`: the report's columns plus labels and recommendations. */
-export async function presentQualityReport(db: Kysely<DB>, customerId: number, report: QualityReportRecord) {
+export function presentQualityReport(report: QualityReportRecord, criticalAnomalies: number) {
   return {
     upload_id: report.upload_id,
     total_rows: report.total_rows,
@@ -190,7 +185,7 @@ export async function presentQualityReport(db: Kysely<DB>, customerId: number, r
     warning_counts: report.warning_counts,
     ignored_columns: report.ignored_columns,
     identifier_columns: report.identifier_columns,
-    recommendations: await uploadRecommendations(db, customerId, report),
+    recommendations: uploadRecommendations(report, criticalAnomalies),
     created_at: iso(report.created_at),
   };
 }

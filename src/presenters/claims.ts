@@ -1,11 +1,11 @@
-import type { ClaimRecord } from '../../db/repositories/claims.repository.ts';
-import type { PayerSummaryRow } from '../../db/repositories/claims-browser.repository.ts';
+import type { ClaimRecord } from '../db/repositories/claims.repository.ts';
+import type { PayerSummaryRow } from '../db/repositories/claims-browser.repository.ts';
 import type {
   ColumnMappingProfileRecord,
   CptGroupMappingRecord,
   PayerAllowlistRecord,
   PayerMappingRecord,
-} from '../../db/repositories/mappings.repository.ts';
+} from '../db/repositories/mappings.repository.ts';
 import { isoOrNull } from './accounts.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { MemberRow } from '../../db/repositories/memberships.repository.ts';
-import { inListOrder, type ProductSlugName } from '../../domain/accounts/products.ts';
+import type { MemberRow } from '../db/repositories/memberships.repository.ts';
+import { inListOrder, type ProductSlugName } from '../domain/accounts/products.ts';
 
 /** ISO 8601 UTC with milliseconds, or null (web-api-ops §4.1). */
 export function isoOrNull(value: Date | string | null | undefined): string | null {
