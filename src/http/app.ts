@@ -7,8 +7,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { TrustProxy } from '../config/env.ts';
 import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
+import { registerClientIp } from './client-ip.ts';
 import { RoutePatterns, registerErrorHandling } from './errors.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerInputSafety } from './plugins/input-safety.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerApiRoutes } from './routes/api/index.ts';
@@ -72,6 +74,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.addHook('onRoute', (route) => routes.add(route.url));
 
   registerRequestContext(app, config);
+  registerClientIp(app, config.trustProxy);
+  registerInputSafety(app);
   registerSecurityHeaders(app, config);
   registerErrorHandling(app, config, routes);
   await app.register(fastifyFormbody);
