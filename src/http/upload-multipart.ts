@@ -1,3 +1,4 @@
+import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import {
   FileTooLargeError,
@@ -5,6 +6,11 @@ import {
   type UploadClaimsFileResult,
   uploadClaimsFile,
 } from '../commands/upload-claims-file.ts';
+import { AppError } from '../config/errors.ts';
+import {
+  CONTROL_CHARACTER_MESSAGE,
+  fieldsWithControlCharacters,
+} from '../domain/input/control-characters.ts';
 
 /**
  * Receives a multipart upload (ingestion spec §2.1–§2.2) and streams the file part straight
@@ -79,6 +85,48 @@ function tooLarge(error: unknown): boolean {
   );
 }
 
+export const MALFORMED_MULTIPART_MESSAGE =
+  'Malformed multipart body: the form data could not be read (missing boundary or incomplete upload). Please send it again.';
+
+/**
+ * A multipart body the parser could not read: no boundary, a truncated body, broken part
+ * headers, or any other busboy / @fastify/multipart failure (issue 11 item 7). 400 on both
+ * paths; nothing was stored (a spooled file is removed by the upload command).
+ */
+export class MalformedMultipartError extends AppError {
+  constructor() {
+    super('invalid', MALFORMED_MULTIPART_MESSAGE, 400, { non_field_errors: [MALFORMED_MULTIPART_MESSAGE] });
+    this.name = 'MalformedMultipartError';
+  }
+}
+
+/** Errors the request itself caused that keep their own answer (limits, 413; our own refusals). */
+function ownAnswer(error: unknown): boolean {
+  if (error instanceof AppError || error instanceof UploadRefusedError || error instanceof FileTooLargeError)
+    return true;
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  // @fastify/multipart's own 4xx errors (FST_FILES_LIMIT, FST_PARTS_LIMIT, FST_PROTO_VIOLATION…).
+  return (
+    typeof code === 'string' &&
+    code.startsWith('FST_') &&
+    typeof statusCode === 'number' &&
+    statusCode >= 400 &&
+    statusCode < 500
+  );
+}
+
+/** Multipart text fields carrying control characters are refused like any other field. */
+function refuseControlCharacterFields(fields: Record<string, string>): void {
+  const bad = fieldsWithControlCharacters(fields);
+  if (bad.length === 0) return;
+  throw new AppError(
+    'invalid',
+    'Validation failed.',
+    400,
+    Object.fromEntries(bad.map((name) => [name, [CONTROL_CHARACTER_MESSAGE]])),
+  );
+}
+
 export async function receiveUpload(
   request: FastifyRequest,
   options: ReceiveUploadOptions,
@@ -86,8 +134,28 @@ export async function receiveUpload(
   const { services } = request.server;
   const fields: Record<string, string> = {};
   let result: UploadClaimsFileResult | null = null;
+  // The parser reports a broken body either by rejecting the next part or by failing the
+  // file stream the upload command is reading; both become MalformedMultipartError, while
+  // the command's own failures (database, disk) stay what they are.
+  let parserFailed = false;
   try {
-    for await (const part of request.parts()) {
+    let parts: AsyncIterator<Multipart>;
+    try {
+      parts = request.parts()[Symbol.asyncIterator]();
+    } catch (error) {
+      parserFailed = true;
+      throw error;
+    }
+    for (;;) {
+      let next: IteratorResult<Multipart>;
+      try {
+        next = await parts.next();
+      } catch (error) {
+        parserFailed = true;
+        throw error;
+      }
+      if (next.done) break;
+      const part = next.value;
       if (part.type === 'field') {
         if (typeof part.value === 'string' && !(part.fieldname in fields))
           fields[part.fieldname] = part.value;
@@ -100,19 +168,31 @@ export async function receiveUpload(
       }
       try {
         await options.check?.(fields);
+        refuseControlCharacterFields(fields);
       } catch (error) {
         part.file.resume();
         throw error;
       }
-      result = await uploadClaimsFile(services, {
-        ...options.input(fields),
-        filename: part.filename,
-        body: part.file,
-      });
+      try {
+        result = await uploadClaimsFile(services, {
+          ...options.input(fields),
+          filename: part.filename,
+          body: part.file,
+        });
+      } catch (error) {
+        // The file stream is destroyed with the parser's error (e.g. "Unexpected end of
+        // multipart data" for a truncated body) before the command sees it.
+        if (part.file.errored) parserFailed = true;
+        throw error;
+      }
       break;
     }
   } catch (error) {
     if (tooLarge(error)) throw new FileTooLargeError(services.config.upload.maxMb);
+    if (parserFailed && !ownAnswer(error)) {
+      request.log.info({ err: error }, 'malformed multipart body');
+      throw new MalformedMultipartError();
+    }
     throw error;
   }
   return { fields, result };
