@@ -192,3 +192,115 @@ describe('client IP (§3.6)', () => {
     expect((await auditRows('login_failed')).at(-1)?.ip).toBe('192.0.2.60');
   });
 });
+
+describe('order of checks when a denial has two reasons (§4.2: 403 before 404 for roles that may never write)', () => {
+  async function membershipIdOf(username: string): Promise<number> {
+    const row = await services.database.db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select('memberships.id')
+      .where('users.username', '=', username)
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  async function uploadOf(customerId: number): Promise<number> {
+    const { uploadClaimsFile } = await import('../commands/upload-claims-file.ts');
+    const { upload } = await uploadClaimsFile(services, {
+      customerId,
+      source: 'api',
+      filename: `order-${customerId}.csv`,
+      body: Buffer.from(
+        'payer,cpt,submitted_date,decided_date,outcome\nAetna,99213,2024-03-01,2024-03-10,PAID\n',
+      ),
+      allowDuplicate: true,
+    });
+    return upload.id;
+  }
+
+  async function bearerOf(username: string): Promise<Record<string, string>> {
+    const response = await tokenLogin(username, PASSWORD, '10.6.0.1');
+    expect(response.statusCode).toBe(200);
+    return { authorization: `Bearer ${(response.json() as { access: string }).access}` };
+  }
+
+  it('portal team: a viewer changing or removing a foreign, missing or own membership gets 403 every time', async () => {
+    const viewer = new PortalClient(app, '10.6.1.1');
+    expect((await viewer.login('viewer_a')).statusCode).toBe(302);
+    const foreign = await membershipIdOf('viewer_b');
+    const own = await membershipIdOf('analyst_a');
+    for (const id of [foreign, 9_999_999, own]) {
+      for (const action of ['change_role', 'remove']) {
+        const response = await viewer.post('/portal/team/', {
+          action,
+          membership_id: String(id),
+          role: 'analyst',
+        });
+        expect(response.statusCode).toBe(403);
+        expect(response.body).toContain('You do not have permission to manage users');
+      }
+    }
+    // The owner still gets 404 for a foreign or missing membership (never a hint it exists).
+    const owner = new PortalClient(app, '10.6.1.2');
+    expect((await owner.login('owner_a')).statusCode).toBe(302);
+    const response = await owner.post('/portal/team/', {
+      action: 'remove',
+      membership_id: String(foreign),
+    });
+    expect(response.statusCode).toBe(404);
+    expect(
+      await services.database.db
+        .selectFrom('memberships')
+        .select('role')
+        .where('id', '=', foreign)
+        .executeTakeFirst(),
+    ).toEqual({ role: 'viewer' });
+  });
+
+  it('portal upload delete: an analyst gets 403 for a foreign or missing upload, the owner 404', async () => {
+    const foreign = await uploadOf(
+      Number(
+        (
+          await services.database.db
+            .selectFrom('customers')
+            .select('id')
+            .where('name', '=', 'B')
+            .executeTakeFirstOrThrow()
+        ).id,
+      ),
+    );
+    const analyst = new PortalClient(app, '10.6.2.1');
+    expect((await analyst.login('analyst_a')).statusCode).toBe(302);
+    for (const id of [foreign, 9_999_999]) {
+      expect((await analyst.get(`/portal/uploads/${id}/delete/`)).statusCode).toBe(403);
+      expect((await analyst.post(`/portal/uploads/${id}/delete/`)).statusCode).toBe(403);
+    }
+    const owner = new PortalClient(app, '10.6.2.2');
+    expect((await owner.login('owner_a')).statusCode).toBe(302);
+    expect((await owner.get(`/portal/uploads/${foreign}/delete/`)).statusCode).toBe(404);
+  });
+
+  it('API writes by a viewer: 403 for foreign and missing objects alike', async () => {
+    const viewer = await bearerOf('viewer_a');
+    const foreignMember = await membershipIdOf('viewer_b');
+    const cases: Array<{ method: 'DELETE' | 'PATCH' | 'POST'; url: string; payload?: object }> = [
+      { method: 'DELETE', url: '/api/v1/uploads/9999999/' },
+      { method: 'POST', url: '/api/v1/uploads/9999999/cancel/' },
+      { method: 'POST', url: '/api/v1/uploads/9999999/mapping/', payload: { columns: {} } },
+      { method: 'DELETE', url: '/api/v1/payer-mappings/9999999/' },
+      { method: 'DELETE', url: '/api/v1/cpt-mappings/9999999/' },
+      { method: 'DELETE', url: '/api/v1/payer-allowlist/9999999/' },
+      { method: 'DELETE', url: '/api/v1/column-profiles/9999999/' },
+      { method: 'PATCH', url: `/api/v1/members/${foreignMember}/`, payload: { role: 'owner' } },
+      { method: 'DELETE', url: `/api/v1/members/${foreignMember}/` },
+      { method: 'PATCH', url: '/api/v1/customers/9999999/', payload: { name: 'x' } },
+    ];
+    for (const request of cases) {
+      const response = await app.inject({ ...request, headers: viewer });
+      expect({ url: request.url, status: response.statusCode }).toEqual({ url: request.url, status: 403 });
+    }
+    // Without credentials the 401 comes first.
+    const anonymous = await app.inject({ method: 'DELETE', url: '/api/v1/uploads/9999999/' });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});
