@@ -454,3 +454,65 @@ describe('bounded names and wide files (item 7)', () => {
     expect(page.body.match(/<select /g)?.length).toBe(16);
   });
 });
+
+/** Every route of the app as [method, url pattern], parsed from Fastify's route tree. */
+function routeTable(instance: FastifyInstance): Array<[string, string]> {
+  const routes: Array<[string, string]> = [];
+  const stack: string[] = [];
+  for (const line of instance.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (.*?) \(([A-Z, ]+)\)$/u.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    stack.push(match[2]!);
+    const url = stack.join('');
+    for (const method of match[3]!.split(', ')) routes.push([method, url]);
+  }
+  return routes;
+}
+
+describe('every route, as an attacker would try it (item 7)', () => {
+  it('NUL in the query, the body and the path parameters: never a 500, nothing stored', async () => {
+    const routes = routeTable(app).filter(
+      ([method, url]) =>
+        ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method) &&
+        !url.includes('*') &&
+        !['/health/', '/healthz/', '/ping/'].includes(url),
+    );
+    expect(routes.length).toBeGreaterThan(80);
+    const owner = await loggedInClient(app, 'owner_a');
+    const cookie = [...owner.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const csrf = await owner.csrf();
+    const before = await storedCounts();
+    const failures: string[] = [];
+    const textFields = ['name', 'username', 'email', 'payer', 'raw_name', 'code', 'action', 'profile_name'];
+    for (const [method, pattern] of routes) {
+      for (const param of ['1', 'a%00b']) {
+        const url = `${pattern.replace(/:[A-Za-z_]+/g, param)}?payer=a%00b&q=%01`;
+        const api = url.startsWith('/api/');
+        const body = Object.fromEntries(textFields.map((field) => [field, 'a\u0000b']));
+        const response = await app.inject({
+          method: method as 'GET',
+          url,
+          headers: api
+            ? bearer()
+            : {
+                cookie,
+                'x-csrf-token': csrf,
+                ...(method === 'GET' ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+              },
+          ...(method === 'GET'
+            ? {}
+            : api
+              ? { payload: body }
+              : { payload: new URLSearchParams({ ...body, csrf_token: csrf }).toString() }),
+        });
+        if (response.statusCode >= 500 || response.statusCode < 400)
+          failures.push(`${method} ${url} → ${response.statusCode}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    const counts = await storedCounts();
+    expect(counts).toEqual(before);
+  }, 120_000);
+});
