@@ -44,7 +44,11 @@ export function controlCharacterFields(request: FastifyRequest): string[] {
 export const refuseControlCharacters: preHandlerAsyncHookHandler = async (request, reply) => {
   const fields = controlCharacterFields(request);
   if (fields.length === 0) return;
-  request.log.info({ fields, route: request.routeOptions.url }, 'control characters refused');
+  // Only the count: field names come from the request, which is never logged (§5.6).
+  request.log.info(
+    { field_count: fields.length, route: request.routeOptions.url },
+    'control characters refused',
+  );
   return sendControlCharacterError(request, reply, fields);
 };
 
