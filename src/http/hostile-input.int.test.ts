@@ -182,9 +182,6 @@ describe('control characters never reach the database (item 7)', () => {
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('Control characters');
     expect(page.body).toContain('payer');
-    // Tab, line feed and carriage return are ordinary text, not refused.
-    const tab = await app.inject({ method: 'GET', url: '/api/v1/claims/?payer=a%09b', headers: bearer() });
-    expect(tab.statusCode).toBe(200);
   });
 
   it('logged-in forms and JSON bodies: nothing stored', async () => {
