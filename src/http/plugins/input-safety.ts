@@ -3,12 +3,13 @@ import {
   CONTROL_CHARACTER_MESSAGE,
   fieldsWithControlCharacters,
 } from '../../domain/input/control-characters.ts';
-import { sendErrorPage } from '../guards.ts';
+import { sendErrorPage, sendNotFoundPage } from '../guards.ts';
 import { isApiPath } from '../types.ts';
 
 /**
  * The safety net of issue 11 item 7: no control character (NUL above all, which PostgreSQL
- * refuses in text and jsonb) in a query string, path parameter or parsed body (JSON, form,
+ * refuses in text and jsonb) in a query string, path parameter (→ 404: it names no object) or
+ * parsed body (JSON, form,
  * or multipart fields turned into the body) reaches a handler. Route schemas bound their own
  * strings with field errors; this catches every route and field a schema does not.
  *
@@ -31,10 +32,10 @@ export function registerInputSafety(app: FastifyInstance): void {
   });
 }
 
-/** The names of the fields (query, path, body) that carry a control character. */
+/** The names of the fields (query, body) that carry a control character. */
 export function controlCharacterFields(request: FastifyRequest): string[] {
   const names = new Set<string>();
-  for (const source of [request.query, request.params, request.body]) {
+  for (const source of [request.query, request.body]) {
     for (const name of fieldsWithControlCharacters(source))
       names.add(name === '' ? 'non_field_errors' : name);
   }
@@ -42,6 +43,17 @@ export function controlCharacterFields(request: FastifyRequest): string[] {
 }
 
 export const refuseControlCharacters: preHandlerAsyncHookHandler = async (request, reply) => {
+  // A path with a control character names no object: the 404 of §1.4 / §4.2 ("unknown id"),
+  // answered before any lookup.
+  if (fieldsWithControlCharacters(request.params).length > 0) {
+    if (isApiPath(request.url)) {
+      return reply
+        .code(404)
+        .type('application/json; charset=utf-8')
+        .send({ detail: 'Not found.', code: 'not_found' });
+    }
+    return sendNotFoundPage(request, reply);
+  }
   const fields = controlCharacterFields(request);
   if (fields.length === 0) return;
   // Only the count: field names come from the request, which is never logged (§5.6).
