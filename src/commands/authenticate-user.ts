@@ -20,6 +20,7 @@ import {
   lockoutPurgeBefore,
   loginLockoutPolicies,
 } from '../domain/accounts/throttle.ts';
+import { hasControlCharacters, withoutControlCharacters } from '../domain/input/control-characters.ts';
 import { recordAudit } from '../obs/audit.ts';
 
 export type LoginOutcome =
@@ -38,17 +39,39 @@ export interface LoginInput {
 }
 
 /**
- * One login attempt with the lockout of web-api-ops §3.4: refused while the username or
- * the IP is locked (even with the right password, and without counting), failures are
- * counted per lower-cased submitted username and per IP, a success resets the username
- * counter, weak hashes are upgraded. Audits login_succeeded / login_failed / login_locked.
+ * The username counter's key (§3.4, lower-cased): the ACCOUNT's username when the
+ * identifier names an account, so the lockout holds whether its username or its e-mail is
+ * typed; otherwise the typed identifier itself, so unknown names are throttled exactly like
+ * known ones. Control characters are replaced so the key can always be stored.
+ */
+export function loginCounterKey(typed: string, account: Pick<UserRecord, 'username'> | undefined): string {
+  const name = account ? account.username : withoutControlCharacters(typed);
+  return usernameKey(name).slice(0, 255);
+}
+
+/** Longest identifier looked up (usernames are ≤ 150, e-mail addresses ≤ 254). */
+const MAX_IDENTIFIER_LENGTH = 254;
+
+/**
+ * One login attempt with the lockout of web-api-ops §3.4: refused while the account (or the
+ * typed unknown identifier) or the IP is locked (even with the right password, and without
+ * counting), failures are counted per account ({@link loginCounterKey}) and per IP, a success
+ * resets the account's counter, weak hashes are upgraded. Audits login_succeeded /
+ * login_failed / login_locked.
  */
 export async function authenticateUser(
   deps: { db: Kysely<DB>; config: Config; now: Date },
   input: LoginInput,
 ): Promise<LoginOutcome> {
   const { db, config, now } = deps;
-  const key = usernameKey(input.username).slice(0, 255);
+  // The account is resolved first so that its counter is found whichever identifier is typed.
+  // An identifier no account can have (too long, control characters) is never looked up.
+  const lookupable =
+    input.username !== '' &&
+    input.username.length <= MAX_IDENTIFIER_LENGTH &&
+    !hasControlCharacters(input.username);
+  const user = lookupable ? await findUserForLogin(db, input.username) : undefined;
+  const key = loginCounterKey(input.username, user);
   const settings = config.login;
   const policies = loginLockoutPolicies(settings);
   const since = new Date(lockoutPurgeBefore(now.getTime(), policies.username));
@@ -57,13 +80,22 @@ export async function authenticateUser(
     loginFailuresSince(db, 'ip', input.ip, since),
   ]);
   const state = evaluateLoginThrottle({ usernameFailures, ipFailures, now: now.getTime(), settings });
-  const metadata = { username: input.username.slice(0, 150), ip: input.ip, channel: input.channel };
+  const metadata = {
+    username: withoutControlCharacters(input.username.slice(0, 150)),
+    ip: input.ip,
+    channel: input.channel,
+  };
   if (state.locked) {
-    await recordAudit(db, { action: 'login_locked', requestId: input.requestId, ip: input.ip, metadata });
+    await recordAudit(db, {
+      action: 'login_locked',
+      userId: user?.id ?? null,
+      requestId: input.requestId,
+      ip: input.ip,
+      metadata,
+    });
     return { kind: 'locked', retryAfterSeconds: state.retryAfterSeconds };
   }
 
-  const user = input.username ? await findUserForLogin(db, input.username) : undefined;
   const passwordOk = await verifyPassword(input.password, user?.password_hash);
   if (!user || !passwordOk || !user.is_active) {
     await recordLoginFailure(

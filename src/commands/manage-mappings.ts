@@ -19,7 +19,7 @@ import {
   renameColumnMappingProfile,
 } from '../db/repositories/mappings-admin.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
-import { cptMappingKey } from '../domain/claims/index.ts';
+import { cptMappingKey, payerKey, payerMappingKey } from '../domain/claims/index.ts';
 import { recordAudit } from '../obs/audit.ts';
 
 /**
@@ -76,11 +76,26 @@ export type MappingOutcome<T> =
 
 const LIMITS = { raw_name: 255, normalized_name: 255, cpt_code: 16, cpt_group: 50, name: 255 } as const;
 
-function tooLong(field: keyof typeof LIMITS, value: string): MappingOutcome<never> | null {
+/**
+ * varchar(N) counts characters (code points), and the stored match keys are derived from the
+ * value (lower-cased, which can lengthen it: "İ" → "i̇"), so both the value and its key must
+ * fit; else the field error, never a database error (issue 11 item 7).
+ */
+function tooLong(
+  field: keyof typeof LIMITS,
+  value: string,
+  key: string = value,
+): MappingOutcome<never> | null {
   const max = LIMITS[field];
-  return value.length > max
+  return characterCount(value) > max || characterCount(key) > max
     ? { ok: false, kind: 'invalid', field, message: `Ensure this field has no more than ${max} characters.` }
     : null;
+}
+
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
 }
 
 async function audit(
@@ -122,7 +137,8 @@ export async function addPayerMapping(
       message: MAPPING_MESSAGES.payerRequired,
     };
   }
-  const long = tooLong('raw_name', rawName) ?? tooLong('normalized_name', normalizedName);
+  const long =
+    tooLong('raw_name', rawName, payerMappingKey(rawName)) ?? tooLong('normalized_name', normalizedName);
   if (long) return long;
   const record = await insertPayerMapping(deps.db, actor.customerId, {
     rawName,
@@ -212,7 +228,7 @@ export async function addAllowlistEntry(
 ): Promise<MappingOutcome<PayerAllowlistRecord>> {
   const name = input.name.trim();
   if (!name) return { ok: false, kind: 'invalid', field: 'name', message: MAPPING_MESSAGES.allowRequired };
-  const long = tooLong('name', name);
+  const long = tooLong('name', name, payerKey(name));
   if (long) return long;
   const record = await insertPayerAllowlistEntry(deps.db, actor.customerId, {
     name,

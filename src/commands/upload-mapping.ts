@@ -50,7 +50,23 @@ export interface MappingPreview {
   banner: string;
   /** Default "Save as profile" name. */
   defaultProfileName: string;
+  /**
+   * How the page offers the headers: one `<select>` per field for ordinary files, or, for a
+   * file wider than {@link MAPPING_SELECT_MAX_HEADERS}, text inputs sharing ONE `<datalist>`
+   * so the page grows with the width once, not 16 times (a 10,000-column file made an 8.9 MB
+   * page of 160,016 options).
+   */
+  chooser: 'select' | 'datalist';
+  /** The columns of the preview table (the first {@link MAPPING_PREVIEW_MAX_COLUMNS}). */
+  previewHeaders: string[];
+  /** Columns left out of the preview table. */
+  hiddenColumns: number;
 }
+
+/** Above this many headers the mapping page switches from selects to one shared datalist. */
+export const MAPPING_SELECT_MAX_HEADERS = 100;
+/** The preview table shows at most this many columns. */
+export const MAPPING_PREVIEW_MAX_COLUMNS = 20;
 
 async function needsMappingUpload(
   db: Kysely<DB>,
@@ -76,14 +92,26 @@ export async function previewUploadColumns(
   const headers = (head.headers ?? []).map((h) => h.replace(/^\uFEFF/, '').trim());
   const resolution = resolveColumns(headers);
   const missing = resolution.ok ? null : (resolution.missing ?? null);
+  const shown = Math.min(headers.length, MAPPING_PREVIEW_MAX_COLUMNS);
   return {
     upload,
     headers,
-    rows: head.rows.map((cells) => cells.map((cell) => cutChars(cell, 60))),
+    chooser: headers.length > MAPPING_SELECT_MAX_HEADERS ? 'datalist' : 'select',
+    previewHeaders: headers.slice(0, shown),
+    hiddenColumns: headers.length - shown,
+    rows: head.rows.map((cells) => cells.slice(0, shown).map((cell) => cutChars(cell, 60))),
     suggestions: suggestColumnMap(headers),
     banner: missing ? `Missing required column: ${missing}. Map your columns below.` : '',
-    defaultProfileName: `Profile for ${upload.filename}`.slice(0, 100),
+    defaultProfileName: defaultProfileName(upload.filename),
   };
+}
+
+export const PROFILE_NAME_MAX_LENGTH = 100;
+export const PROFILE_NAME_TOO_LONG = `Ensure this field has no more than ${PROFILE_NAME_MAX_LENGTH} characters.`;
+
+/** "Profile for <filename>", cut to whole characters within the column's 100. */
+function defaultProfileName(filename: string): string {
+  return Array.from(`Profile for ${filename}`).slice(0, PROFILE_NAME_MAX_LENGTH).join('');
 }
 
 export interface CompleteMappingInput {
@@ -98,6 +126,21 @@ export interface CompleteMappingInput {
 }
 
 /**
+ * A chosen header the file does not have (typed into the wide-file datalist, or sent by an
+ * API client): "Column '<h>' is not in the file", so the job never runs on a phantom column.
+ */
+async function unknownHeaderProblem(db: Kysely<DB>, input: CompleteMappingInput): Promise<string | null> {
+  const chosen = CANONICAL_COLUMNS.map((field) => input.map[field]?.trim()).filter(
+    (header): header is string => !!header,
+  );
+  if (chosen.length === 0) return null;
+  const head = await readCsvHead(readUploadFile(db, input.customerId, input.uploadId), 0);
+  const headers = new Set((head.headers ?? []).map((h) => h.replace(/^\uFEFF/, '').trim()));
+  const missing = chosen.find((header) => !headers.has(header));
+  return missing === undefined ? null : `Column '${cutChars(missing, 60)}' is not in the file`;
+}
+
+/**
  * Saves the mapping step: validates the choice ("Map a column to <field>", "Column '<h>' is
  * mapped to more than one field"), saves the profile (use_count 1; "A profile named '<name>'
  * already exists"), stores column_map and queues the upload.
@@ -108,9 +151,13 @@ export async function completeUploadMapping(
 ): Promise<{ upload: UploadRecord; jobId: number }> {
   const db = deps.database.db;
   const upload = await needsMappingUpload(db, input.customerId, input.uploadId);
-  const problem = validateMappingChoice(input.map);
+  const problem = validateMappingChoice(input.map) ?? (await unknownHeaderProblem(db, input));
   if (problem) throw new AppError('invalid_mapping', problem, 400);
-  const name = input.profileName.trim() || `Profile for ${upload.filename}`.slice(0, 100);
+  const name = input.profileName.trim() || defaultProfileName(upload.filename);
+  // column_mapping_profiles.name is varchar(100): a field error, never a database error.
+  if (Array.from(name).length > PROFILE_NAME_MAX_LENGTH) {
+    throw new AppError('invalid', 'Validation failed.', 400, { profile_name: [PROFILE_NAME_TOO_LONG] });
+  }
   const columnMap: Record<string, string> = {};
   for (const field of CANONICAL_COLUMNS) {
     const header = input.map[field];

@@ -7,9 +7,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { TrustProxy } from '../config/env.ts';
 import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
+import { registerClientIp } from './client-ip.ts';
 import { RouteTable, registerAdminRedirect, registerErrorHandling } from './errors.ts';
 import { registerApiDocs, registerOpenApi } from './openapi.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerInputSafety } from './plugins/input-safety.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerApiRoutes } from './routes/api/index.ts';
@@ -90,6 +92,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.decorate('routeTable', routes);
 
   registerRequestContext(app, config);
+  registerClientIp(app, config.trustProxy);
+  registerInputSafety(app);
   registerSecurityHeaders(app, config);
   registerErrorHandling(app, config, routes);
   await app.register(fastifyFormbody);

@@ -13,8 +13,12 @@ import { pageContext } from './page.ts';
 import { sendUnauthenticated } from './plugins/auth.ts';
 
 /**
- * Portal and API access guards (web-api-ops §1.4, §4.2): `preHandler`s built on the
- * state the auth plugin resolved. Routes list them in order: login → permission → product.
+ * Portal and API access guards (web-api-ops §1.4, §4.2): hooks built on the state the auth
+ * plugin resolved. Routes list them in order: login → permission → product. They work as
+ * `preHandler` or `preValidation` hooks; on a route with a body/query schema list them under
+ * `preValidation`, because Fastify validates the schema BEFORE `preHandler` runs and §4.2
+ * wants 401 → 403 before a 400 (the control-character net runs after either, see
+ * plugins/input-safety.ts).
  */
 
 export const PERMISSION_DENIED_MESSAGE = 'You do not have permission to access this page.';

@@ -1,3 +1,4 @@
+import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import {
   FileTooLargeError,
@@ -5,6 +6,11 @@ import {
   type UploadClaimsFileResult,
   uploadClaimsFile,
 } from '../commands/upload-claims-file.ts';
+import { AppError } from '../config/errors.ts';
+import {
+  CONTROL_CHARACTER_MESSAGE,
+  fieldsWithControlCharacters,
+} from '../domain/input/control-characters.ts';
 
 /**
  * Receives a multipart upload (ingestion spec §2.1–§2.2) and streams the file part straight
@@ -80,6 +86,48 @@ function tooLarge(error: unknown): boolean {
   );
 }
 
+export const MALFORMED_MULTIPART_MESSAGE =
+  'Malformed multipart body: the form data could not be read (missing boundary or incomplete upload). Please send it again.';
+
+/**
+ * A multipart body the parser could not read: no boundary, a truncated body, broken part
+ * headers, or any other busboy / @fastify/multipart failure (issue 11 item 7). 400 on both
+ * paths; nothing was stored (a spooled file is removed by the upload command).
+ */
+export class MalformedMultipartError extends AppError {
+  constructor() {
+    super('invalid', MALFORMED_MULTIPART_MESSAGE, 400, { non_field_errors: [MALFORMED_MULTIPART_MESSAGE] });
+    this.name = 'MalformedMultipartError';
+  }
+}
+
+/** Errors the request itself caused that keep their own answer (limits, 413; our own refusals). */
+function ownAnswer(error: unknown): boolean {
+  if (error instanceof AppError || error instanceof UploadRefusedError || error instanceof FileTooLargeError)
+    return true;
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  // @fastify/multipart's own 4xx errors (FST_FILES_LIMIT, FST_PARTS_LIMIT, FST_PROTO_VIOLATION…).
+  return (
+    typeof code === 'string' &&
+    code.startsWith('FST_') &&
+    typeof statusCode === 'number' &&
+    statusCode >= 400 &&
+    statusCode < 500
+  );
+}
+
+/** Multipart text fields carrying control characters are refused like any other field. */
+function refuseControlCharacterFields(fields: Record<string, string>): void {
+  const bad = fieldsWithControlCharacters(fields);
+  if (bad.length === 0) return;
+  throw new AppError(
+    'invalid',
+    'Validation failed.',
+    400,
+    Object.fromEntries(bad.map((name) => [name, [CONTROL_CHARACTER_MESSAGE]])),
+  );
+}
+
 export async function receiveUpload(
   request: FastifyRequest,
   options: ReceiveUploadOptions,
@@ -97,12 +145,28 @@ export async function receiveUpload(
   const allPartsRead = new Promise<boolean>((resolve) => {
     partsRead = resolve;
   });
+  // The parser reports a broken body either by rejecting the next part or by failing the
+  // file stream the upload command is reading; both become MalformedMultipartError, while
+  // the command's own failures (database, disk) stay what they are.
+  let parserFailed = false;
+  let fileStream: { errored: Error | null } | null = null;
   try {
-    const parts = request.parts()[Symbol.asyncIterator]();
+    let parts: AsyncIterator<Multipart>;
+    try {
+      parts = request.parts()[Symbol.asyncIterator]();
+    } catch (error) {
+      parserFailed = true;
+      throw error;
+    }
+    const nextPart = () =>
+      parts.next().catch((error: unknown) => {
+        parserFailed = true;
+        throw error;
+      });
     for (;;) {
       // While the file is stored, a failure of the command (too large, disk) must end the wait
       // for parts the parser will only deliver once the file stream is drained.
-      const next = await (failed ? Promise.race([parts.next(), failed]) : parts.next());
+      const next = await (failed ? Promise.race([nextPart(), failed]) : nextPart());
       if (next.done) break;
       const part = next.value;
       if (part.type === 'field') {
@@ -118,16 +182,20 @@ export async function receiveUpload(
       }
       try {
         await options.check?.(fields);
+        refuseControlCharacterFields(fields);
       } catch (error) {
         part.file.resume();
         throw error;
       }
+      fileStream = part.file;
       pending = uploadClaimsFile(services, {
         ...options.input(fields),
         filename: part.filename,
         body: part.file,
         lateOptions: async () => {
           if (!(await allPartsRead)) throw new Error('multipart body not read to the end');
+          // Fields sent after the file obey the same rule, before anything is committed.
+          refuseControlCharacterFields(fields);
           const { allowDuplicate, columnProfileId } = options.input(fields);
           return { allowDuplicate: allowDuplicate ?? false, columnProfileId: columnProfileId ?? null };
         },
@@ -143,6 +211,13 @@ export async function receiveUpload(
     partsRead(false);
     await pending?.catch(() => {});
     if (tooLarge(error)) throw new FileTooLargeError(services.config.upload.maxMb);
+    // The file stream is destroyed with the parser's error (e.g. "Unexpected end of
+    // multipart data" for a truncated body) before the command sees it.
+    if (fileStream?.errored) parserFailed = true;
+    if (parserFailed && !ownAnswer(error)) {
+      request.log.info({ err: error }, 'malformed multipart body');
+      throw new MalformedMultipartError();
+    }
     throw error;
   }
   return { fields, result };

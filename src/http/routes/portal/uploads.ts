@@ -343,18 +343,19 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
   // --- delete (soft removal; docs/DECISIONS.md "Deleting an upload") ---------------------
 
   /**
-   * The upload a delete request is about, or the reply already sent: 404 for an unknown or
-   * another customer's id, 403 for roles below admin, flash + back to the detail page when the
+   * The upload a delete request is about, or the reply already sent: 403 for roles below
+   * admin (checked first, §4.2 order: a role that may never delete learns nothing about ids),
+   * 404 for an unknown or another customer's id, flash + back to the detail page when the
    * upload is not (or no longer) deletable.
    */
   async function deletableUpload(
     request: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
   ): Promise<{ upload: UploadRecord } | { refused: FastifyReply }> {
-    const upload = await uploadOf(request);
-    if (!upload) return { refused: sendNotFoundPage(request, reply) };
     if (!canDeleteUploads(request.auth.actor))
       return { refused: sendForbidden(request, reply, 'delete_uploads') };
+    const upload = await uploadOf(request);
+    if (!upload) return { refused: sendNotFoundPage(request, reply) };
     if (!isDeletableStatus(upload.status)) {
       request.flash('error', new UploadNotDeletableError(upload).message);
       return { refused: reply.redirect(`/portal/uploads/${upload.id}/`, 302) };
@@ -472,6 +473,9 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
         upload: { id: preview.upload.id, filename: preview.upload.filename },
         banner: preview.banner,
         headers: preview.headers,
+        previewHeaders: preview.previewHeaders,
+        hiddenColumns: preview.hiddenColumns,
+        chooser: preview.chooser,
         rows: preview.rows,
         fields,
         profileName: extra.profileName ?? preview.defaultProfileName,
@@ -526,6 +530,11 @@ export function registerUploadRoutes(app: FastifyInstance, services: Services): 
             (error.code === 'invalid_mapping' || error.code === 'profile_exists')
           ) {
             return renderMapping(request, reply, upload.id, { error: error.message, chosen, profileName });
+          }
+          const fieldError = error instanceof AppError ? error.errors?.['profile_name']?.[0] : undefined;
+          if (fieldError) {
+            const name = `Profile name: ${fieldError}`;
+            return renderMapping(request, reply, upload.id, { error: name, chosen, profileName });
           }
           throw error;
         }
