@@ -10,6 +10,9 @@ import { requireApiAuth } from './guards.ts';
 export const SCHEMA_PATH = '/api/v1/schema/';
 export const DOCS_PREFIX = '/api/v1/docs';
 
+/** SHA-256 of the one inline style Swagger UI 5 (in @fastify/swagger-ui 6.1.0) injects. */
+const SWAGGER_UI_STYLE_HASH = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
+
 export const OPENAPI_INFO = {
   title: 'Payrixa API',
   version: '1.0.0',
@@ -98,9 +101,12 @@ export async function registerApiDocs(app: FastifyInstance, config: Config): Pro
 
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PREFIX,
-    // The page itself sets no CSP: the security-headers plugin's page policy (script-src
-    // 'self', no inline) applies, which the UI's static files satisfy.
+    // The portal's page policy (security-headers plugin: script-src 'self', no inline script)
+    // applies; the UI's files satisfy it except for one style element the bundle injects,
+    // allowed by its hash alone (never 'unsafe-inline'). The e2e test names it if it changes.
     staticCSP: false,
+    transformStaticCSP: (header) =>
+      header.replace("style-src 'self'", `style-src 'self' '${SWAGGER_UI_STYLE_HASH}'`),
     uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 1 },
     theme: { title: 'Payrixa API docs' },
     uiHooks: { preHandler: docsGuard },
