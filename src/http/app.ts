@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
 import { RoutePatterns, registerErrorHandling } from './errors.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerCors } from './plugins/cors.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerApiRoutes } from './routes/api/index.ts';
@@ -88,7 +89,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     maxAge: config.isProduction ? '1d' : 0,
   });
 
-  // Sessions, bearer auth, rate limits and CSRF (§1.1 steps 8–9).
+  // CORS for /api/v1/ (§1.1 step 7), then sessions, bearer auth, rate limits and CSRF (steps 8–9).
+  registerCors(app, config);
   await registerAuth(app, services);
 
   registerHealthRoutes(app, services);

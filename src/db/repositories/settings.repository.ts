@@ -72,3 +72,11 @@ export async function updateSettings(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** Staff reading across customers (no `customer` parameter): a row by id, whoever owns it. */
+export async function findSettingsByIdForStaff(
+  db: Kysely<DB>,
+  id: number,
+): Promise<SettingsRecord | undefined> {
+  return db.selectFrom('customer_settings').selectAll().where('id', '=', id).executeTakeFirst();
+}
