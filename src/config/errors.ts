@@ -44,10 +44,42 @@ export class DependencyError extends AppError {
   }
 }
 
+/** The object does not exist for this caller (another tenant's object included: never a hint). */
 export class NotFoundError extends AppError {
   constructor(message = 'Not found.') {
     super('not_found', message, 404);
     this.name = 'NotFoundError';
+  }
+}
+
+export const PERMISSION_DENIED_DETAIL = 'You do not have permission to perform this action.';
+
+/** The caller is known but may not do this (web-api-ops §4.2: 403 before 404 and 400). */
+export class PermissionDeniedError extends AppError {
+  constructor(message = PERMISSION_DENIED_DETAIL, code = 'permission_denied') {
+    super(code, message, 403);
+    this.name = 'PermissionDeniedError';
+  }
+}
+
+/** Input that passed the schema but breaks a rule: 400 with field errors (`non_field_errors` when none). */
+export class ValidationError extends AppError {
+  constructor(errors: Record<string, string[]>, message = 'Validation failed.') {
+    super('invalid', message, 400, errors);
+    this.name = 'ValidationError';
+  }
+
+  /** One message on one field. */
+  static field(field: string, message: string): ValidationError {
+    return new ValidationError({ [field]: [message] });
+  }
+}
+
+/** The request conflicts with the state of the resource (duplicates, idempotency keys). */
+export class ConflictError extends AppError {
+  constructor(message: string, code = 'conflict') {
+    super(code, message, 409);
+    this.name = 'ConflictError';
   }
 }
 

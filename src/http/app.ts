@@ -7,7 +7,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { TrustProxy } from '../config/env.ts';
 import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
-import { RoutePatterns, registerErrorHandling } from './errors.ts';
+import { RouteTable, registerAdminRedirect, registerErrorHandling } from './errors.ts';
+import { registerApiDocs, registerOpenApi } from './openapi.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
@@ -54,7 +55,23 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestTimeout: config.requestTimeoutSeconds * 1000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: {
+        // Query strings and forms arrive as text: "5" → 5, "true" → true. `true` rather than
+        // Fastify's 'array': a repeated parameter (an array) is never taken for a scalar, and
+        // a scalar is never wrapped into a list; lists exist only where a schema declares one.
+        coerceTypes: true,
+        // Every field error at once (forms show them together). Safe here: bodies are size-
+        // capped, every string and list in the schemas is bounded, and patterns are linear.
+        allErrors: true,
+        // `data` on each error: the offending value for "<x> is not a valid choice.".
+        verbose: true,
+      },
+    },
   });
+  // Bodies are JSON, forms or multipart (web-api-ops §4.1); Fastify's default text/plain
+  // parser would let any other type through as a string, where the spec wants 415.
+  app.removeContentTypeParser('text/plain');
   app.decorate('renderer', new Renderer({ cache: config.env !== 'development' }));
   app.decorate('services', services);
 
@@ -69,8 +86,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return payload;
   });
 
-  const routes = new RoutePatterns();
-  app.addHook('onRoute', (route) => routes.add(route.url));
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+  app.decorate('routeTable', routes);
 
   registerRequestContext(app, config);
   registerSecurityHeaders(app, config);
@@ -92,11 +110,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // CORS for /api/v1/ (§1.1 step 7), then sessions, bearer auth, rate limits and CSRF (steps 8–9).
   registerCors(app, config);
   await registerAuth(app, services);
+  // Before any documented route: the OpenAPI document is collected as routes are added.
+  await registerOpenApi(app);
 
   registerHealthRoutes(app, services);
   app.get('/', async (_request, reply) => reply.redirect('/portal/', 302));
   registerPortalRoutes(app, services);
+  registerAdminRedirect(app, routes);
   registerApiRoutes(app, services);
+  await registerApiDocs(app, config);
 
   if (options.extraRoutes) await options.extraRoutes(app);
   return app;

@@ -1,13 +1,25 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/env.ts';
 import { AppError } from '../config/errors.ts';
+import { pageContext } from './page.ts';
+import { MONEY_PATTERN, MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN } from './schemas/primitives.ts';
 import { isApiPath } from './types.ts';
 
-interface Problem {
+/**
+ * The one error path (web-api-ops §1.4, §4.2): routes, guards, commands and queries throw
+ * (`AppError` and its subclasses in config/errors.ts, or Fastify's own validation and
+ * parser errors); {@link toProblem} turns any thrown value into a status, code and safe
+ * detail, and {@link sendProblem} renders it as the API's JSON body or the portal's page
+ * (with the navigation when the user is logged in).
+ */
+
+export interface Problem {
   status: number;
   code: string;
   detail: string;
   errors?: Record<string, string[]>;
+  /** Response headers that belong to the problem (`Allow` on 405). */
+  headers?: Record<string, string>;
 }
 
 const TITLES: Record<number, string> = {
@@ -24,6 +36,123 @@ const TITLES: Record<number, string> = {
   503: 'Service temporarily unavailable',
 };
 
+const NOT_FOUND: Problem = { status: 404, code: 'not_found', detail: 'Not found.' };
+const INVALID_PAGE: Problem = { status: 404, code: 'not_found', detail: 'Invalid page.' };
+
+/** One Ajv error, as Fastify hands it over (verbose: `data` is the offending value). */
+interface ValidationIssue {
+  keyword: string;
+  instancePath?: string;
+  params?: Record<string, unknown>;
+  message?: string;
+  data?: unknown;
+}
+
+const TYPE_MESSAGES: Record<string, string> = {
+  integer: 'A valid integer is required.',
+  number: 'A valid number is required.',
+  boolean: 'Must be a valid boolean.',
+  string: 'Not a valid string.',
+  array: 'Expected a list of items.',
+  object: 'Expected an object.',
+  null: 'This field may not be null.',
+};
+
+const SINGLE_LINE = new RegExp(SINGLE_LINE_PATTERN, 'u');
+
+function printable(value: unknown): string | null {
+  return typeof value === 'string' && value.length <= 100 && SINGLE_LINE.test(value) ? value : null;
+}
+
+/** The message of one schema violation, in the wording of the API's other field errors. */
+export function issueMessage(issue: ValidationIssue): string {
+  const params = issue.params ?? {};
+  switch (issue.keyword) {
+    case 'required':
+      return 'This field is required.';
+    case 'type': {
+      const type = String(params['type'] ?? '').split(',')[0] ?? '';
+      return TYPE_MESSAGES[type] ?? 'Invalid value.';
+    }
+    case 'minLength':
+      return params['limit'] === 1
+        ? 'This field may not be blank.'
+        : `Ensure this field has at least ${String(params['limit'])} characters.`;
+    case 'not':
+      return 'This field may not be blank.';
+    case 'maxLength':
+      return `Ensure this field has no more than ${String(params['limit'])} characters.`;
+    case 'pattern':
+      if (params['pattern'] === SINGLE_LINE_PATTERN || params['pattern'] === MULTI_LINE_PATTERN)
+        return 'Control characters (such as NUL or line breaks) are not allowed.';
+      if (params['pattern'] === MONEY_PATTERN) return 'Enter an amount with exactly two decimals.';
+      return 'Enter a valid value.';
+    case 'format':
+      if (params['format'] === 'date')
+        return 'Date has wrong format. Use one of these formats instead: YYYY-MM-DD.';
+      if (params['format'] === 'date-time') return 'Datetime has wrong format. Use ISO 8601.';
+      if (params['format'] === 'email') return 'Enter a valid email address.';
+      return 'Enter a valid value.';
+    case 'enum':
+    case 'const': {
+      const shown = printable(issue.data);
+      return shown === null ? 'Select a valid choice.' : `"${shown}" is not a valid choice.`;
+    }
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return `Ensure this value is greater than or equal to ${String(params['limit'])}.`;
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `Ensure this value is less than or equal to ${String(params['limit'])}.`;
+    case 'maxItems':
+      return `Ensure this field has no more than ${String(params['limit'])} elements.`;
+    case 'minItems':
+      return params['limit'] === 1
+        ? 'This list may not be empty.'
+        : `Ensure this field has at least ${String(params['limit'])} elements.`;
+    case 'additionalProperties':
+      return 'Unknown field.';
+    default:
+      return 'Invalid value.';
+  }
+}
+
+/** The top-level field an issue is about (`non_field_errors` for the object as a whole). */
+function issueField(issue: ValidationIssue): string {
+  const path = (issue.instancePath ?? '').split('/').filter(Boolean);
+  if (path[0]) return decodeURIComponent(path[0].replace(/~1/g, '/').replace(/~0/g, '~'));
+  const missing = issue.params?.['missingProperty'];
+  return typeof missing === 'string' ? missing : 'non_field_errors';
+}
+
+/**
+ * Field errors of a schema failure. A wrong-typed whole body is "Invalid data. Expected a
+ * dictionary."; `anyOf` summaries are dropped when a branch already explained the field.
+ */
+export function fieldErrors(issues: readonly ValidationIssue[]): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  const add = (field: string, message: string) => {
+    const list = errors[field] ?? [];
+    if (!list.includes(message)) list.push(message);
+    errors[field] = list;
+  };
+  for (const issue of issues) {
+    const field = issueField(issue);
+    if (field === 'non_field_errors' && issue.keyword === 'type') {
+      add(field, 'Invalid data. Expected a dictionary.');
+      continue;
+    }
+    if (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') continue;
+    add(field, issueMessage(issue));
+  }
+  for (const issue of issues) {
+    if ((issue.keyword === 'anyOf' || issue.keyword === 'oneOf') && !errors[issueField(issue)]) {
+      add(issueField(issue), 'Invalid value.');
+    }
+  }
+  return errors;
+}
+
 /** Maps any thrown value to a problem (status, code, safe detail). */
 export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) {
@@ -36,15 +165,14 @@ export function toProblem(error: unknown): Problem {
   }
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) {
-    const errors: Record<string, string[]> = {};
-    for (const issue of fastifyError.validation) {
-      const field = issue.instancePath?.replace(/^\//, '').replace(/\//g, '.') || 'non_field_errors';
-      const key = (issue.params as { missingProperty?: string } | undefined)?.missingProperty ?? field;
-      const message =
-        issue.keyword === 'required' ? 'This field is required.' : (issue.message ?? 'Invalid value.');
-      errors[key] = [...(errors[key] ?? []), message];
+    const issues = fastifyError.validation as ValidationIssue[];
+    // A malformed path parameter is a URL that does not exist (`/claims/abc/`), as before.
+    if (fastifyError.validationContext === 'params') return NOT_FOUND;
+    // §4.1: a page of 0, negative or not a number is 404 "Invalid page.".
+    if (fastifyError.validationContext === 'querystring' && issues.some((i) => issueField(i) === 'page')) {
+      return INVALID_PAGE;
     }
-    return { status: 400, code: 'invalid', detail: 'Validation failed.', errors };
+    return { status: 400, code: 'invalid', detail: 'Validation failed.', errors: fieldErrors(issues) };
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -64,7 +192,7 @@ export function toProblem(error: unknown): Problem {
   return { status: 500, code: 'server_error', detail: 'Internal server error.' };
 }
 
-/** Sends a problem as API JSON or as the styled error page, by path. */
+/** Sends a problem as API JSON or as the styled error page (in the layout when logged in). */
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -73,44 +201,104 @@ export function sendProblem(
   pageTitle?: string,
 ): FastifyReply {
   reply.code(problem.status);
+  for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
   if (isApiPath(request.url)) {
     const body: Record<string, unknown> = { detail: problem.detail, code: problem.code };
     if (problem.errors) body['errors'] = problem.errors;
     if (problem.status >= 500) body['request_id'] = request.id;
     return reply.type('application/json; charset=utf-8').send(body);
   }
+  // The navigation needs the session; an error raised before it was read (or while reading
+  // it) still gets a page, without the navigation.
+  let page: ReturnType<typeof pageContext> = null;
+  try {
+    page = pageContext(request);
+  } catch (contextError) {
+    request.log.warn({ err: contextError }, 'error page without navigation');
+  }
+  if (page) reply.header('Cache-Control', 'no-store');
   const html = request.server.renderer.render('error', {
     status: problem.status,
     title: pageTitle ?? TITLES[problem.status] ?? 'Error',
     message:
       problem.status >= 500 ? 'An unexpected error occurred. The team has been notified.' : problem.detail,
+    fieldErrors: problem.status === 400 && problem.errors ? Object.entries(problem.errors) : [],
+    page,
+    flashes: page?.flashes ?? [],
     requestId: request.id,
     version: config.version,
   });
   return reply.type('text/html; charset=utf-8').send(html);
 }
 
-/** Routes that exist with a trailing slash, for the 301 of web-api-ops §0. */
-export class RoutePatterns {
-  private readonly patterns: RegExp[] = [];
+interface RouteEntry {
+  url: string;
+  pattern: RegExp;
+  methods: Set<string>;
+}
 
-  add(url: string): void {
-    if (!url.endsWith('/')) return;
+/**
+ * Every registered route (pattern → methods), filled by an `onRoute` hook: the 301 to the
+ * slash form (web-api-ops §0), 405 with `Allow` for unlisted methods (§1.4, §4.5) and the
+ * `/api/v1/` index of resources that exist.
+ */
+export class RouteTable {
+  private readonly entries = new Map<string, RouteEntry>();
+
+  add(url: string, method: string | readonly string[]): void {
+    let entry = this.entries.get(url);
+    if (!entry) {
+      entry = { url, pattern: RouteTable.compile(url), methods: new Set() };
+      this.entries.set(url, entry);
+    }
+    for (const name of Array.isArray(method) ? method : [method]) entry.methods.add(String(name));
+  }
+
+  private static compile(url: string): RegExp {
     const source = url
       .split('/')
       .map((part) =>
         part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
       )
       .join('/');
-    this.patterns.push(new RegExp(`^${source}$`));
+    return new RegExp(`^${source}$`);
   }
 
+  /** True when a route with this exact path exists (any method). */
   matches(path: string): boolean {
-    return this.patterns.some((pattern) => pattern.test(path));
+    return this.allowedMethods(path).length > 0;
+  }
+
+  /** The methods registered for a concrete path, sorted (for `Allow`). */
+  allowedMethods(path: string): string[] {
+    const methods = new Set<string>();
+    for (const entry of this.entries.values()) {
+      if (entry.pattern.test(path)) for (const method of entry.methods) methods.add(method);
+    }
+    return [...methods].sort();
+  }
+
+  /** Whether `method` is registered for the route declared as `url` (exact declaration). */
+  has(url: string, method: string): boolean {
+    return this.entries.get(url)?.methods.has(method) ?? false;
+  }
+
+  /** The declared route urls. */
+  urls(): string[] {
+    return [...this.entries.keys()];
   }
 }
 
-export function registerErrorHandling(app: FastifyInstance, config: Config, routes: RoutePatterns): void {
+export function methodNotAllowed(method: string, allowed: readonly string[]): Problem {
+  return {
+    status: 405,
+    code: 'method_not_allowed',
+    detail: `Method "${method.replace(/[^A-Z]/gi, '').slice(0, 20)}" not allowed.`,
+    headers: { Allow: allowed.join(', ') },
+  };
+}
+
+export function registerErrorHandling(app: FastifyInstance, config: Config, routes: RouteTable): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error);
     if (problem.status >= 500) {
@@ -121,15 +309,31 @@ export function registerErrorHandling(app: FastifyInstance, config: Config, rout
 
   app.setNotFoundHandler((request, reply) => {
     const [path, query] = splitUrl(request.url);
+    const allowed = routes.allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return sendProblem(request, reply, methodNotAllowed(request.method, allowed), config);
+    }
     if (
       (request.method === 'GET' || request.method === 'HEAD') &&
       !path.endsWith('/') &&
-      routes.matches(`${path}/`)
+      routes.allowedMethods(`${path}/`).includes('GET')
     ) {
       return reply.redirect(`${path}/${query}`, 301);
     }
-    return sendProblem(request, reply, { status: 404, code: 'not_found', detail: 'Not found.' }, config);
+    return sendProblem(request, reply, NOT_FOUND, config);
   });
+}
+
+/** `/admin/…` (old bookmarks, §1.2) → 301 to the same page of the console, else its start. */
+export function registerAdminRedirect(app: FastifyInstance, routes: RouteTable): void {
+  const redirect = async (request: FastifyRequest, reply: FastifyReply) => {
+    const [path] = splitUrl(request.url);
+    const target = `/portal${path.endsWith('/') ? path : `${path}/`}`;
+    const exists = target !== '/portal/admin/' && routes.allowedMethods(target).includes('GET');
+    return reply.redirect(exists ? target : '/portal/admin/', 301);
+  };
+  app.get('/admin', { schema: { hide: true } }, redirect);
+  app.get('/admin/*', { schema: { hide: true } }, redirect);
 }
 
 function splitUrl(url: string): [string, string] {

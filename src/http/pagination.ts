@@ -25,6 +25,8 @@ function invalidPage(): AppError {
 }
 
 function single(value: unknown): string | undefined {
+  // Routes with a query schema hand over numbers already (validated: 1–200, page ≥ 1).
+  if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
   return typeof value === 'string' ? value : undefined;
 }

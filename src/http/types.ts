@@ -1,5 +1,6 @@
 import type { Services } from '../services.ts';
 import type { Renderer } from '../web/render.ts';
+import type { RouteTable } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -14,6 +15,8 @@ declare module 'fastify' {
     renderer: Renderer;
     /** The services container the app was built with. */
     services: Services;
+    /** Every registered route and its methods (405 `Allow`, the `/api/v1/` index). */
+    routeTable: RouteTable;
   }
 }
 

@@ -1,4 +1,6 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import {
   addAllowlistEntry,
   addCptMapping,
@@ -11,6 +13,7 @@ import {
   removeProfile,
 } from '../../../commands/manage-mappings.ts';
 import { requestReapplyMappings } from '../../../commands/reapply-mappings.ts';
+import { NotFoundError, ValidationError } from '../../../config/errors.ts';
 import {
   findColumnMappingProfile,
   listColumnMappingProfiles,
@@ -33,71 +36,49 @@ import {
   presentCptMapping,
   presentPayerMapping,
 } from '../../presenters/claims.ts';
+import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
+import {
+  AllowlistCreate,
+  AllowlistEntry,
+  ColumnProfile,
+  CptMapping,
+  CptMappingCreate,
+  CustomerQuery,
+  JobAccepted,
+  mappingListQuery,
+  PayerMapping,
+  PayerMappingCreate,
+} from './mappings.schemas.ts';
 
-type Body = Record<string, unknown>;
-
-function body(request: FastifyRequest): Body {
-  return request.body && typeof request.body === 'object' && !Array.isArray(request.body)
-    ? (request.body as Body)
-    : {};
+/** The record of a successful outcome; a failed one becomes the typed error it stands for. */
+function recordOf<T>(outcome: MappingOutcome<T>): T {
+  if (outcome.ok) return outcome.record;
+  if (outcome.kind === 'not_found') throw new NotFoundError();
+  throw ValidationError.field(outcome.field, outcome.message);
 }
 
-/** A body field as a string: null when missing, '' when not a string. */
-function text(data: Body, name: string): string | null {
-  const value = data[name];
-  if (value === undefined || value === null) return null;
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : '';
-  return typeof value === 'string' ? value : '';
-}
-
-function parseId(value: string): number | null {
-  if (!/^\d{1,15}$/.test(value)) return null;
-  const id = Number(value);
-  return Number.isSafeInteger(id) ? id : null;
-}
-
-function notFound(reply: FastifyReply) {
-  return reply.code(404).send({ detail: 'Not found.', code: 'not_found' });
-}
-
-function invalid(reply: FastifyReply, errors: Record<string, string[]>) {
-  return reply.code(400).send({ detail: 'Validation failed.', code: 'invalid', errors });
-}
-
-/** Sorts by `?ordering=` (the one allowed field, asc or desc; ties `-id`), or null when invalid. */
-function ordered<T extends { id: number }>(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  items: T[],
-  field: keyof T & string,
-): T[] | null {
-  const query = (request.query ?? {}) as Record<string, unknown>;
-  const raw = typeof query['ordering'] === 'string' ? query['ordering'].trim() : '';
-  let descending = false;
-  if (raw !== '') {
-    for (const part of raw.split(',')) {
-      const term = part.trim();
-      const name = term.startsWith('-') ? term.slice(1) : term;
-      if (name !== field) {
-        reply.code(400).send({ detail: `Invalid ordering field: ${name}`, code: 'invalid_ordering' });
-        return null;
-      }
-      descending = term.startsWith('-');
-    }
-  }
+/** Sorted by `?ordering=` over the one allowed field (case-insensitive; ties `-id`). */
+function ordered<T extends { id: number }>(items: readonly T[], field: keyof T & string, raw?: string): T[] {
+  const [term] = parseOrdering(raw, [field], [{ field, descending: false }]);
   const sorted = [...items].sort((a, b) => {
     const cmp = String(a[field]).toLowerCase().localeCompare(String(b[field]).toLowerCase());
     return cmp !== 0 ? cmp : b.id - a.id;
   });
-  return descending ? sorted.reverse() : sorted;
+  return term?.descending ? sorted.reverse() : sorted;
+}
+
+function customerOf(request: FastifyRequest): number {
+  return request.apiCustomerId as number;
 }
 
 /**
- * `payer-mappings/`, `cpt-mappings/`, `payer-allowlist/`, `mappings/reapply/` (web-api-ops
- * §4.5–§4.6, ingestion spec §5.3). Reads of mappings: view_reports; mapping writes and the
- * allow-list read: manage_mappings; allow-list writes: manage_configuration.
+ * `payer-mappings/`, `cpt-mappings/`, `payer-allowlist/`, `column-profiles/`, `mappings/reapply/`
+ * (web-api-ops §4.5–§4.6, ingestion spec §5.3). Reads of mappings: view_reports; mapping writes,
+ * profiles and the allow-list read: manage_mappings; allow-list writes: manage_configuration.
+ * The scope guards run before validation (§4.2 order: 401 → 403 → 404 → 400).
  */
 export function registerMappingsApiRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = services.database;
   const deps = { db, cache: services.cache };
   const read = apiScope({ permission: 'view_reports', requireCustomer: true });
@@ -106,7 +87,7 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
 
   function actorOf(request: FastifyRequest): MappingActor {
     return {
-      customerId: request.apiCustomerId as number,
+      customerId: customerOf(request),
       userId: request.auth.user?.id ?? null,
       actingAsOperator: request.apiActor ? isStaffUser(request.apiActor) : false,
       requestId: request.id,
@@ -114,197 +95,299 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
     };
   }
 
-  function created<T>(reply: FastifyReply, outcome: MappingOutcome<T>, present: (record: T) => unknown) {
-    if (outcome.ok) return reply.code(201).send(present(outcome.record));
-    if (outcome.kind === 'not_found') return notFound(reply);
-    return invalid(reply, { [outcome.field]: [outcome.message] });
-  }
-
-  function deleted<T>(reply: FastifyReply, outcome: MappingOutcome<T>) {
-    return outcome.ok ? reply.code(204).send() : notFound(reply);
-  }
-
-  /** Required fields of a create, as field errors. */
-  function required(data: Body, names: string[]): Record<string, string[]> | null {
-    const errors: Record<string, string[]> = {};
-    for (const name of names) {
-      const value = text(data, name);
-      if (value === null || value.trim() === '') errors[name] = ['This field is required.'];
-    }
-    return Object.keys(errors).length > 0 ? errors : null;
-  }
+  const deleted = async (reply: FastifyReply, outcome: Promise<MappingOutcome<unknown>>) => {
+    recordOf(await outcome);
+    return reply.code(204).send();
+  };
 
   // --- payer mappings ---------------------------------------------------------------------
 
-  app.get('/api/v1/payer-mappings/', { preHandler: read }, async (request, reply) => {
-    const rows = ordered(
-      request,
-      reply,
-      await listPayerMappings(db, request.apiCustomerId as number),
-      'raw_name',
-    );
-    return rows ? paginateArray(request, rows.map(presentPayerMapping)) : reply;
-  });
-
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/payer-mappings/:id/',
-    { preHandler: read },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      const row = id === null ? undefined : await findPayerMapping(db, request.apiCustomerId as number, id);
-      return row ? presentPayerMapping(row) : notFound(reply);
+  const payerTag = 'Payer mappings';
+  api.get(
+    '/api/v1/payer-mappings/',
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: payerTag, summary: 'List payer mappings' },
+        { querystring: mappingListQuery('raw_name'), response: { 200: Paginated(PayerMapping) } },
+      ),
+    },
+    async (request) => {
+      const rows = await listPayerMappings(db, customerOf(request));
+      return paginateArray(
+        request,
+        ordered(rows, 'raw_name', request.query.ordering).map(presentPayerMapping),
+      );
     },
   );
 
-  app.post('/api/v1/payer-mappings/', { preHandler: write }, async (request, reply) => {
-    const data = body(request);
-    const errors = required(data, ['raw_name', 'normalized_name']);
-    if (errors) return invalid(reply, errors);
-    const outcome = await addPayerMapping(deps, actorOf(request), {
-      rawName: text(data, 'raw_name') ?? '',
-      normalizedName: text(data, 'normalized_name') ?? '',
-    });
-    return created(reply, outcome, presentPayerMapping);
-  });
-
-  app.delete<{ Params: { id: string } }>(
+  api.get(
     '/api/v1/payer-mappings/:id/',
-    { preHandler: write },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      if (id === null) return notFound(reply);
-      return deleted(reply, await removePayerMapping(deps, actorOf(request), id));
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: payerTag, summary: 'Get a payer mapping' },
+        { params: IdParams, querystring: CustomerQuery, response: { 200: PayerMapping } },
+      ),
     },
+    async (request) => {
+      const row = await findPayerMapping(db, customerOf(request), request.params.id);
+      if (!row) throw new NotFoundError();
+      return presentPayerMapping(row);
+    },
+  );
+
+  api.post(
+    '/api/v1/payer-mappings/',
+    {
+      preValidation: write,
+      schema: operation(
+        {
+          tag: payerTag,
+          summary: 'Add a payer mapping',
+          description:
+            'Raw names are matched case-insensitively with whitespace collapsed; a duplicate is a 400 on `raw_name`.',
+        },
+        { body: PayerMappingCreate, response: { 201: PayerMapping } },
+      ),
+    },
+    async (request, reply) => {
+      const outcome = await addPayerMapping(deps, actorOf(request), {
+        rawName: request.body.raw_name,
+        normalizedName: request.body.normalized_name,
+      });
+      return reply.code(201).send(presentPayerMapping(recordOf(outcome)));
+    },
+  );
+
+  api.delete(
+    '/api/v1/payer-mappings/:id/',
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: payerTag, summary: 'Delete a payer mapping' },
+        {
+          params: IdParams,
+          querystring: CustomerQuery,
+          response: { 204: Type.Null({ description: 'Deleted.' }) },
+        },
+      ),
+    },
+    async (request, reply) => deleted(reply, removePayerMapping(deps, actorOf(request), request.params.id)),
   );
 
   // --- CPT group mappings -----------------------------------------------------------------
 
-  app.get('/api/v1/cpt-mappings/', { preHandler: read }, async (request, reply) => {
-    const rows = ordered(
-      request,
-      reply,
-      await listCptGroupMappings(db, request.apiCustomerId as number),
-      'cpt_code',
-    );
-    return rows ? paginateArray(request, rows.map(presentCptMapping)) : reply;
-  });
-
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/cpt-mappings/:id/',
-    { preHandler: read },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      const row =
-        id === null ? undefined : await findCptGroupMapping(db, request.apiCustomerId as number, id);
-      return row ? presentCptMapping(row) : notFound(reply);
+  const cptTag = 'CPT group mappings';
+  api.get(
+    '/api/v1/cpt-mappings/',
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: cptTag, summary: 'List CPT group mappings' },
+        { querystring: mappingListQuery('cpt_code'), response: { 200: Paginated(CptMapping) } },
+      ),
+    },
+    async (request) => {
+      const rows = await listCptGroupMappings(db, customerOf(request));
+      return paginateArray(request, ordered(rows, 'cpt_code', request.query.ordering).map(presentCptMapping));
     },
   );
 
-  app.post('/api/v1/cpt-mappings/', { preHandler: write }, async (request, reply) => {
-    const data = body(request);
-    const errors = required(data, ['cpt_code', 'cpt_group']);
-    if (errors) return invalid(reply, errors);
-    const outcome = await addCptMapping(deps, actorOf(request), {
-      cptCode: text(data, 'cpt_code') ?? '',
-      cptGroup: text(data, 'cpt_group') ?? '',
-    });
-    return created(reply, outcome, presentCptMapping);
-  });
-
-  app.delete<{ Params: { id: string } }>(
+  api.get(
     '/api/v1/cpt-mappings/:id/',
-    { preHandler: write },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      if (id === null) return notFound(reply);
-      return deleted(reply, await removeCptMapping(deps, actorOf(request), id));
+    {
+      preValidation: read,
+      schema: operation(
+        { tag: cptTag, summary: 'Get a CPT group mapping' },
+        { params: IdParams, querystring: CustomerQuery, response: { 200: CptMapping } },
+      ),
     },
+    async (request) => {
+      const row = await findCptGroupMapping(db, customerOf(request), request.params.id);
+      if (!row) throw new NotFoundError();
+      return presentCptMapping(row);
+    },
+  );
+
+  api.post(
+    '/api/v1/cpt-mappings/',
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: cptTag, summary: 'Add a CPT group mapping' },
+        { body: CptMappingCreate, response: { 201: CptMapping } },
+      ),
+    },
+    async (request, reply) => {
+      const outcome = await addCptMapping(deps, actorOf(request), {
+        cptCode: request.body.cpt_code,
+        cptGroup: request.body.cpt_group,
+      });
+      return reply.code(201).send(presentCptMapping(recordOf(outcome)));
+    },
+  );
+
+  api.delete(
+    '/api/v1/cpt-mappings/:id/',
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: cptTag, summary: 'Delete a CPT group mapping' },
+        {
+          params: IdParams,
+          querystring: CustomerQuery,
+          response: { 204: Type.Null({ description: 'Deleted.' }) },
+        },
+      ),
+    },
+    async (request, reply) => deleted(reply, removeCptMapping(deps, actorOf(request), request.params.id)),
   );
 
   // --- payer allow-list -------------------------------------------------------------------
 
-  app.get('/api/v1/payer-allowlist/', { preHandler: write }, async (request, reply) => {
-    const rows = ordered(
-      request,
-      reply,
-      await listPayerAllowlist(db, request.apiCustomerId as number),
-      'name',
-    );
-    return rows ? paginateArray(request, rows.map(presentAllowlistEntry)) : reply;
-  });
-
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/payer-allowlist/:id/',
-    { preHandler: write },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      const row =
-        id === null ? undefined : await findPayerAllowlistEntry(db, request.apiCustomerId as number, id);
-      return row ? presentAllowlistEntry(row) : notFound(reply);
+  const allowTag = 'Payer allow-list';
+  api.get(
+    '/api/v1/payer-allowlist/',
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: allowTag, summary: 'List the payer allow-list' },
+        { querystring: mappingListQuery('name'), response: { 200: Paginated(AllowlistEntry) } },
+      ),
+    },
+    async (request) => {
+      const rows = await listPayerAllowlist(db, customerOf(request));
+      return paginateArray(request, ordered(rows, 'name', request.query.ordering).map(presentAllowlistEntry));
     },
   );
 
-  app.post('/api/v1/payer-allowlist/', { preHandler: configure }, async (request, reply) => {
-    const data = body(request);
-    const errors = required(data, ['name']);
-    if (errors) return invalid(reply, errors);
-    const outcome = await addAllowlistEntry(deps, actorOf(request), { name: text(data, 'name') ?? '' });
-    return created(reply, outcome, presentAllowlistEntry);
-  });
-
-  app.delete<{ Params: { id: string } }>(
+  api.get(
     '/api/v1/payer-allowlist/:id/',
-    { preHandler: configure },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      if (id === null) return notFound(reply);
-      return deleted(reply, await removeAllowlistEntry(deps, actorOf(request), id));
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: allowTag, summary: 'Get an allow-list entry' },
+        { params: IdParams, querystring: CustomerQuery, response: { 200: AllowlistEntry } },
+      ),
     },
+    async (request) => {
+      const row = await findPayerAllowlistEntry(db, customerOf(request), request.params.id);
+      if (!row) throw new NotFoundError();
+      return presentAllowlistEntry(row);
+    },
+  );
+
+  api.post(
+    '/api/v1/payer-allowlist/',
+    {
+      preValidation: configure,
+      schema: operation(
+        {
+          tag: allowTag,
+          summary: 'Add a payer to the allow-list',
+          description: 'Names on the allow-list pass the PHI person-name check (owner and admin only).',
+        },
+        { body: AllowlistCreate, response: { 201: AllowlistEntry } },
+      ),
+    },
+    async (request, reply) => {
+      const outcome = await addAllowlistEntry(deps, actorOf(request), { name: request.body.name });
+      return reply.code(201).send(presentAllowlistEntry(recordOf(outcome)));
+    },
+  );
+
+  api.delete(
+    '/api/v1/payer-allowlist/:id/',
+    {
+      preValidation: configure,
+      schema: operation(
+        { tag: allowTag, summary: 'Remove a payer from the allow-list' },
+        {
+          params: IdParams,
+          querystring: CustomerQuery,
+          response: { 204: Type.Null({ description: 'Deleted.' }) },
+        },
+      ),
+    },
+    async (request, reply) => deleted(reply, removeAllowlistEntry(deps, actorOf(request), request.params.id)),
   );
 
   // --- column-mapping profiles (GET, DELETE) --------------------------------------------
 
-  app.get('/api/v1/column-profiles/', { preHandler: write }, async (request, reply) => {
-    const rows = ordered(
-      request,
-      reply,
-      await listColumnMappingProfiles(db, request.apiCustomerId as number),
-      'name',
-    );
-    return rows ? paginateArray(request, rows.map(presentColumnProfile)) : reply;
-  });
-
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/column-profiles/:id/',
-    { preHandler: write },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      const row =
-        id === null ? undefined : await findColumnMappingProfile(db, request.apiCustomerId as number, id);
-      return row ? presentColumnProfile(row) : notFound(reply);
+  const profileTag = 'Column profiles';
+  api.get(
+    '/api/v1/column-profiles/',
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: profileTag, summary: 'List column-mapping profiles' },
+        { querystring: mappingListQuery('name'), response: { 200: Paginated(ColumnProfile) } },
+      ),
+    },
+    async (request) => {
+      const rows = await listColumnMappingProfiles(db, customerOf(request));
+      return paginateArray(request, ordered(rows, 'name', request.query.ordering).map(presentColumnProfile));
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  api.get(
     '/api/v1/column-profiles/:id/',
-    { preHandler: write },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      if (id === null) return notFound(reply);
-      return deleted(reply, await removeProfile(deps, actorOf(request), id));
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: profileTag, summary: 'Get a column-mapping profile' },
+        { params: IdParams, querystring: CustomerQuery, response: { 200: ColumnProfile } },
+      ),
     },
+    async (request) => {
+      const row = await findColumnMappingProfile(db, customerOf(request), request.params.id);
+      if (!row) throw new NotFoundError();
+      return presentColumnProfile(row);
+    },
+  );
+
+  api.delete(
+    '/api/v1/column-profiles/:id/',
+    {
+      preValidation: write,
+      schema: operation(
+        { tag: profileTag, summary: 'Delete a column-mapping profile' },
+        {
+          params: IdParams,
+          querystring: CustomerQuery,
+          response: { 204: Type.Null({ description: 'Deleted.' }) },
+        },
+      ),
+    },
+    async (request, reply) => deleted(reply, removeProfile(deps, actorOf(request), request.params.id)),
   );
 
   // --- re-apply ---------------------------------------------------------------------------
 
-  app.post('/api/v1/mappings/reapply/', { preHandler: write }, async (request, reply) => {
-    const actor = actorOf(request);
-    const { jobId } = await requestReapplyMappings(services.queue, {
-      customerId: actor.customerId,
-      userId: actor.userId,
-      requestId: request.id,
-    });
-    const statusUrl = new URL(`/api/v1/jobs/${jobId}/`, `${request.protocol}://${request.host}`).toString();
-    return reply.code(202).header('Location', statusUrl).send({ job_id: jobId, status_url: statusUrl });
-  });
+  api.post(
+    '/api/v1/mappings/reapply/',
+    {
+      preValidation: write,
+      schema: operation(
+        {
+          tag: payerTag,
+          summary: 'Re-apply mappings to stored claims',
+          description: 'Starts a background job; poll `status_url` (also in `Location`).',
+        },
+        { querystring: CustomerQuery, response: { 202: JobAccepted } },
+      ),
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { jobId } = await requestReapplyMappings(services.queue, {
+        customerId: actor.customerId,
+        userId: actor.userId,
+        requestId: request.id,
+      });
+      // Relative, as the spec writes it (§4.5): valid behind any proxy or host name.
+      const statusUrl = `/api/v1/jobs/${jobId}/`;
+      return reply.code(202).header('Location', statusUrl).send({ job_id: jobId, status_url: statusUrl });
+    },
+  );
 }
