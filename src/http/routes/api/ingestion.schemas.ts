@@ -1,156 +1,77 @@
-/**
- * Schemas of `ingestion-tokens/` and `ingest/webhook/` (web-api-ops §4.6, §4.7). Plain JSON
- * Schema until the shared TypeBox building blocks (src/http/schemas/) land on this branch.
- */
+import { Type } from 'typebox';
+import { TOKEN_NAME_MAX } from '../../../commands/manage-ingestion-tokens.ts';
+import { DateTimeString, Id, Nullable, PageQuery, Text } from '../../schemas/index.ts';
 
-const SINGLE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
+/** Schemas of `ingestion-tokens/` and `ingest/webhook/` (web-api-ops §4.6, §4.7; ingestion spec §6.1). */
 
-export interface TokenIdParams {
-  id: number;
-}
-export interface TokenCreateBody {
-  name: string;
-  expires_at?: string | null;
-  customer?: number;
-}
+const CustomerParam = Type.Optional(
+  Type.Integer({ minimum: 1, description: 'Staff only: the customer to act on (members: ignored).' }),
+);
 
-const id = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
-const dateTime = { type: 'string', format: 'date-time' } as const;
-const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
-
-const tokenProperties = {
-  id,
-  name: { type: 'string', examples: ['EHR nightly export'] },
-  prefix: { type: 'string', pattern: '^[0-9a-f]{8}$', examples: ['3f9a0c1e'] },
-  is_active: { type: 'boolean' },
-  created_at: dateTime,
-  created_by: { type: ['integer', 'null'] },
-  last_used_at: nullableDateTime,
-  expires_at: nullableDateTime,
-} as const;
-const tokenRequired = [
-  'id',
-  'name',
-  'prefix',
-  'is_active',
-  'created_at',
-  'created_by',
-  'last_used_at',
-  'expires_at',
-];
-
-export const IngestionToken = {
-  type: 'object',
-  title: 'IngestionToken',
-  required: tokenRequired,
-  properties: tokenProperties,
-} as const;
-
-export const CreatedIngestionToken = {
-  type: 'object',
-  title: 'CreatedIngestionToken',
-  required: [...tokenRequired, 'token'],
-  properties: {
-    ...tokenProperties,
-    token: {
-      type: 'string',
-      description: 'The whole token, shown only in this response. Store it now.',
-      examples: ['pxi_12_3f9a0c1e_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5'],
-    },
-  },
-} as const;
-
-const TokenCreate = {
-  type: 'object',
-  required: ['name'],
-  additionalProperties: false,
-  properties: {
-    name: { type: 'string', maxLength: 400, pattern: SINGLE_LINE },
-    expires_at: { type: ['string', 'null'], maxLength: 40, pattern: SINGLE_LINE },
-    customer: id,
-  },
-} as const;
-
-export const IngestAccepted = {
-  type: 'object',
-  title: 'IngestAccepted',
-  required: ['status', 'ingestion_id', 'upload_id', 'status_url', 'message'],
-  properties: {
-    status: { type: 'string', enum: ['accepted'] },
-    ingestion_id: id,
-    upload_id: id,
-    status_url: { type: 'string', examples: ['/api/v1/uploads/57/progress/'] },
-    message: { type: 'string', examples: ['Payload received and queued for processing'] },
-  },
-} as const;
-
-const Problem = {
-  type: 'object',
-  properties: {
-    detail: { type: 'string' },
-    code: { type: 'string' },
-    errors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-    request_id: { type: 'string' },
-  },
-} as const;
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem, 500: Problem };
-
-const Page = {
-  type: 'object',
-  required: ['count', 'next', 'previous', 'results'],
-  properties: {
-    count: { type: 'integer' },
-    next: { type: ['string', 'null'] },
-    previous: { type: ['string', 'null'] },
-    results: { type: 'array', items: IngestionToken },
-  },
-} as const;
-
-const IdParams = { type: 'object', required: ['id'], properties: { id } } as const;
-const CustomerQuery = {
-  type: 'object',
-  properties: {
-    customer: id,
-    page: { type: 'string', maxLength: 20 },
-    page_size: { type: 'string', maxLength: 20 },
-  },
-} as const;
-
-const base = { tags: ['ingestion-tokens'], security: [{ bearerAuth: [] }, { sessionAuth: [] }] };
-
-export const ingestionOperations = {
-  list: {
-    ...base,
-    summary: 'List ingestion tokens (manage_configuration)',
-    querystring: CustomerQuery,
-    response: { 200: Page, ...errors },
-  },
-  detail: {
-    ...base,
-    summary: 'One ingestion token',
-    params: IdParams,
-    querystring: CustomerQuery,
-    response: { 200: IngestionToken, ...errors },
-  },
-  create: {
-    ...base,
-    summary: 'Create an ingestion token (the token is returned once)',
-    body: TokenCreate,
-    response: { 201: CreatedIngestionToken, ...errors },
-  },
-  revoke: {
-    ...base,
-    summary: 'Revoke an ingestion token (kept for audit)',
-    params: IdParams,
-    querystring: CustomerQuery,
-    response: { 204: { type: 'null' }, ...errors },
-  },
-  webhook: {
-    tags: ['ingestion'],
-    summary: 'Send a JSON batch of claims (ingestion token only)',
-    description:
-      'Body: a JSON array of claims or {"claims": [...]} with the canonical field names; at most INGEST_MAX_RECORDS records and INGEST_MAX_BODY_MB. Optional X-Idempotency-Key.',
-    security: [{ ingestionToken: [] }],
-    response: { 200: IngestAccepted, 202: IngestAccepted, ...errors, 409: Problem, 413: Problem },
-  },
+const tokenFields = {
+  id: Id,
+  name: Type.String({ examples: ['EHR nightly export'] }),
+  prefix: Type.String({
+    pattern: '^[0-9a-f]{8}$',
+    description: '8 lower-case hex characters.',
+    examples: ['3f9a0c1e'],
+  }),
+  is_active: Type.Boolean({ description: 'False once revoked or past `expires_at`.' }),
+  created_at: DateTimeString,
+  created_by: Nullable(Id),
+  last_used_at: Nullable(DateTimeString),
+  expires_at: Nullable(DateTimeString),
 };
+
+export const IngestionToken = Type.Object(tokenFields, { title: 'IngestionToken' });
+
+export const CreatedIngestionToken = Type.Object(
+  {
+    ...tokenFields,
+    token: Type.String({
+      description: 'The whole token `pxi_<customer_id>_<prefix>_<secret>`, shown only in this response.',
+      examples: ['pxi_12_3f9a0c1e_q9Zt0d3Xz1m8J0hWc4yKp2rV7sLbNf5gTa6eUi1oBEw'],
+    }),
+  },
+  { title: 'CreatedIngestionToken' },
+);
+
+export const TokenCreate = Type.Object({
+  name: Text({ maxLength: TOKEN_NAME_MAX, examples: ['EHR nightly export'] }),
+  expires_at: Type.Optional(
+    Nullable(
+      Text({
+        maxLength: 40,
+        required: false,
+        description: 'Optional expiry: a date (valid through that day, UTC) or an ISO 8601 date-time.',
+        examples: ['2026-12-31'],
+      }),
+    ),
+  ),
+  customer: CustomerParam,
+});
+
+export const TokenQuery = Type.Object({ customer: CustomerParam });
+export const TokenListQuery = PageQuery({ customer: CustomerParam });
+
+export const IngestAccepted = Type.Object(
+  {
+    status: Type.Literal('accepted'),
+    ingestion_id: Id,
+    upload_id: Id,
+    status_url: Type.String({
+      description: 'Relative URL of the upload’s progress.',
+      examples: ['/api/v1/uploads/57/progress/'],
+    }),
+    message: Type.String({ examples: ['Payload received and queued for processing'] }),
+  },
+  { title: 'IngestAccepted' },
+);
+
+/** Documentation only: the route reads the raw bytes itself (SHA-256 for idempotency). */
+export const IngestBodyDescription =
+  'A JSON array of claims, or `{"claims": [...]}`, with the canonical field names (ingestion spec §2.4); at most ' +
+  '`INGEST_MAX_RECORDS` (10,000) records and `INGEST_MAX_BODY_MB` (10 MB). Optional header `X-Idempotency-Key` ' +
+  '(1–255 visible ASCII): the same key with the same body answers 200 with the first response and ' +
+  '`Idempotent-Replayed: true`; with another body 409 `idempotency_conflict`. Authenticate with ' +
+  '`Authorization: Bearer pxi_…` or `X-Ingestion-Token: pxi_…` (no JWT, no session).';

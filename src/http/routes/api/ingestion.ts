@@ -1,4 +1,6 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { ingestJsonBatch } from '../../../commands/ingest-json-batch.ts';
 import {
   authenticateIngestionToken,
@@ -23,8 +25,17 @@ import {
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginateArray } from '../../pagination.ts';
+import { IdParams, operation, Paginated } from '../../schemas/index.ts';
 import { enforceUploadRate, UploadRefusedError } from '../../upload-multipart.ts';
-import { ingestionOperations, type TokenCreateBody, type TokenIdParams } from './ingestion.schemas.ts';
+import {
+  CreatedIngestionToken,
+  IngestAccepted,
+  IngestBodyDescription,
+  IngestionToken,
+  TokenCreate,
+  TokenListQuery,
+  TokenQuery,
+} from './ingestion.schemas.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -69,9 +80,22 @@ export function registerIngestionApiRoutes(app: FastifyInstance, services: Servi
 
   // --- ingestion tokens -------------------------------------------------------------------
 
-  app.get(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tag = 'Ingestion tokens';
+
+  api.get(
     '/api/v1/ingestion-tokens/',
-    { schema: ingestionOperations.list, preValidation: configure },
+    {
+      preValidation: configure,
+      schema: operation(
+        {
+          tag,
+          summary: 'List ingestion tokens',
+          description: 'manage_configuration. Newest first; revoked tokens stay listed.',
+        },
+        { querystring: TokenListQuery, response: { 200: Paginated(IngestionToken) } },
+      ),
+    },
     async (request) => {
       const now = services.clock.now();
       const rows = await listIngestionTokens(db, request.apiCustomerId as number);
@@ -82,9 +106,15 @@ export function registerIngestionApiRoutes(app: FastifyInstance, services: Servi
     },
   );
 
-  app.get<{ Params: TokenIdParams }>(
+  api.get(
     '/api/v1/ingestion-tokens/:id/',
-    { schema: ingestionOperations.detail, preValidation: configure },
+    {
+      preValidation: configure,
+      schema: operation(
+        { tag, summary: 'Get an ingestion token' },
+        { params: IdParams, querystring: TokenQuery, response: { 200: IngestionToken } },
+      ),
+    },
     async (request) => {
       const row = await findIngestionToken(db, request.apiCustomerId as number, request.params.id);
       if (!row) throw new NotFoundError();
@@ -92,9 +122,20 @@ export function registerIngestionApiRoutes(app: FastifyInstance, services: Servi
     },
   );
 
-  app.post<{ Body: TokenCreateBody }>(
+  api.post(
     '/api/v1/ingestion-tokens/',
-    { schema: ingestionOperations.create, preValidation: configure },
+    {
+      preValidation: configure,
+      schema: operation(
+        {
+          tag,
+          summary: 'Create an ingestion token',
+          description:
+            'manage_configuration. The response carries the whole token once (`token`); only its SHA-256 is stored.',
+        },
+        { body: TokenCreate, response: { 201: CreatedIngestionToken } },
+      ),
+    },
     async (request, reply) => {
       const { record, token } = await createIngestionToken(deps, actorOf(request), {
         name: request.body.name,
@@ -104,12 +145,26 @@ export function registerIngestionApiRoutes(app: FastifyInstance, services: Servi
     },
   );
 
-  app.delete<{ Params: TokenIdParams }>(
+  api.delete(
     '/api/v1/ingestion-tokens/:id/',
-    { schema: ingestionOperations.revoke, preValidation: configure },
+    {
+      preValidation: configure,
+      schema: operation(
+        {
+          tag,
+          summary: 'Revoke an ingestion token',
+          description: 'The token stops working at once and is kept for the audit trail.',
+        },
+        {
+          params: IdParams,
+          querystring: TokenQuery,
+          response: { 204: Type.Null({ description: 'Revoked.' }) },
+        },
+      ),
+    },
     async (request, reply) => {
       await revokeCustomerIngestionToken(deps, actorOf(request), request.params.id);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -145,10 +200,19 @@ export function registerIngestionApiRoutes(app: FastifyInstance, services: Servi
     scope.post(
       '/api/v1/ingest/webhook/',
       {
-        schema: ingestionOperations.webhook,
         config: { auth: 'ingestion', csrf: false },
         bodyLimit,
         onRequest: authenticate,
+        schema: operation(
+          {
+            tag: 'Ingestion',
+            summary: 'Send a JSON batch of claims',
+            description: IngestBodyDescription,
+            access: 'ingestion',
+            extraErrors: [409, 413],
+          },
+          { response: { 200: IngestAccepted, 202: IngestAccepted } },
+        ),
       },
       async (request, reply) => {
         const token = request.ingestionToken as IngestionTokenRecord;

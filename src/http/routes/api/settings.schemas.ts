@@ -1,153 +1,56 @@
+import { Type } from 'typebox';
+import { DRIFT_SENSITIVITIES, WEEKDAYS } from '../../../domain/accounts/settings.ts';
+import { Bool, Choice, DateTimeString, Id, PageQuery, Text } from '../../schemas/index.ts';
+
 /**
- * Schemas of `settings/` (web-api-ops §4.5, §4.6; issue 11 adds time zone and weekly delivery).
- * Plain JSON Schema until the shared TypeBox building blocks (src/http/schemas/) land on this
- * branch; then these become `Type.*` definitions of the same shape.
+ * Schemas of `settings/` (web-api-ops §4.5, §4.6) with the delivery fields of issue 11. Types,
+ * bounds and choices are checked here; the e-mail syntax, the time zone and the cross-field
+ * rule (weekly report needs an e-mail) by `validateSettingsChange`, shared with the portal form.
  */
 
-const SINGLE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
-const WEEKDAY_VALUES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+const CustomerParam = Type.Optional(
+  Type.Integer({ minimum: 1, description: 'Staff only: the customer to act on (members: ignored).' }),
+);
 
-export interface SettingsIdParams {
-  id: number;
-}
-export interface SettingsListQuery {
-  customer?: number;
-  page?: string;
-  page_size?: string;
-}
+export const Settings = Type.Object(
+  {
+    id: Id,
+    customer: Id,
+    to_email: Type.String({
+      description: 'Notification e-mail (alerts, weekly report).',
+      examples: ['billing@practice.example'],
+    }),
+    cc_email: Type.String({ description: 'Copy recipient; empty when none.', examples: [''] }),
+    attach_pdf: Type.Boolean(),
+    weekly_report_enabled: Type.Boolean(),
+    drift_sensitivity: Choice(DRIFT_SENSITIVITIES, {
+      description:
+        '`strict` = thresholds + false-discovery control (default); `reference` = thresholds only.',
+    }),
+    time_zone: Type.String({ description: 'IANA time zone of the customer.', examples: ['America/Chicago'] }),
+    weekly_report_day: Choice(WEEKDAYS, { description: 'Local weekday of the weekly report e-mail.' }),
+    weekly_report_hour: Type.Integer({
+      minimum: 0,
+      maximum: 23,
+      description: 'Local hour (0–23) of the weekly report e-mail.',
+    }),
+    updated_at: DateTimeString,
+  },
+  { title: 'Settings' },
+);
 
-const id = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
-const customer = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+/** PUT (to_email required; absent booleans false) and PATCH (only what is sent) bodies. */
+export const SettingsWrite = Type.Object({
+  to_email: Type.Optional(Text({ maxLength: 254, required: false, examples: ['billing@practice.example'] })),
+  cc_email: Type.Optional(Type.Union([Text({ maxLength: 254, required: false }), Type.Null()])),
+  attach_pdf: Type.Optional(Bool),
+  weekly_report_enabled: Type.Optional(Bool),
+  drift_sensitivity: Type.Optional(Choice(DRIFT_SENSITIVITIES)),
+  time_zone: Type.Optional(Text({ maxLength: 64, examples: ['America/Chicago'] })),
+  weekly_report_day: Type.Optional(Choice(WEEKDAYS)),
+  weekly_report_hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
+  customer: CustomerParam,
+});
 
-export const Settings = {
-  type: 'object',
-  title: 'Settings',
-  required: [
-    'id',
-    'customer',
-    'to_email',
-    'cc_email',
-    'attach_pdf',
-    'weekly_report_enabled',
-    'drift_sensitivity',
-    'time_zone',
-    'weekly_report_day',
-    'weekly_report_hour',
-    'updated_at',
-  ],
-  properties: {
-    id,
-    customer: id,
-    to_email: { type: 'string', examples: ['billing@practice.example'] },
-    cc_email: { type: 'string' },
-    attach_pdf: { type: 'boolean' },
-    weekly_report_enabled: { type: 'boolean' },
-    drift_sensitivity: { type: 'string', enum: ['strict', 'reference'] },
-    time_zone: { type: 'string', examples: ['America/Chicago'] },
-    weekly_report_day: { type: 'string', enum: WEEKDAY_VALUES },
-    weekly_report_hour: { type: 'integer', minimum: 0, maximum: 23 },
-    updated_at: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-/** PUT and PATCH bodies: field types and bounds here; e-mail, time zone and the rules in the domain. */
-const SettingsWrite = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    to_email: { type: 'string', maxLength: 254, pattern: SINGLE_LINE },
-    cc_email: { type: ['string', 'null'], maxLength: 254, pattern: SINGLE_LINE },
-    attach_pdf: { type: 'boolean' },
-    weekly_report_enabled: { type: 'boolean' },
-    drift_sensitivity: { type: 'string', maxLength: 20 },
-    time_zone: { type: 'string', maxLength: 64, pattern: SINGLE_LINE },
-    weekly_report_day: { type: 'string', maxLength: 9 },
-    weekly_report_hour: { type: 'integer', minimum: 0, maximum: 23 },
-    customer,
-  },
-} as const;
-
-const Problem = {
-  type: 'object',
-  properties: {
-    detail: { type: 'string' },
-    code: { type: 'string' },
-    errors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-    request_id: { type: 'string' },
-  },
-} as const;
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem, 500: Problem };
-
-const Page = {
-  type: 'object',
-  required: ['count', 'next', 'previous', 'results'],
-  properties: {
-    count: { type: 'integer' },
-    next: { type: ['string', 'null'] },
-    previous: { type: ['string', 'null'] },
-    results: { type: 'array', items: Settings },
-  },
-} as const;
-
-const IdParams = { type: 'object', required: ['id'], properties: { id } } as const;
-const CustomerQuery = {
-  type: 'object',
-  properties: {
-    customer,
-    page: { type: 'string', maxLength: 20 },
-    page_size: { type: 'string', maxLength: 20 },
-  },
-} as const;
-
-const security = [{ bearerAuth: [] }, { sessionAuth: [] }];
-const base = { tags: ['settings'], security };
-
-export const settingsOperations = {
-  list: {
-    ...base,
-    summary: 'List settings (members: their own row; staff: all or ?customer=)',
-    querystring: CustomerQuery,
-    response: { 200: Page, ...errors },
-  },
-  current: {
-    ...base,
-    summary: "The caller's customer settings",
-    querystring: CustomerQuery,
-    response: { 200: Settings, ...errors },
-  },
-  detail: {
-    ...base,
-    summary: 'One settings row',
-    params: IdParams,
-    querystring: CustomerQuery,
-    response: { 200: Settings, ...errors },
-  },
-  put: {
-    ...base,
-    summary: 'Replace settings (manage_configuration)',
-    params: IdParams,
-    body: SettingsWrite,
-    response: { 200: Settings, ...errors },
-  },
-  patch: {
-    ...base,
-    summary: 'Change some settings (manage_configuration)',
-    params: IdParams,
-    body: SettingsWrite,
-    response: { 200: Settings, ...errors },
-  },
-  putCurrent: {
-    ...base,
-    summary: "Replace the caller's settings",
-    querystring: CustomerQuery,
-    body: SettingsWrite,
-    response: { 200: Settings, ...errors },
-  },
-  patchCurrent: {
-    ...base,
-    summary: "Change some of the caller's settings",
-    querystring: CustomerQuery,
-    body: SettingsWrite,
-    response: { 200: Settings, ...errors },
-  },
-};
+export const SettingsQuery = Type.Object({ customer: CustomerParam });
+export const SettingsListQuery = PageQuery({ customer: CustomerParam });

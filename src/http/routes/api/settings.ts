@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { updateCustomerSettings } from '../../../commands/update-settings.ts';
 import { NotFoundError } from '../../../config/errors.ts';
@@ -12,25 +13,28 @@ import { presentSettings } from '../../../presenters/settings.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginateArray } from '../../pagination.ts';
-import { type SettingsIdParams, type SettingsListQuery, settingsOperations } from './settings.schemas.ts';
+import { IdParams, operation, Paginated } from '../../schemas/index.ts';
+import { Settings, SettingsListQuery, SettingsQuery, SettingsWrite } from './settings.schemas.ts';
 
 /**
  * `settings/`, `settings/{id}/`, `settings/current/` (web-api-ops §4.5, §4.6): GET for every
  * member (staff list across customers unless `?customer=`), PUT/PATCH with
  * manage_configuration. Another customer's id is 404; staff writes and `current/` name the
- * customer (400 `customer_required`). Validation, the write and its audit live in
- * `updateCustomerSettings`; errors are thrown and rendered by the one error handler.
+ * customer (400 `customer_required`). The scope guards run before validation (§4.2 order);
+ * the rules, the write and its audit live in `updateCustomerSettings`, whose typed errors the
+ * one error handler renders.
  */
 export function registerSettingsApiRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = services.database;
   const read = apiScope({ permission: 'view_reports' });
   const current = apiScope({ permission: 'view_reports', requireCustomer: true });
   const configure = apiScope({ permission: 'manage_configuration', requireCustomer: true });
   const deps = { db, clock: services.clock };
+  const tag = 'Settings';
 
   async function write(request: FastifyRequest, settingsId: number, partial: boolean) {
-    const changes = { ...((request.body ?? {}) as Record<string, unknown>) };
-    delete changes['customer'];
+    const { customer: _customer, ...changes } = (request.body ?? {}) as Record<string, unknown>;
     const { settings } = await updateCustomerSettings(deps, {
       customerId: request.apiCustomerId as number,
       settingsId,
@@ -44,31 +48,54 @@ export function registerSettingsApiRoutes(app: FastifyInstance, services: Servic
     return presentSettings(settings);
   }
 
-  async function currentId(request: FastifyRequest): Promise<number> {
+  async function currentRow(request: FastifyRequest) {
     const row = await findSettingsOfCustomer(db, request.apiCustomerId as number);
     if (!row) throw new NotFoundError();
-    return row.id;
+    return row;
   }
 
-  app.get('/api/v1/settings/', { schema: settingsOperations.list, preValidation: read }, async (request) => {
-    void (request.query as SettingsListQuery);
-    const rows = await listSettings(db, request.apiCustomerId);
-    return paginateArray(request, rows.map(presentSettings));
-  });
-
-  app.get(
-    '/api/v1/settings/current/',
-    { schema: settingsOperations.current, preValidation: current },
-    async (request) => {
-      const row = await findSettingsOfCustomer(db, request.apiCustomerId as number);
-      if (!row) throw new NotFoundError();
-      return presentSettings(row);
+  api.get(
+    '/api/v1/settings/',
+    {
+      preValidation: read,
+      schema: operation(
+        {
+          tag,
+          summary: 'List settings',
+          description: 'Members: their customer’s row. Staff: every customer’s, or `?customer=`.',
+        },
+        { querystring: SettingsListQuery, response: { 200: Paginated(Settings) } },
+      ),
     },
+    async (request) =>
+      paginateArray(request, (await listSettings(db, request.apiCustomerId)).map(presentSettings)),
   );
 
-  app.get<{ Params: SettingsIdParams }>(
+  api.get(
+    '/api/v1/settings/current/',
+    {
+      preValidation: current,
+      schema: operation(
+        {
+          tag,
+          summary: 'The caller’s customer settings',
+          description: 'Staff name the customer with `?customer=`.',
+        },
+        { querystring: SettingsQuery, response: { 200: Settings } },
+      ),
+    },
+    async (request) => presentSettings(await currentRow(request)),
+  );
+
+  api.get(
     '/api/v1/settings/:id/',
-    { schema: settingsOperations.detail, preValidation: read },
+    {
+      preValidation: read,
+      schema: operation(
+        { tag, summary: 'Get a settings row' },
+        { params: IdParams, querystring: SettingsQuery, response: { 200: Settings } },
+      ),
+    },
     async (request) => {
       const { id } = request.params;
       const row =
@@ -80,21 +107,41 @@ export function registerSettingsApiRoutes(app: FastifyInstance, services: Servic
     },
   );
 
+  const writeDocs = {
+    PUT: {
+      summary: 'Replace settings',
+      description: 'manage_configuration. `to_email` is required; booleans not sent become false.',
+    },
+    PATCH: {
+      summary: 'Change some settings',
+      description: 'manage_configuration. Fields not sent keep their value.',
+    },
+  } as const;
   for (const method of ['PUT', 'PATCH'] as const) {
     const partial = method === 'PATCH';
-    app.route<{ Params: SettingsIdParams }>({
+    api.route({
       method,
       url: '/api/v1/settings/:id/',
-      schema: partial ? settingsOperations.patch : settingsOperations.put,
       preValidation: configure,
+      schema: operation(
+        { tag, ...writeDocs[method] },
+        { params: IdParams, querystring: SettingsQuery, body: SettingsWrite, response: { 200: Settings } },
+      ),
       handler: async (request) => write(request, request.params.id, partial),
     });
-    app.route({
+    api.route({
       method,
       url: '/api/v1/settings/current/',
-      schema: partial ? settingsOperations.patchCurrent : settingsOperations.putCurrent,
       preValidation: configure,
-      handler: async (request) => write(request, await currentId(request), partial),
+      schema: operation(
+        {
+          tag,
+          summary: `${writeDocs[method].summary} of the caller’s customer`,
+          description: writeDocs[method].description,
+        },
+        { querystring: SettingsQuery, body: SettingsWrite, response: { 200: Settings } },
+      ),
+      handler: async (request) => write(request, (await currentRow(request)).id, partial),
     });
   }
 }
