@@ -41,6 +41,8 @@ export interface TokenActor {
 }
 
 export const TOKEN_NAME_MAX = 100;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
 export const TOKEN_SHOWN_ONCE_MESSAGE = 'Copy this token now. It will not be shown again.';
 
 /** Validates a creation request: name 1–100 characters; expiry (date or date-time) in the future. */
@@ -51,6 +53,8 @@ export function validateTokenRequest(
   const errors: Record<string, string[]> = {};
   const name = typeof input.name === 'string' ? input.name.trim() : '';
   if (name === '') errors['name'] = ['This field is required.'];
+  else if (CONTROL.test(name))
+    errors['name'] = ['Control characters (such as NUL or line breaks) are not allowed.'];
   else if ([...name].length > TOKEN_NAME_MAX)
     errors['name'] = [`Ensure this field has no more than ${TOKEN_NAME_MAX} characters.`];
   let expiresAt: Date | null = null;

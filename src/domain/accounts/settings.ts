@@ -59,8 +59,11 @@ export const SETTINGS_MESSAGES = {
 const EMAIL_MAX = 254;
 const EMAIL_PATTERN = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 export function isValidEmail(value: string): boolean {
-  return value.length <= EMAIL_MAX && EMAIL_PATTERN.test(value);
+  return value.length <= EMAIL_MAX && !CONTROL.test(value) && EMAIL_PATTERN.test(value);
 }
 
 /** A time zone name the runtime's ICU knows (`UTC`, `America/Chicago`, …). */

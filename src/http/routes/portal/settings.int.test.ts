@@ -127,6 +127,12 @@ describe('/portal/settings/', () => {
     const blank = await c.post('/portal/settings/ingestion-tokens/', { name: '  ' });
     expect(blank.statusCode).toBe(400);
     expect(blank.body).toContain('This field is required.');
+    // Hostile input is a 400 with a message, never a 500 from the database.
+    const nul = await c.post('/portal/settings/ingestion-tokens/', { name: 'a\u0000b' });
+    expect(nul.statusCode).toBe(400);
+    const nulEmail = await c.post('/portal/settings/', { ...FORM, to_email: 'a\u0000b@a.example' });
+    expect(nulEmail.statusCode).toBe(400);
+    expect(nulEmail.body).toContain('Enter a valid email address.');
 
     const revoked = await c.post(`/portal/settings/ingestion-tokens/${row.id}/revoke/`);
     expect(revoked.statusCode).toBe(302);
