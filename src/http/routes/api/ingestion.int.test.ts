@@ -408,3 +408,48 @@ describe('CORS (web-api-ops §3.7)', () => {
     expect(portalPreflight.headers).not.toHaveProperty('access-control-allow-origin');
   });
 });
+
+describe('webhook: the per-customer upload limit and deactivated customers', () => {
+  it('429 past UPLOAD_RATE_LIMIT (shared with uploads); a deactivated customer’s token is invalid', async () => {
+    const own = await createTestServices({
+      env: { API_THROTTLE_USER: '100000/hour', UPLOAD_RATE_LIMIT: '1/hour', INGEST_THROTTLE: '100/hour' },
+    });
+    try {
+      const ownFx = await createAccountFixtures(own.database.db);
+      const ownApp = await buildApp(own);
+      const ownApi = new ApiClient(ownApp);
+      const created = await ownApi.call('owner_a', 'POST', '/api/v1/ingestion-tokens/', { name: 'feed' });
+      const token = (created.json() as CreatedToken).token;
+      const send = (body: string) =>
+        ownApp.inject({
+          method: 'POST',
+          url: '/api/v1/ingest/webhook/',
+          headers: { 'x-ingestion-token': token, 'content-type': 'application/json' },
+          payload: body,
+        });
+      // A refused body does not use the customer's upload slot.
+      expect((await send('[]')).statusCode).toBe(400);
+      expect((await send(JSON.stringify([CLAIM]))).statusCode).toBe(202);
+      const limited = await send(JSON.stringify([{ ...CLAIM, claim_id: 'JSON-9' }]));
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json()).toMatchObject({ code: 'throttled' });
+      expect(limited.json().detail).toMatch(
+        /^Upload limit reached: 1 uploads per hour\. Try again in \d+ minutes\.$/,
+      );
+      expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+      expect(await own.database.db.selectFrom('uploads').select('id').execute()).toHaveLength(1);
+
+      await own.database.db
+        .updateTable('customers')
+        .set({ is_active: false })
+        .where('id', '=', ownFx.customerA.id)
+        .execute();
+      const inactive = await send(JSON.stringify([CLAIM]));
+      expect(inactive.statusCode).toBe(401);
+      expect(inactive.json()).toEqual({ detail: 'Invalid token', code: 'token_not_valid' });
+      await ownApp.close();
+    } finally {
+      await own.dispose();
+    }
+  });
+});

@@ -132,7 +132,11 @@ describe('/portal/settings/', () => {
     expect(nul.statusCode).toBe(400);
     const nulEmail = await c.post('/portal/settings/', { ...FORM, to_email: 'a\u0000b@a.example' });
     expect(nulEmail.statusCode).toBe(400);
-    expect(nulEmail.body).toContain('Enter a valid email address.');
+    expect(nulEmail.body).toContain('Control characters (such as NUL or line breaks) are not allowed.');
+    const tooLong = await c.post('/portal/settings/', { ...FORM, time_zone: 'x'.repeat(500) });
+    expect(tooLong.statusCode).toBe(400);
+    const badId = await c.post('/portal/settings/ingestion-tokens/abc/revoke/');
+    expect(badId.statusCode).toBe(404);
 
     const revoked = await c.post(`/portal/settings/ingestion-tokens/${row.id}/revoke/`);
     expect(revoked.statusCode).toBe(302);

@@ -14,6 +14,7 @@ import type { Services } from '../../../services.ts';
 import { requirePermission, requireView, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import { field } from './form.ts';
+import { SettingsForm, TokenForm, TokenIdParams } from './settings.schemas.ts';
 
 /**
  * `/portal/settings/` (web-api-ops §1.3, §1.6 "Settings" and "Ingestion tokens"): every member
@@ -78,66 +79,74 @@ export function registerSettingsRoutes(app: FastifyInstance, services: Services)
     renderSettings(request, reply),
   );
 
-  app.post('/portal/settings/', { preHandler: configure }, async (request, reply) => {
-    const settings = await findSettingsOfCustomer(db, request.auth.customer!.id);
-    if (!settings) return sendNotFoundPage(request, reply);
-    // The form sends every field; an unticked checkbox is absent (→ false).
-    const changes: Record<string, unknown> = {};
-    for (const name of SETTINGS_FIELDS) {
-      const value = field(request, name);
-      if (value !== '' || name === 'to_email' || name === 'cc_email') changes[name] = value;
-    }
-    try {
-      await updateCustomerSettings(
-        { db, clock: services.clock },
-        { ...actorOf(request), settingsId: settings.id, changes, partial: false },
-      );
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid' && error.errors) {
-        return renderSettings(request, reply, {
-          status: 400,
-          errors: error.errors,
-          values: {
-            ...settingsValuesOf(settings),
-            ...changes,
-            attach_pdf: changes['attach_pdf'] === 'on',
-            weekly_report_enabled: changes['weekly_report_enabled'] === 'on',
-          },
-        });
+  // Guards in preValidation: CSRF (the auth plugin's hook) → permission → the form schema.
+  app.post(
+    '/portal/settings/',
+    { preValidation: configure, schema: { body: SettingsForm } },
+    async (request, reply) => {
+      const settings = await findSettingsOfCustomer(db, request.auth.customer!.id);
+      if (!settings) return sendNotFoundPage(request, reply);
+      // The form sends every field; an unticked checkbox is absent (→ false).
+      const changes: Record<string, unknown> = {};
+      for (const name of SETTINGS_FIELDS) {
+        const value = field(request, name);
+        if (value !== '' || name === 'to_email' || name === 'cc_email') changes[name] = value;
       }
-      throw error;
-    }
-    request.flash('success', SETTINGS_MESSAGES.saved);
-    return reply.redirect('/portal/settings/', 302);
-  });
+      try {
+        await updateCustomerSettings(
+          { db, clock: services.clock },
+          { ...actorOf(request), settingsId: settings.id, changes, partial: false },
+        );
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'invalid' && error.errors) {
+          return renderSettings(request, reply, {
+            status: 400,
+            errors: error.errors,
+            values: {
+              ...settingsValuesOf(settings),
+              ...changes,
+              attach_pdf: changes['attach_pdf'] === 'on',
+              weekly_report_enabled: changes['weekly_report_enabled'] === 'on',
+            },
+          });
+        }
+        throw error;
+      }
+      request.flash('success', SETTINGS_MESSAGES.saved);
+      return reply.redirect('/portal/settings/', 302);
+    },
+  );
 
   app.get('/portal/settings/ingestion-tokens/', { preHandler: configure }, async (_request, reply) =>
     reply.redirect('/portal/settings/#ingestion-tokens', 302),
   );
 
-  app.post('/portal/settings/ingestion-tokens/', { preHandler: configure }, async (request, reply) => {
-    const tokenValues = { name: field(request, 'name'), expires_at: field(request, 'expires_at') };
-    try {
-      const { record, token } = await createIngestionToken(
-        { db, clock: services.clock },
-        actorOf(request),
-        tokenValues,
-      );
-      return renderSettings(request, reply, { createdToken: { name: record.name, token } });
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid' && error.errors) {
-        return renderSettings(request, reply, { status: 400, tokenErrors: error.errors, tokenValues });
-      }
-      throw error;
-    }
-  });
-
-  app.post<{ Params: { id: string } }>(
-    '/portal/settings/ingestion-tokens/:id/revoke/',
-    { preHandler: configure },
+  app.post(
+    '/portal/settings/ingestion-tokens/',
+    { preValidation: configure, schema: { body: TokenForm } },
     async (request, reply) => {
-      const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : null;
-      if (id === null) return sendNotFoundPage(request, reply);
+      const tokenValues = { name: field(request, 'name'), expires_at: field(request, 'expires_at') };
+      try {
+        const { record, token } = await createIngestionToken(
+          { db, clock: services.clock },
+          actorOf(request),
+          tokenValues,
+        );
+        return renderSettings(request, reply, { createdToken: { name: record.name, token } });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'invalid' && error.errors) {
+          return renderSettings(request, reply, { status: 400, tokenErrors: error.errors, tokenValues });
+        }
+        throw error;
+      }
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    '/portal/settings/ingestion-tokens/:id/revoke/',
+    { preValidation: configure, schema: { params: TokenIdParams } },
+    async (request, reply) => {
+      const { id } = request.params;
       try {
         const record = await revokeCustomerIngestionToken(
           { db, clock: services.clock },
