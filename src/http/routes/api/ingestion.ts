@@ -8,7 +8,7 @@ import {
   presentedIngestionToken,
   revokeCustomerIngestionToken,
 } from '../../../commands/manage-ingestion-tokens.ts';
-import { AppError, NotFoundError } from '../../../config/errors.ts';
+import { AppError, NotFoundError, ValidationError } from '../../../config/errors.ts';
 import type { IngestionTokenRecord } from '../../../db/repositories/ingestion-tokens.repository.ts';
 import {
   findIngestionToken,
@@ -219,9 +219,7 @@ export function registerIngestionApiRoutes(app: FastifyInstance, services: Servi
         const keyHeader = request.headers['x-idempotency-key'];
         const idempotencyKey = typeof keyHeader === 'string' ? keyHeader : null;
         if (idempotencyKey !== null && !isValidIdempotencyKey(idempotencyKey)) {
-          throw new AppError('invalid', 'Validation failed.', 400, {
-            'X-Idempotency-Key': ['Must be 1 to 255 visible ASCII characters.'],
-          });
+          throw ValidationError.field('X-Idempotency-Key', 'Must be 1 to 255 visible ASCII characters.');
         }
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const result = await ingestJsonBatch(services, {
