@@ -3,11 +3,18 @@ import { fileURLToPath } from 'node:url';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
+import type { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { TrustProxy } from '../config/env.ts';
 import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
-import { RouteTable, registerAdminRedirect, registerErrorHandling } from './errors.ts';
+import {
+  RouteTable,
+  registerAdminRedirect,
+  registerErrorHandling,
+  sendProblem,
+  toProblem,
+} from './errors.ts';
 import { registerApiDocs, registerOpenApi } from './openapi.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerCors } from './plugins/cors.ts';
@@ -16,9 +23,23 @@ import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerApiRoutes } from './routes/api/index.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerPortalRoutes } from './routes/portal/index.ts';
+import { FINITE_KEYWORD } from './schemas/primitives.ts';
 import './types.ts';
 
 export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'static');
+
+/** Registers the `x-finite` keyword (see FINITE_KEYWORD) on the route validator. */
+function finiteNumbers(ajv: Ajv): Ajv {
+  return ajv.addKeyword({
+    keyword: FINITE_KEYWORD,
+    // No `type: 'number'`: Ajv runs number keywords only on finite numbers, the very case
+    // this one exists to catch.
+    schemaType: 'boolean',
+    errors: false,
+    validate: (enabled: boolean, data: unknown) =>
+      !enabled || typeof data !== 'number' || Number.isFinite(data),
+  });
+}
 
 export interface AppOptions {
   /** Extra routes (tests); registered after the product's own. */
@@ -67,7 +88,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         // `data` on each error: the offending value for "<x> is not a valid choice.".
         verbose: true,
       },
+      plugins: [finiteNumbers],
     },
+    // Malformed URLs and over-long path segments get the error body like any other error.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error), config),
   });
   // Bodies are JSON, forms or multipart (web-api-ops §4.1); Fastify's default text/plain
   // parser would let any other type through as a string, where the spec wants 415.

@@ -2,7 +2,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from '../config/env.ts';
 import { AppError } from '../config/errors.ts';
 import { pageContext } from './page.ts';
-import { MONEY_PATTERN, MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN } from './schemas/primitives.ts';
+import {
+  FINITE_KEYWORD,
+  MONEY_PATTERN,
+  MULTI_LINE_PATTERN,
+  SINGLE_LINE_PATTERN,
+} from './schemas/primitives.ts';
 import { isApiPath } from './types.ts';
 
 /**
@@ -112,6 +117,8 @@ export function issueMessage(issue: ValidationIssue): string {
         : `Ensure this field has at least ${String(params['limit'])} elements.`;
     case 'additionalProperties':
       return 'Unknown field.';
+    case FINITE_KEYWORD:
+      return 'A valid number is required.';
     default:
       return 'Invalid value.';
   }
@@ -175,6 +182,11 @@ export function toProblem(error: unknown): Problem {
     return { status: 400, code: 'invalid', detail: 'Validation failed.', errors: fieldErrors(issues) };
   }
   switch (fastifyError.code) {
+    // A path segment longer than any id (find-my-way's limit): a URL that cannot exist.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return NOT_FOUND;
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, code: 'invalid', detail: 'Malformed URL.' };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'payload_too_large', detail: 'Request body is too large.' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { checkHealth, rootHealthBody } from '../../obs/health.ts';
 import type { Services } from '../../services.ts';
+import { Choice, DateTimeString, operation } from '../schemas/index.ts';
 
 const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -24,7 +26,26 @@ export function registerHealthRoutes(app: FastifyInstance, services: Services): 
     });
   }
 
-  app.get('/api/v1/health/', async (_request, reply) => {
+  const Check = Choice(['ok', 'error', 'in-process']);
+  const Health = Type.Object(
+    {
+      status: Choice(['healthy', 'degraded']),
+      version: Type.String({ examples: ['1.0.0'] }),
+      timestamp: DateTimeString,
+      checks: Type.Object({ database: Check, redis: Check }),
+    },
+    { title: 'Health' },
+  );
+  const schema = operation(
+    {
+      tag: 'API',
+      summary: 'Health of the service and its dependencies',
+      description: '503 (same body, `status: degraded`) when the database or Redis check fails.',
+      access: 'public',
+    },
+    { response: { 200: Health, 503: Health } },
+  );
+  app.get('/api/v1/health/', { schema }, async (_request, reply) => {
     const report = await checkHealth(services);
     reply.header('Cache-Control', 'no-store');
     return reply.code(report.status === 'healthy' ? 200 : 503).send(report);

@@ -1,7 +1,7 @@
 import { type TProperties, type TSchema, Type } from 'typebox';
 import { AppError } from '../../config/errors.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination.ts';
-import { Nullable, SINGLE_LINE_PATTERN } from './primitives.ts';
+import { Integer, Nullable, SINGLE_LINE_PATTERN } from './primitives.ts';
 
 /**
  * `?page=` and `?page_size=` (web-api-ops §4.1). `page_size` outside 1–200 is a 400 field error
@@ -10,10 +10,10 @@ import { Nullable, SINGLE_LINE_PATTERN } from './primitives.ts';
  */
 export const PaginationProperties = {
   page: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: '1-based page number.', examples: [1] }),
+    Integer({ minimum: 1, maximum: 1_000_000_000, description: '1-based page number.', examples: [1] }),
   ),
   page_size: Type.Optional(
-    Type.Integer({
+    Integer({
       minimum: 1,
       maximum: MAX_PAGE_SIZE,
       description: `Results per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`,
@@ -88,7 +88,7 @@ export function parseOrdering<Field extends string>(
 export function Paginated<T extends TSchema>(item: T, title?: string) {
   return Type.Object(
     {
-      count: Type.Integer({ minimum: 0, examples: [1] }),
+      count: Integer({ minimum: 0, examples: [1] }),
       next: Nullable(Type.String({ format: 'uri', examples: ['https://payrixa.example/api/v1/x/?page=2'] })),
       previous: Nullable(Type.String({ format: 'uri' })),
       results: Type.Array(item),

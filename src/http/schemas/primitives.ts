@@ -18,8 +18,28 @@ export const BLANK_PATTERN = '^\\s*$';
 /** Money as a decimal string with exactly two decimals (§4.1). */
 export const MONEY_PATTERN = '^-?\\d{1,13}\\.\\d{2}$';
 
+/**
+ * Keyword (registered on the validator in app.ts) refusing Infinity and NaN. Ajv coerces
+ * "1e400" or a 400-digit string to Infinity, which passes `type: integer` and skips
+ * `maximum` (it only compares finite numbers): without this, such a value reaches the
+ * database and fails there (a 500). Every integer and number schema carries it.
+ */
+export const FINITE_KEYWORD = 'x-finite';
+
+type IntegerOptions = Parameters<typeof Type.Integer>[0];
+
+/** An integer (use this, not `Type.Integer`: it refuses the Infinity that coercion can produce). */
+export function Integer(options: IntegerOptions = {}) {
+  return Type.Integer({ ...options, [FINITE_KEYWORD]: true });
+}
+
+/** A number (finite, see {@link Integer}). */
+export function NumberValue(options: Parameters<typeof Type.Number>[0] = {}) {
+  return Type.Number({ ...options, [FINITE_KEYWORD]: true });
+}
+
 /** A positive integer id (path parameter or body field). */
-export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID, examples: [42] });
+export const Id = Integer({ minimum: 1, maximum: MAX_ID, examples: [42] });
 
 /** `/:id/` path parameters. A malformed id answers 404 (the URL does not exist), see errors.ts. */
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
@@ -65,9 +85,9 @@ export function Nullable<T extends TSchema>(schema: T) {
 }
 
 /** One of a fixed set of strings (`"x" is not a valid choice.` on anything else). */
-export function Choice<const Values extends readonly [string, ...string[]]>(
-  values: Values,
+export function Choice<const Values extends string[]>(
+  values: readonly [...Values],
   options: { description?: string; examples?: string[] } = {},
 ) {
-  return Type.Enum(values, { type: 'string', ...options });
+  return Type.Enum<Values>(values, { type: 'string', ...options });
 }

@@ -1,138 +1,158 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  createCustomer,
-  duplicateCustomerMessage,
-  validateCustomerName,
-} from '../../../commands/create-customer.ts';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { createCustomer } from '../../../commands/create-customer.ts';
 import {
   addMember,
   changeMemberRole,
   removeMember,
   type TeamOutcome,
 } from '../../../commands/manage-team.ts';
-import { endUserSessions } from '../../../commands/password-reset.ts';
-import { AppError } from '../../../config/errors.ts';
+import { updateCustomer } from '../../../commands/update-customer.ts';
+import { NotFoundError, PermissionDeniedError, ValidationError } from '../../../config/errors.ts';
 import {
   enabledProducts,
   findCustomerById,
-  findCustomerByName,
   listCustomerSummaries,
-  renameCustomer,
-  setCustomerActive,
-  setProductEnabled,
 } from '../../../db/repositories/customers.repository.ts';
-import { findMember, listMembers, memberUserIds } from '../../../db/repositories/memberships.repository.ts';
+import { findMember, listMembers } from '../../../db/repositories/memberships.repository.ts';
 import {
   can,
   canManageStaffAndActivation,
   isStaffUser,
-  parseRole,
   ROLES,
 } from '../../../domain/accounts/permissions.ts';
 import { isProductSlug, PRODUCT_SLUGS, type ProductSlugName } from '../../../domain/accounts/products.ts';
 import { TEAM_MESSAGES } from '../../../domain/accounts/team-rules.ts';
-import { recordAudit } from '../../../obs/audit.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginateArray } from '../../pagination.ts';
 import { presentCustomer, presentMember } from '../../presenters/accounts.ts';
+import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
 import { teamDepsFor } from '../../team-deps.ts';
+import {
+  Customer,
+  CustomerCreate,
+  CustomerListQuery,
+  CustomerUpdate,
+  Member,
+  MemberCreate,
+  MemberListQuery,
+  MemberUpdate,
+} from './accounts.schemas.ts';
+import { CustomerQuery } from './mappings.schemas.ts';
 
-type Body = Record<string, unknown>;
-
-function body(request: FastifyRequest): Body {
-  return request.body && typeof request.body === 'object' && !Array.isArray(request.body)
-    ? (request.body as Body)
-    : {};
-}
-
-function str(value: unknown): string | null {
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : null;
-  return typeof value === 'string' ? value : null;
-}
-
-function apiError(
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  detail: string,
-  errors?: Record<string, string[]>,
-) {
-  return reply.code(status).send({ detail, code, ...(errors ? { errors } : {}) });
-}
-
-function invalid(reply: FastifyReply, errors: Record<string, string[]>) {
-  return apiError(reply, 400, 'invalid', 'Validation failed.', errors);
-}
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) ? id : null;
-}
-
-/** `enabled_products` as a list (JSON array, or repeated/comma-separated form values). */
-function productsField(value: unknown): { products: ProductSlugName[] } | { error: string } {
-  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
-  if (!items) return { error: 'Expected a list of items.' };
+/** `enabled_products` as slugs: a validated list, or a form's comma-separated text. */
+function productsOf(value: readonly string[] | string): ProductSlugName[] {
+  const items = typeof value === 'string' ? value.split(',') : value;
   const products: ProductSlugName[] = [];
   for (const item of items) {
-    const name = typeof item === 'string' ? item.trim().toLowerCase() : '';
+    const name = item.trim().toLowerCase();
     if (name === '') continue;
-    if (!isProductSlug(name)) return { error: `"${String(item)}" is not a valid choice.` };
+    if (!isProductSlug(name))
+      throw ValidationError.field('enabled_products', `"${item.trim()}" is not a valid choice.`);
     if (!products.includes(name)) products.push(name);
   }
-  return { products };
+  return products;
+}
+
+/** A failed team rule as the typed error it stands for (permission → 403, last owner → 400). */
+function throwTeamFailure(outcome: Exclude<TeamOutcome, { ok: true }>): never {
+  if (outcome.kind === 'not_found') throw new NotFoundError();
+  if (outcome.kind === 'invalid') throw new ValidationError(outcome.errors);
+  if (outcome.status === 403) throw new PermissionDeniedError(outcome.message);
+  throw new ValidationError({ non_field_errors: [outcome.message] }, outcome.message);
+}
+
+/** Platform staff only (customers are created and changed from the operator side). */
+async function staffOnly(request: FastifyRequest): Promise<void> {
+  if (!isStaffUser(request.auth.actor)) throw new PermissionDeniedError();
+}
+
+/** Activation is a superuser's change (§2.5); checked before validation (403 before 400). */
+async function activationBySuperuser(request: FastifyRequest): Promise<void> {
+  const body = request.body as Record<string, unknown> | undefined;
+  if (
+    body &&
+    typeof body === 'object' &&
+    body['is_active'] !== undefined &&
+    !canManageStaffAndActivation(request.auth.actor)
+  )
+    throw new PermissionDeniedError();
+}
+
+/** §2.4 message; the permission check comes before the lookup and the body (§4.2). */
+async function manageUsers(request: FastifyRequest): Promise<void> {
+  if (!can(request.apiActor, 'manage_users', request.apiCustomerId))
+    throw new PermissionDeniedError(TEAM_MESSAGES.noManageUsers);
 }
 
 /** `customers/` and `members/` (web-api-ops §4.5, §4.6). */
 export function registerAccountsApiRoutes(app: FastifyInstance, services: Services): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = services.database;
-
-  // --- customers ------------------------------------------------------------------------
 
   async function customerView(id: number) {
     const customer = await findCustomerById(db, id);
-    return customer ? presentCustomer(customer, await enabledProducts(db, id)) : null;
+    if (!customer) throw new NotFoundError();
+    return presentCustomer(customer, await enabledProducts(db, id));
   }
 
-  app.get('/api/v1/customers/', { preHandler: apiScope() }, async (request) => {
-    const all = await listCustomerSummaries(db);
-    const scoped = request.apiCustomerId === null ? all : all.filter((c) => c.id === request.apiCustomerId);
-    const ordered = [...scoped].sort((a, b) => a.name.localeCompare(b.name) || b.id - a.id);
-    return paginateArray(
-      request,
-      ordered.map((c) => presentCustomer(c, c.products)),
-    );
-  });
+  // --- customers ------------------------------------------------------------------------
 
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/customers/:id/',
-    { preHandler: apiScope() },
-    async (request, reply) => {
-      const id = parseId(request.params.id);
-      if (id === null || (request.apiCustomerId !== null && request.apiCustomerId !== id)) {
-        return apiError(reply, 404, 'not_found', 'Not found.');
-      }
-      const view = await customerView(id);
-      return view ?? apiError(reply, 404, 'not_found', 'Not found.');
+  const customersTag = 'Customers';
+  api.get(
+    '/api/v1/customers/',
+    {
+      preValidation: apiScope(),
+      schema: operation(
+        {
+          tag: customersTag,
+          summary: 'List customers',
+          description: 'Members see their own customer; staff see all (ordered by name).',
+        },
+        { querystring: CustomerListQuery, response: { 200: Paginated(Customer) } },
+      ),
+    },
+    async (request) => {
+      const all = await listCustomerSummaries(db);
+      const scoped = request.apiCustomerId === null ? all : all.filter((c) => c.id === request.apiCustomerId);
+      const ordered = [...scoped].sort((a, b) => a.name.localeCompare(b.name) || b.id - a.id);
+      return paginateArray(
+        request,
+        ordered.map((c) => presentCustomer(c, c.products)),
+      );
     },
   );
 
-  app.post('/api/v1/customers/', { preHandler: apiScope() }, async (request, reply) => {
-    if (!isStaffUser(request.auth.actor)) {
-      return apiError(reply, 403, 'permission_denied', 'You do not have permission to perform this action.');
-    }
-    const data = body(request);
-    const name = str(data['name']);
-    if (!name) return invalid(reply, { name: ['This field is required.'] });
-    let products: ProductSlugName[] = [...PRODUCT_SLUGS];
-    if (data['enabled_products'] !== undefined) {
-      const parsed = productsField(data['enabled_products']);
-      if ('error' in parsed) return invalid(reply, { enabled_products: [parsed.error] });
-      products = parsed.products;
-    }
-    try {
+  api.get(
+    '/api/v1/customers/:id/',
+    {
+      preValidation: apiScope(),
+      schema: operation(
+        { tag: customersTag, summary: 'Get a customer' },
+        { params: IdParams, querystring: CustomerQuery, response: { 200: Customer } },
+      ),
+    },
+    async (request) => {
+      const id = request.params.id;
+      if (request.apiCustomerId !== null && request.apiCustomerId !== id) throw new NotFoundError();
+      return customerView(id);
+    },
+  );
+
+  api.post(
+    '/api/v1/customers/',
+    {
+      preValidation: [apiScope(), staffOnly],
+      schema: operation(
+        { tag: customersTag, summary: 'Create a customer (staff)' },
+        { body: CustomerCreate, response: { 201: Customer } },
+      ),
+    },
+    async (request, reply) => {
+      const { name, enabled_products } = request.body;
+      const products = enabled_products === undefined ? [...PRODUCT_SLUGS] : productsOf(enabled_products);
       const customer = await db.transaction().execute((trx) =>
         createCustomer(trx, {
           name,
@@ -144,217 +164,164 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
         }),
       );
       return reply.code(201).send(await customerView(customer.id));
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid') return invalid(reply, error.errors ?? {});
-      throw error;
-    }
-  });
+    },
+  );
 
-  app.patch<{ Params: { id: string } }>(
+  api.patch(
     '/api/v1/customers/:id/',
-    { preHandler: apiScope() },
-    async (request, reply) => {
-      const actor = request.auth.actor;
-      if (!isStaffUser(actor)) {
-        return apiError(
-          reply,
-          403,
-          'permission_denied',
-          'You do not have permission to perform this action.',
-        );
-      }
-      const data = body(request);
-      if (data['is_active'] !== undefined && !canManageStaffAndActivation(actor)) {
-        return apiError(
-          reply,
-          403,
-          'permission_denied',
-          'You do not have permission to perform this action.',
-        );
-      }
-      const id = parseId(request.params.id);
-      const customer = id === null ? undefined : await findCustomerById(db, id);
-      if (!customer) return apiError(reply, 404, 'not_found', 'Not found.');
-      const errors: Record<string, string[]> = {};
-      const name = data['name'] === undefined ? null : str(data['name']);
-      if (data['name'] !== undefined) {
-        const problem = name === null ? 'Not a valid string.' : validateCustomerName(name);
-        const existing = problem || name === null ? undefined : await findCustomerByName(db, name);
-        if (problem) errors['name'] = [problem];
-        else if (existing && existing.id !== customer.id)
-          errors['name'] = [duplicateCustomerMessage((name as string).trim())];
-      }
-      let products: ProductSlugName[] | null = null;
-      if (data['enabled_products'] !== undefined) {
-        const parsed = productsField(data['enabled_products']);
-        if ('error' in parsed) errors['enabled_products'] = [parsed.error];
-        else products = parsed.products;
-      }
-      let active: boolean | null = null;
-      if (data['is_active'] !== undefined) {
-        const raw = data['is_active'];
-        if (raw === true || raw === 'true') active = true;
-        else if (raw === false || raw === 'false') active = false;
-        else errors['is_active'] = ['Must be a valid boolean.'];
-      }
-      if (Object.keys(errors).length > 0) return invalid(reply, errors);
-      const audit = (action: string, metadata: Record<string, string | boolean> = {}) =>
-        recordAudit(db, {
-          action,
-          customerId: customer.id,
-          userId: request.auth.user!.id,
-          entityType: 'customer',
-          entityId: customer.id,
-          requestId: request.id,
-          ip: request.ip,
-          metadata: { ...metadata, acting_as_operator: true },
-        });
-      if (name !== null && name.trim() !== customer.name) {
-        await renameCustomer(db, customer.id, name);
-        await audit('customer_updated', { name: name.trim() });
-      }
-      if (products) {
-        for (const slug of PRODUCT_SLUGS) {
-          const on = products.includes(slug);
-          if (await setProductEnabled(db, customer.id, slug, on))
-            await audit(on ? 'product_enabled' : 'product_disabled', { product: slug });
-        }
-      }
-      if (active !== null && active !== customer.is_active) {
-        await setCustomerActive(db, customer.id, active);
-        await audit(active ? 'customer_reactivated' : 'customer_deactivated');
-        if (!active) {
-          for (const userId of await memberUserIds(db, customer.id)) {
-            await endUserSessions({ db, sessions: services.sessions, now: services.clock.now() }, userId);
-          }
-        }
-      }
-      return customerView(customer.id);
+    {
+      preValidation: [apiScope(), staffOnly, activationBySuperuser],
+      schema: operation(
+        {
+          tag: customersTag,
+          summary: 'Change a customer (staff; activation: superuser)',
+          description: 'Deactivating ends every member’s sessions and tokens.',
+        },
+        { params: IdParams, body: CustomerUpdate, response: { 200: Customer } },
+      ),
+    },
+    async (request) => {
+      const { name, enabled_products, is_active } = request.body;
+      await updateCustomer(
+        { db, sessions: services.sessions, now: services.clock.now() },
+        { userId: request.auth.user!.id, requestId: request.id, ip: request.ip },
+        request.params.id,
+        {
+          ...(name !== undefined ? { name } : {}),
+          ...(enabled_products !== undefined ? { products: productsOf(enabled_products) } : {}),
+          ...(is_active !== undefined ? { isActive: is_active } : {}),
+        },
+      );
+      return customerView(request.params.id);
     },
   );
 
   // --- members --------------------------------------------------------------------------
 
-  const ORDERING = new Set(['username', '-username', 'role', '-role']);
+  const membersTag = 'Members';
   const ROLE_RANK = new Map(ROLES.map((r, i) => [r, i]));
 
-  app.get('/api/v1/members/', { preHandler: apiScope() }, async (request, reply) => {
-    const ordering = str((request.query as Record<string, unknown>)['ordering']) ?? 'username';
-    const fields = ordering
-      .split(',')
-      .map((f) => f.trim())
-      .filter(Boolean);
-    const bad = fields.find((f) => !ORDERING.has(f));
-    if (bad) return apiError(reply, 400, 'invalid_ordering', `Invalid ordering field: ${bad}`);
-    const customerIds =
-      request.apiCustomerId === null
-        ? (await listCustomerSummaries(db)).map((c) => c.id)
-        : [request.apiCustomerId];
-    const members = (await Promise.all(customerIds.map((id) => listMembers(db, id)))).flat();
-    members.sort((a, b) => {
-      for (const f of fields) {
-        const desc = f.startsWith('-');
-        const key = desc ? f.slice(1) : f;
-        const cmp =
-          key === 'role'
-            ? (ROLE_RANK.get(a.role) ?? 0) - (ROLE_RANK.get(b.role) ?? 0)
-            : a.username.toLowerCase().localeCompare(b.username.toLowerCase());
-        if (cmp !== 0) return desc ? -cmp : cmp;
-      }
-      return b.id - a.id;
-    });
-    return paginateArray(request, members.map(presentMember));
-  });
-
-  function sendOutcome(reply: FastifyReply, outcome: Exclude<TeamOutcome, { ok: true }>) {
-    if (outcome.kind === 'not_found') return apiError(reply, 404, 'not_found', 'Not found.');
-    if (outcome.kind === 'invalid') return invalid(reply, outcome.errors);
-    if (outcome.status === 403) return apiError(reply, 403, 'permission_denied', outcome.message);
-    return apiError(reply, 400, 'invalid', outcome.message, { non_field_errors: [outcome.message] });
-  }
-
-  const manage = { preHandler: apiScope({ requireCustomer: true }) };
-
-  /** §4.2 order: the permission check (with the §2.4 message) comes before the lookup. */
-  function refuseWithoutManageUsers(request: FastifyRequest, reply: FastifyReply) {
-    if (!can(request.apiActor, 'manage_users', request.apiCustomerId)) {
-      return apiError(reply, 403, 'permission_denied', TEAM_MESSAGES.noManageUsers);
-    }
-    return null;
-  }
-
-  app.post('/api/v1/members/', manage, async (request, reply) => {
-    const refused = refuseWithoutManageUsers(request, reply);
-    if (refused) return refused;
-    const data = body(request);
-    const errors: Record<string, string[]> = {};
-    const username = str(data['username'])?.trim() ?? '';
-    const email = str(data['email'])?.trim() ?? '';
-    if (!username) errors['username'] = ['This field is required.'];
-    if (!email) errors['email'] = ['This field is required.'];
-    const roleText = str(data['role']);
-    const role = roleText === null ? null : parseRole(roleText);
-    if (roleText === null) errors['role'] = ['This field is required.'];
-    else if (!role) errors['role'] = [`"${roleText}" is not a valid choice.`];
-    if (Object.keys(errors).length > 0) return invalid(reply, errors);
-    const customerId = request.apiCustomerId as number;
-    const outcome = await addMember(teamDepsFor(services, request), request.apiActor, customerId, {
-      username,
-      email,
-      firstName: str(data['first_name'])?.trim() ?? '',
-      lastName: str(data['last_name'])?.trim() ?? '',
-      role: role!,
-    });
-    if (!outcome.ok) {
-      if (outcome.kind === 'rule' && outcome.status === 400) {
-        const key = outcome.message === TEAM_MESSAGES.emailTaken ? 'email' : 'username';
-        return invalid(reply, { [key]: [outcome.message] });
-      }
-      return sendOutcome(reply, outcome);
-    }
-    const created = (await listMembers(db, customerId)).find(
-      (m) => m.username.toLowerCase() === username.toLowerCase(),
-    );
-    return reply.code(201).send(created ? presentMember(created) : null);
-  });
-
-  app.patch<{ Params: { id: string } }>('/api/v1/members/:id/', manage, async (request, reply) => {
-    const refused = refuseWithoutManageUsers(request, reply);
-    if (refused) return refused;
-    const id = parseId(request.params.id);
-    const customerId = request.apiCustomerId as number;
-    if (id === null || !(await findMember(db, customerId, id)))
-      return apiError(reply, 404, 'not_found', 'Not found.');
-    const roleText = str(body(request)['role']);
-    const role = roleText === null ? null : parseRole(roleText);
-    if (!role)
-      return invalid(reply, {
-        role: [roleText === null ? 'This field is required.' : `"${roleText}" is not a valid choice.`],
+  api.get(
+    '/api/v1/members/',
+    {
+      preValidation: apiScope(),
+      schema: operation(
+        { tag: membersTag, summary: 'List members' },
+        { querystring: MemberListQuery, response: { 200: Paginated(Member) } },
+      ),
+    },
+    async (request) => {
+      const terms = parseOrdering(request.query.ordering, ['username', 'role'] as const, [
+        { field: 'username', descending: false },
+      ]);
+      const customerIds =
+        request.apiCustomerId === null
+          ? (await listCustomerSummaries(db)).map((c) => c.id)
+          : [request.apiCustomerId];
+      const members = (await Promise.all(customerIds.map((id) => listMembers(db, id)))).flat();
+      members.sort((a, b) => {
+        for (const { field, descending } of terms) {
+          const cmp =
+            field === 'role'
+              ? (ROLE_RANK.get(a.role) ?? 0) - (ROLE_RANK.get(b.role) ?? 0)
+              : a.username.toLowerCase().localeCompare(b.username.toLowerCase());
+          if (cmp !== 0) return descending ? -cmp : cmp;
+        }
+        return b.id - a.id;
       });
-    const outcome = await changeMemberRole(
-      teamDepsFor(services, request),
-      request.apiActor,
-      customerId,
-      id,
-      role,
-    );
-    if (!outcome.ok) return sendOutcome(reply, outcome);
-    const member = await findMember(db, customerId, id);
-    return member ? presentMember(member) : apiError(reply, 404, 'not_found', 'Not found.');
-  });
+      return paginateArray(request, members.map(presentMember));
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/api/v1/members/:id/', manage, async (request, reply) => {
-    const refused = refuseWithoutManageUsers(request, reply);
-    if (refused) return refused;
-    const id = parseId(request.params.id);
-    if (id === null) return apiError(reply, 404, 'not_found', 'Not found.');
-    const outcome = await removeMember(
-      teamDepsFor(services, request),
-      request.apiActor,
-      request.apiCustomerId as number,
-      id,
-    );
-    if (!outcome.ok) return sendOutcome(reply, outcome);
-    return reply.code(204).send();
-  });
+  const manage = [apiScope({ requireCustomer: true }), manageUsers];
+
+  api.post(
+    '/api/v1/members/',
+    {
+      preValidation: manage,
+      schema: operation(
+        {
+          tag: membersTag,
+          summary: 'Add a member (invitation e-mail)',
+          description: 'Rules of §2.4: permission messages are 403, last-owner messages 400.',
+        },
+        { body: MemberCreate, response: { 201: Member } },
+      ),
+    },
+    async (request, reply) => {
+      const customerId = request.apiCustomerId as number;
+      const { username, email, first_name, last_name, role } = request.body;
+      const outcome = await addMember(teamDepsFor(services, request), request.apiActor, customerId, {
+        username: username.trim(),
+        email: email.trim(),
+        firstName: first_name?.trim() ?? '',
+        lastName: last_name?.trim() ?? '',
+        role,
+      });
+      if (!outcome.ok) {
+        if (outcome.kind === 'rule' && outcome.status === 400) {
+          const field = outcome.message === TEAM_MESSAGES.emailTaken ? 'email' : 'username';
+          throw ValidationError.field(field, outcome.message);
+        }
+        throwTeamFailure(outcome);
+      }
+      const created = (await listMembers(db, customerId)).find(
+        (m) => m.username.toLowerCase() === username.trim().toLowerCase(),
+      );
+      if (!created) throw new NotFoundError();
+      return reply.code(201).send(presentMember(created));
+    },
+  );
+
+  api.patch(
+    '/api/v1/members/:id/',
+    {
+      preValidation: manage,
+      schema: operation(
+        { tag: membersTag, summary: "Change a member's role" },
+        { params: IdParams, body: MemberUpdate, response: { 200: Member } },
+      ),
+    },
+    async (request) => {
+      const customerId = request.apiCustomerId as number;
+      const { id } = request.params;
+      if (!(await findMember(db, customerId, id))) throw new NotFoundError();
+      const outcome = await changeMemberRole(
+        teamDepsFor(services, request),
+        request.apiActor,
+        customerId,
+        id,
+        request.body.role,
+      );
+      if (!outcome.ok) throwTeamFailure(outcome);
+      const member = await findMember(db, customerId, id);
+      if (!member) throw new NotFoundError();
+      return presentMember(member);
+    },
+  );
+
+  api.delete(
+    '/api/v1/members/:id/',
+    {
+      preValidation: manage,
+      schema: operation(
+        { tag: membersTag, summary: 'Remove a member' },
+        {
+          params: IdParams,
+          querystring: CustomerQuery,
+          response: { 204: Type.Null({ description: 'Removed.' }) },
+        },
+      ),
+    },
+    async (request, reply) => {
+      const outcome = await removeMember(
+        teamDepsFor(services, request),
+        request.apiActor,
+        request.apiCustomerId as number,
+        request.params.id,
+      );
+      if (!outcome.ok) throwTeamFailure(outcome);
+      return reply.code(204).send(null);
+    },
+  );
 }

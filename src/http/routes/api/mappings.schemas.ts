@@ -1,11 +1,15 @@
 import { Type } from 'typebox';
-import { DateTimeString, Id, ListQuery, Nullable, Text } from '../../schemas/index.ts';
+import { DateTimeString, Id, Integer, ListQuery, MAX_ID, Nullable, Text } from '../../schemas/index.ts';
 
 /** Schemas of `payer-mappings/`, `cpt-mappings/`, `payer-allowlist/`, `column-profiles/` (§4.5, §4.6). */
 
 /** Staff name the customer they act on (§4.4); members' own customer is implied. */
 export const CustomerParam = Type.Optional(
-  Type.Integer({ minimum: 1, description: 'Staff only: the customer to act on (members: ignored).' }),
+  Integer({
+    minimum: 1,
+    maximum: MAX_ID,
+    description: 'Staff only: the customer to act on (members: ignored).',
+  }),
 );
 
 export const PayerMapping = Type.Object(
@@ -59,7 +63,7 @@ export const ColumnProfile = Type.Object(
       description: 'Canonical field → normalized source header.',
       examples: [{ payer: 'insurance company', cpt: 'procedure' }],
     }),
-    use_count: Type.Integer({ minimum: 0 }),
+    use_count: Integer({ minimum: 0 }),
     last_used_at: Nullable(DateTimeString),
     created_at: Nullable(DateTimeString),
   },
