@@ -1,11 +1,15 @@
 import { Type } from 'typebox';
 import { TOKEN_NAME_MAX } from '../../../commands/manage-ingestion-tokens.ts';
-import { DateTimeString, Id, Nullable, PageQuery, Text } from '../../schemas/index.ts';
+import { DateTimeString, Id, Integer, MAX_ID, Nullable, PageQuery, Text } from '../../schemas/index.ts';
 
 /** Schemas of `ingestion-tokens/` and `ingest/webhook/` (web-api-ops §4.6, §4.7; ingestion spec §6.1). */
 
 const CustomerParam = Type.Optional(
-  Type.Integer({ minimum: 1, description: 'Staff only: the customer to act on (members: ignored).' }),
+  Integer({
+    minimum: 1,
+    maximum: MAX_ID,
+    description: 'Staff only: the customer to act on (members: ignored).',
+  }),
 );
 
 const tokenFields = {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { DRIFT_SENSITIVITIES, WEEKDAYS } from '../../../domain/accounts/settings.ts';
-import { Bool, Choice, DateTimeString, Id, PageQuery, Text } from '../../schemas/index.ts';
+import { Bool, Choice, DateTimeString, Id, Integer, MAX_ID, PageQuery, Text } from '../../schemas/index.ts';
 
 /**
  * Schemas of `settings/` (web-api-ops §4.5, §4.6) with the delivery fields of issue 11. Types,
@@ -9,7 +9,11 @@ import { Bool, Choice, DateTimeString, Id, PageQuery, Text } from '../../schemas
  */
 
 const CustomerParam = Type.Optional(
-  Type.Integer({ minimum: 1, description: 'Staff only: the customer to act on (members: ignored).' }),
+  Integer({
+    minimum: 1,
+    maximum: MAX_ID,
+    description: 'Staff only: the customer to act on (members: ignored).',
+  }),
 );
 
 export const Settings = Type.Object(
@@ -48,7 +52,7 @@ export const SettingsWrite = Type.Object({
   drift_sensitivity: Type.Optional(Choice(DRIFT_SENSITIVITIES)),
   time_zone: Type.Optional(Text({ maxLength: 64, examples: ['America/Chicago'] })),
   weekly_report_day: Type.Optional(Choice(WEEKDAYS)),
-  weekly_report_hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
+  weekly_report_hour: Type.Optional(Integer({ minimum: 0, maximum: 23 })),
   customer: CustomerParam,
 });
 
