@@ -51,11 +51,15 @@ import {
   finalStatus,
   passOneVerdict,
   privacyAlert,
+  type ResolvedColumns,
+  type RowPipeline,
+  type RowResult,
   resolveColumns,
   summaryMessage,
   utcToday,
   type ValidationResult,
 } from '../domain/claims/index.ts';
+import { parseJsonBatch } from '../domain/ingestion/json-batch.ts';
 import {
   computeDailyMetrics,
   detectAnomalies,
@@ -217,58 +221,25 @@ async function runUpload(
   const startedAt = Date.now();
   const now = deps.now ?? (() => new Date());
 
-  if (upload.format !== 'csv') {
+  if (upload.format === 'x12_835') {
     // TODO(x12-835): the 835 reader (src/ingest/x12-835/) plugs in here.
     throw new UnsupportedFormat('X12 835 files cannot be processed by this release yet');
   }
 
-  // ---- Pass 1: decode, count records, enforce limits (§2.3). The header comes from the full
-  // parser (its first non-blank record); the rest is counted by the quote-aware scanner, which
-  // applies the same blank-record rule without building cells.
-  const maxRows = config.upload.maxRows;
-  const head = await readCsvHead(readUploadFile(db, customerId, uploadId));
-  if (head.error) return failUpload(deps, upload, head.error.fileError, null, startedAt);
-  const header = head.headers;
-  const headerLine = head.headerLine;
-  let dataRecords = 0;
-  if (header !== null) {
-    try {
-      const counted = await countNonBlankRecords(readUploadFile(db, customerId, uploadId), {
-        stopAfter: maxRows + 1,
-        ...(signal && { signal }),
-      });
-      dataRecords = counted.nonBlankRecords - 1;
-    } catch (error) {
-      if (error instanceof CsvFileError) return failUpload(deps, upload, error.fileError, null, startedAt);
-      throw error;
-    }
-  }
+  // ---- Pass 1: read and count the records, enforce limits, fix the columns (§2.3, §6.1).
+  const source =
+    upload.format === 'json'
+      ? await openJsonRecords(deps, upload)
+      : await openCsvRecords(deps, options, upload);
+  if (!source.ok) return failUpload(deps, upload, source.failure, null, startedAt);
+  const { dataRecords, columns } = source;
   const countedAt = Date.now();
-  const verdict = passOneVerdict({ hasHeader: header !== null, dataRecords, maxRows });
-  if (verdict || header === null) {
-    return failUpload(deps, upload, verdict ?? fileErrors.empty(), null, startedAt);
-  }
   await recordUploadProgress(db, customerId, uploadId, {
     rowsProcessed: 0,
     rowsPerSecond: 0,
     rowsTotal: dataRecords,
   });
   await options.progress?.(0, dataRecords);
-
-  // ---- Columns: the map fixed at submission / in the mapping step, else resolve again.
-  const storedMap = upload.column_map;
-  const columns = storedMap
-    ? resolveColumns(header, { explicitMap: storedMap })
-    : resolveColumns(header, { profiles: await loadColumnMappingProfiles(db, customerId) });
-  if (!columns.ok)
-    return failUpload(deps, upload, { code: columns.code, message: columns.message }, null, startedAt);
-  if (!storedMap) {
-    await updateUpload(db, customerId, uploadId, {
-      column_map: JSON.stringify(columns.columnMap),
-      mapping_profile_id: columns.profileId,
-    });
-    if (columns.profileId !== null) await markColumnMappingProfileUsed(db, customerId, columns.profileId);
-  }
 
   // ---- Customer settings, read once per upload (§5.1).
   await ensureDefaultValidationRules(db, customerId);
@@ -277,7 +248,7 @@ async function runUpload(
   const payerMappings = await loadPayerMappings(db, customerId);
   const cptMappings = await loadCptGroupMappings(db, customerId);
   const pipeline = createRowPipeline({
-    columns,
+    ...(columns && { columns }),
     today: utcToday(now()),
     rules,
     allowList,
@@ -330,12 +301,8 @@ async function runUpload(
   try {
     if (overlapped) await lockCustomerClaims(overlapped, customerId);
     try {
-      for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
-        ...(signal && { signal }),
-      })) {
-        if (record.line <= headerLine) continue;
+      for await (const result of source.rows(pipeline)) {
         signal?.throwIfAborted();
-        const result = pipeline.processRow(record.cells, record.line);
         if (result.status === 'skipped') continue;
         for (const r of result.validationResults) results.push(r);
         if (result.status === 'rejected') {
@@ -469,6 +436,102 @@ async function runUpload(
     updatedRows: report.updatedRows,
     duplicateRows: report.duplicateRows,
     rejectedRows: report.rejectedRows,
+  };
+}
+
+/** The records of an upload, read by format: pass 1 done, pass 2 ready to stream. */
+type RecordSource =
+  | {
+      ok: true;
+      dataRecords: number;
+      /** CSV: the resolved columns; JSON: none (objects carry canonical keys). */
+      columns: ResolvedColumns | null;
+      /** Pass 2: each record through the row pipeline, in file order. */
+      rows(pipeline: RowPipeline): AsyncIterable<RowResult>;
+    }
+  | { ok: false; failure: FileError | { code: string; message: string } };
+
+/**
+ * CSV (§2.5, §2.3 pass 1): the header from the full parser (its first non-blank record), the
+ * rest counted by the quote-aware scanner (same blank-record rule, no cells built); then the
+ * column map fixed at submission or in the mapping step, else resolved again.
+ */
+async function openCsvRecords(
+  deps: ProcessUploadDeps,
+  options: ProcessUploadOptions,
+  upload: UploadRecord,
+): Promise<RecordSource> {
+  const db = deps.database.db;
+  const { customerId, uploadId, signal } = options;
+  const maxRows = deps.config.upload.maxRows;
+  const head = await readCsvHead(readUploadFile(db, customerId, uploadId));
+  if (head.error) return { ok: false, failure: head.error.fileError };
+  const header = head.headers;
+  const headerLine = head.headerLine;
+  let dataRecords = 0;
+  if (header !== null) {
+    try {
+      const counted = await countNonBlankRecords(readUploadFile(db, customerId, uploadId), {
+        stopAfter: maxRows + 1,
+        ...(signal && { signal }),
+      });
+      dataRecords = counted.nonBlankRecords - 1;
+    } catch (error) {
+      if (error instanceof CsvFileError) return { ok: false, failure: error.fileError };
+      throw error;
+    }
+  }
+  const verdict = passOneVerdict({ hasHeader: header !== null, dataRecords, maxRows });
+  if (verdict || header === null) return { ok: false, failure: verdict ?? fileErrors.empty() };
+
+  const storedMap = upload.column_map;
+  const columns = storedMap
+    ? resolveColumns(header, { explicitMap: storedMap })
+    : resolveColumns(header, { profiles: await loadColumnMappingProfiles(db, customerId) });
+  if (!columns.ok) return { ok: false, failure: { code: columns.code, message: columns.message } };
+  if (!storedMap) {
+    await updateUpload(db, customerId, uploadId, {
+      column_map: JSON.stringify(columns.columnMap),
+      mapping_profile_id: columns.profileId,
+    });
+    if (columns.profileId !== null) await markColumnMappingProfileUsed(db, customerId, columns.profileId);
+  }
+  return {
+    ok: true,
+    dataRecords,
+    columns,
+    async *rows(pipeline) {
+      for await (const record of readCsvRecords(readUploadFile(db, customerId, uploadId), {
+        ...(signal && { signal }),
+      })) {
+        if (record.line <= headerLine) continue;
+        yield pipeline.processRow(record.cells, record.line);
+      }
+    },
+  };
+}
+
+/**
+ * JSON batch (§6.1): the stored body (≤ INGEST_MAX_BODY_MB) is read whole and parsed again;
+ * it was checked at submission, so a failure here means the stored bytes are not what was
+ * accepted and the upload fails with the same message. Row number = 1-based array position;
+ * profiles never apply.
+ */
+async function openJsonRecords(deps: ProcessUploadDeps, upload: UploadRecord): Promise<RecordSource> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of readUploadFile(deps.database.db, upload.customer_id, upload.id))
+    chunks.push(chunk);
+  const batch = parseJsonBatch(Buffer.concat(chunks), deps.config.ingest.maxRecords);
+  if (!batch.ok) return { ok: false, failure: { code: `json_${batch.code}`, message: batch.message } };
+  return {
+    ok: true,
+    dataRecords: batch.claims.length,
+    columns: null,
+    async *rows(pipeline) {
+      for (let index = 0; index < batch.claims.length; index++) {
+        yield pipeline.processObject(batch.claims[index], index + 1);
+      }
+    },
   };
 }
 

@@ -132,8 +132,15 @@ export interface CustomerSettingsTable {
     'strict' | 'reference' | undefined,
     'strict' | 'reference'
   >;
+  /** IANA time zone of the customer (report delivery), default 'UTC' (migration 0024). */
+  time_zone: ColumnType<string, string | undefined, string>;
+  weekly_report_day: ColumnType<Weekday, Weekday | undefined, Weekday>;
+  /** Local hour 0–23 of the weekly report e-mail. */
+  weekly_report_hour: ColumnType<number, number | undefined, number>;
   updated_at: Timestamp;
 }
+
+export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
 
 export interface SessionsTable {
   /** SHA-256 (hex) of the cookie value; the value itself is never stored. */

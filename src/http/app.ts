@@ -18,6 +18,7 @@ import {
 } from './errors.ts';
 import { registerApiDocs, registerOpenApi } from './openapi.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerCors } from './plugins/cors.ts';
 import { registerInputSafety } from './plugins/input-safety.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
@@ -134,7 +135,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     maxAge: config.isProduction ? '1d' : 0,
   });
 
-  // Sessions, bearer auth, rate limits and CSRF (§1.1 steps 8–9).
+  // CORS for /api/v1/ (§1.1 step 7), then sessions, bearer auth, rate limits and CSRF (steps 8–9).
+  registerCors(app, config);
   await registerAuth(app, services);
   // Before any documented route: the OpenAPI document is collected as routes are added.
   await registerOpenApi(app);

@@ -46,8 +46,8 @@ export interface PageContext {
   switcher: Array<{ id: number; name: string; selected: boolean }> | null;
 }
 
-// Alerts and Settings (§1.5) join the nav with the alerts issue that builds their pages;
-// a link to a page that does not exist yet would only lead to "Page not found".
+// Alerts (§1.5) joins the nav with the alerts issue that builds its pages; a link to a page
+// that does not exist yet would only lead to "Page not found".
 const CUSTOMER_NAV: ReadonlyArray<[Exclude<Section, null>, string, string, Permission]> = [
   ['uploads', 'Uploads', '/portal/uploads/', 'upload_claims'],
   ['claims', 'Claims', '/portal/claims/', 'view_reports'],
@@ -55,6 +55,7 @@ const CUSTOMER_NAV: ReadonlyArray<[Exclude<Section, null>, string, string, Permi
   ['insights', 'Insights', '/portal/insights/', 'view_reports'],
   ['quality', 'Data Quality', '/portal/quality/', 'view_reports'],
   ['mappings', 'Mappings', '/portal/mappings/', 'manage_mappings'],
+  ['settings', 'Settings', '/portal/settings/', 'view_reports'],
   ['team', 'Team', '/portal/team/', 'view_reports'],
 ];
 

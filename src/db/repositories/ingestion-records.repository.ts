@@ -102,3 +102,32 @@ export async function recordSystemEvent(
     })
     .execute();
 }
+
+/** The record a customer's earlier request with this `X-Idempotency-Key` created (§6.1). */
+export async function findIngestionRecordByIdempotencyKey(
+  db: Kysely<DB>,
+  customerId: number,
+  idempotencyKey: string,
+): Promise<IngestionRecord | undefined> {
+  return db
+    .selectFrom('ingestion_records')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+}
+
+/** Links a record to the upload created after it (JSON batches name the file after the record). */
+export async function setIngestionRecordUpload(
+  db: Kysely<DB>,
+  customerId: number,
+  id: number,
+  uploadId: number,
+): Promise<void> {
+  await db
+    .updateTable('ingestion_records')
+    .set({ upload_id: uploadId })
+    .where('customer_id', '=', customerId)
+    .where('id', '=', id)
+    .execute();
+}

@@ -10,7 +10,9 @@ import { registerAccountsApiRoutes } from './accounts.ts';
 import { registerAnalyticsApiRoutes } from './analytics.ts';
 import { registerApiAuthRoutes } from './auth.ts';
 import { registerClaimsApiRoutes } from './claims.ts';
+import { registerIngestionApiRoutes } from './ingestion.ts';
 import { registerMappingsApiRoutes } from './mappings.ts';
+import { registerSettingsApiRoutes } from './settings.ts';
 import { registerUploadsApiRoutes } from './uploads.ts';
 
 /** Resources of `GET /api/v1/` (web-api-ops §4.5), in the spec's order. */
@@ -89,6 +91,8 @@ export function registerApiRoutes(app: FastifyInstance, services: Services): voi
   registerUploadsApiRoutes(app, services);
   registerClaimsApiRoutes(app, services);
   registerMappingsApiRoutes(app, services);
+  registerSettingsApiRoutes(app, services);
+  registerIngestionApiRoutes(app, services);
 
   app.addHook('onSend', async (request, reply, payload) => {
     // API responses are never cached (§3.6).

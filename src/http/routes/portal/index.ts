@@ -12,6 +12,7 @@ import { registerClaimsRoutes } from './claims.ts';
 import { registerInsightsRoutes } from './insights.ts';
 import { registerMappingsRoutes } from './mappings.ts';
 import { registerQualityRoutes } from './quality.ts';
+import { registerSettingsRoutes } from './settings.ts';
 import { registerTeamRoutes } from './team.ts';
 import { registerUploadRoutes } from './uploads.ts';
 
@@ -28,6 +29,7 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerMappingsRoutes(app, services);
   registerInsightsRoutes(app, services);
   registerQualityRoutes(app, services);
+  registerSettingsRoutes(app, services);
   registerAccountRoutes(app, services);
   registerAdminRoutes(app, services);
   registerAdminUserRoutes(app, services);
