@@ -51,6 +51,9 @@ import {
   splitCpt,
 } from './values.ts';
 
+/** JSON keys that are not canonical fields, listed in the quality report up to this many. */
+const MAX_IGNORED_JSON_KEYS = 50;
+
 /** Expected-formats tail of the date format message (§2.6). */
 export const DATE_FORMATS_TEXT =
   'Expected formats: YYYY-MM-DD, MM/DD/YYYY, YYYY/MM/DD, YYYYMMDD or ISO 8601 date-time';
@@ -692,7 +695,10 @@ export function createRowPipeline(options: RowPipelineOptions): RowPipeline {
     for (const [rawKey, value] of Object.entries(record as Record<string, unknown>)) {
       const key = rawKey.trim().toLowerCase();
       if (!(CANONICAL_COLUMNS as readonly string[]).includes(key)) {
-        if (rawKey.trim() !== '') jsonIgnoredKeys.add(rawKey.trim());
+        // Reported back in the quality report (jsonb): control characters removed, bounded, and
+        // at most MAX_IGNORED_JSON_KEYS names however many distinct keys a batch carries.
+        const shown = cleanCell(rawKey).slice(0, 100);
+        if (shown !== '' && jsonIgnoredKeys.size < MAX_IGNORED_JSON_KEYS) jsonIgnoredKeys.add(shown);
         continue;
       }
       const field = key as CanonicalField;

@@ -280,6 +280,35 @@ describe('POST /api/v1/ingest/webhook/', () => {
     expect(progress.statusCode).toBe(200);
   });
 
+  it('NUL and control characters in values and keys never become a 500: cells are cleaned, the batch is processed', async () => {
+    const token = await createToken();
+    const response = await ingest(
+      [{ ...CLAIM, claim_id: 'NUL-1', payer: 'Ae\u0000tna', 'bad\u0000key': 'x\u0000y' }],
+      { authorization: `Bearer ${token.token}`, 'x-idempotency-key': 'nul-batch' },
+    );
+    expect(response.statusCode).toBe(202);
+    const { upload_id } = response.json() as { upload_id: number };
+    const db = services.database.db;
+    const upload = await waitFor(async () => {
+      const u = await findUpload(db, fx.customerA.id, upload_id);
+      return u && ['success', 'partial', 'failed'].includes(u.status) ? u : null;
+    }, 120_000);
+    expect(upload.error_message ?? '').toBe('');
+    expect(upload.status).toBe('success');
+    const claims = await db
+      .selectFrom('claims')
+      .select(['payer'])
+      .where('upload_id', '=', upload_id)
+      .execute();
+    expect(claims).toEqual([{ payer: 'Aetna' }]);
+    // The replay of the same key and body still answers from the stored first response.
+    const replay = await ingest(
+      [{ ...CLAIM, claim_id: 'NUL-1', payer: 'Ae\u0000tna', 'bad\u0000key': 'x\u0000y' }],
+      { authorization: `Bearer ${token.token}`, 'x-idempotency-key': 'nul-batch' },
+    );
+    expect(replay.statusCode).toBe(200);
+  });
+
   it('X-Idempotency-Key: replay → 200 + Idempotent-Replayed with the first body; another body → 409', async () => {
     const token = await createToken();
     const headers = { 'x-ingestion-token': token.token, 'x-idempotency-key': 'batch-42' };
