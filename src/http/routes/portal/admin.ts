@@ -31,15 +31,10 @@ import { auditLogPage } from '../../../queries/audit-log.ts';
 import type { Services } from '../../../services.ts';
 import { requireStaff, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { parseId } from '../../params.ts';
 import { field, fieldList, queryParam } from './form.ts';
 
 const AUDIT_PAGE_SIZE = 50;
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
-}
 
 function formatTable(date: Date | null): string {
   return date ? new Date(date).toISOString().slice(0, 16).replace('T', ' ') : '-';

@@ -24,6 +24,7 @@ import {
 } from '../../claims-query.ts';
 import { requireView, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { parseId } from '../../params.ts';
 import { queryParam } from './form.ts';
 
 const PAGE_SIZE = 50;
@@ -41,12 +42,6 @@ function queryString(params: Record<string, string>): string {
   for (const [key, value] of Object.entries(params)) if (value !== '') search.set(key, value);
   const text = search.toString();
   return text ? `?${text}` : '';
-}
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
 }
 
 /** Filters of the request shown in forms and links (the claim number is never echoed into URLs). */

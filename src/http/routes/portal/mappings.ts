@@ -26,16 +26,11 @@ import { can, isStaffUser } from '../../../domain/accounts/permissions.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, sendForbidden } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { parseId } from '../../params.ts';
 import { field } from './form.ts';
 
 const PATH = '/portal/mappings/';
 const PROFILE_NOT_FOUND = 'Column mapping profile not found';
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text.trim())) return null;
-  const id = Number(text.trim());
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
-}
 
 /** Mappings page (web-api-ops §1.6 "Mappings", ingestion spec §5.3). */
 export function registerMappingsRoutes(app: FastifyInstance, services: Services): void {
@@ -189,6 +184,6 @@ async function removeOrNotFound<T>(
   remove: (id: number) => Promise<MappingOutcome<T>>,
   notFound: string,
 ): Promise<MappingOutcome<T>> {
-  const id = parseId(idText);
+  const id = parseId(idText.trim());
   return id === null ? { ok: false, kind: 'not_found', message: notFound } : remove(id);
 }

@@ -31,6 +31,7 @@ import { recommendationReport } from '../../../presenters/uploads.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, requireView, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { parseId } from '../../params.ts';
 import { field, queryParam } from './form.ts';
 
 const DAY_MS = 86_400_000;
@@ -41,12 +42,6 @@ const METRIC_TYPES = ['completeness', 'validity', 'timeliness', 'uniqueness'] as
 function daysParam(request: FastifyRequest, allowed: readonly number[]): number {
   const requested = Number(queryParam(request, 'days'));
   return allowed.includes(requested) ? requested : 30;
-}
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
 }
 
 function stamp(date: Date | null): string {

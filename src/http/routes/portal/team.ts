@@ -11,6 +11,7 @@ import { TEAM_MESSAGES } from '../../../domain/accounts/team-rules.ts';
 import type { Services } from '../../../services.ts';
 import { requireView, sendErrorPage, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { parseId } from '../../params.ts';
 import { teamDepsFor } from '../../team-deps.ts';
 import { field } from './form.ts';
 
@@ -69,7 +70,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services): vo
       request.log.warn({ user_id: auth.user?.id, permission: 'manage_users' }, 'team change refused');
       return sendErrorPage(request, reply, 403, 'Permission denied', TEAM_MESSAGES.noManageUsers);
     }
-    const membershipId = parseId(field(request, 'membership_id'));
+    const membershipId = parseId(field(request, 'membership_id').trim());
     let outcome: TeamOutcome;
     if (action === 'add') {
       const values = {
@@ -127,10 +128,4 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services): vo
     request.flash('error', outcome.message);
     return reply.redirect('/portal/team/', 302);
   });
-}
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text.trim())) return null;
-  const id = Number(text.trim());
-  return Number.isSafeInteger(id) && id > 0 ? id : null;
 }

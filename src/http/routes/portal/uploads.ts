@@ -35,6 +35,7 @@ import type { Services } from '../../../services.ts';
 import { actingAsOperator } from '../../auth-state.ts';
 import { requirePermission, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { parseId } from '../../params.ts';
 import { PORTAL_CSRF_MESSAGE } from '../../plugins/auth.ts';
 import { enforceUploadRate, receiveUpload, truthyField, UploadRefusedError } from '../../upload-multipart.ts';
 import { field, queryParam } from './form.ts';
@@ -53,12 +54,6 @@ const TEMPLATE_CSV = [
   'Medicare,99214,2026-01-16,2026-02-02,DENIED,0.00,CO-197,Precertification absent,C-1002,250.00,0.00,,,true,false,11',
   '',
 ].join('\r\n');
-
-function parseId(text: string): number | null {
-  if (!/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return Number.isSafeInteger(id) ? id : null;
-}
 
 function minute(date: Date | string | null): string {
   return date ? new Date(date).toISOString().slice(0, 16).replace('T', ' ') : '-';
