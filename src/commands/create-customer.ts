@@ -21,22 +21,22 @@ export function validateCustomerName(name: string): string | null {
   return null;
 }
 
+export interface CreateCustomerInput {
+  name: string;
+  products: readonly ProductSlugName[];
+  toEmail?: string;
+  actorUserId: number | null;
+  requestId?: string | null;
+  ip?: string | null;
+  via?: string;
+}
+
 /**
  * Creates a customer with its settings and product rows (§2.1, §2.6) and audits
- * `customer_created`. Run it inside a transaction.
+ * `customer_created`. Run it inside a transaction (callers that create more in the same
+ * transaction); `createCustomerAlone` opens one.
  */
-export async function createCustomer(
-  db: Kysely<DB>,
-  input: {
-    name: string;
-    products: readonly ProductSlugName[];
-    toEmail?: string;
-    actorUserId: number | null;
-    requestId?: string | null;
-    ip?: string | null;
-    via?: string;
-  },
-): Promise<CustomerRecord> {
+export async function createCustomer(db: Kysely<DB>, input: CreateCustomerInput): Promise<CustomerRecord> {
   const name = input.name.trim();
   const problem = validateCustomerName(name);
   if (problem) throw new AppError('invalid', problem, 400, { name: [problem] });
@@ -60,4 +60,9 @@ export async function createCustomer(
     metadata: { name, products: [...input.products], ...(input.via ? { via: input.via } : {}) },
   });
   return customer;
+}
+
+/** `createCustomer` in its own transaction: the customer, its rows and the audit, or nothing. */
+export function createCustomerAlone(db: Kysely<DB>, input: CreateCustomerInput): Promise<CustomerRecord> {
+  return db.transaction().execute((trx) => createCustomer(trx, input));
 }

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { createCustomer } from '../../../commands/create-customer.ts';
+import { createCustomerAlone } from '../../../commands/create-customer.ts';
 import {
   addMember,
   changeMemberRole,
@@ -153,16 +153,14 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
     async (request, reply) => {
       const { name, enabled_products } = request.body;
       const products = enabled_products === undefined ? [...PRODUCT_SLUGS] : productsOf(enabled_products);
-      const customer = await db.transaction().execute((trx) =>
-        createCustomer(trx, {
-          name,
-          products,
-          actorUserId: request.auth.user!.id,
-          requestId: request.id,
-          ip: request.ip,
-          via: 'api',
-        }),
-      );
+      const customer = await createCustomerAlone(db, {
+        name,
+        products,
+        actorUserId: request.auth.user!.id,
+        requestId: request.id,
+        ip: request.ip,
+        via: 'api',
+      });
       return reply.code(201).send(await customerView(customer.id));
     },
   );
