@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createAccount } from '../../../commands/create-account.ts';
-import { endUserSessions, issueResetToken, resetEmail } from '../../../commands/password-reset.ts';
+import { createStaffAccount } from '../../../commands/create-staff-account.ts';
+import { endUserSessions, resetEmail } from '../../../commands/password-reset.ts';
 import { AppError } from '../../../config/errors.ts';
 import { findUserById, listStaffUsers, setUserActive } from '../../../db/repositories/users.repository.ts';
 import { checkStaffAccountChange } from '../../../domain/accounts/team-rules.ts';
@@ -39,27 +39,14 @@ export function registerAdminUserRoutes(app: FastifyInstance, services: Services
     if (action === 'create') {
       const superuser = field(request, 'is_superuser') === 'on' || field(request, 'is_superuser') === 'true';
       try {
-        const { user, token } = await db.transaction().execute(async (trx) => {
-          const created = await createAccount(trx, {
-            username: field(request, 'username'),
-            email: field(request, 'email'),
-            password: null,
-            isStaff: true,
-            isSuperuser: superuser,
-          });
-          await recordAudit(trx, {
-            action: 'staff_created',
-            userId: actorId,
-            entityType: 'user',
-            entityId: created.id,
-            requestId: request.id,
-            ip: request.ip,
-            metadata: { username: created.username, superuser },
-          });
-          return {
-            user: created,
-            token: await issueResetToken(trx, created.id, 'invite', services.clock.now()),
-          };
+        const { user, token } = await createStaffAccount(db, {
+          username: field(request, 'username'),
+          email: field(request, 'email'),
+          superuser,
+          actorUserId: actorId,
+          requestId: request.id,
+          ip: request.ip,
+          now: services.clock.now(),
         });
         try {
           await services.mailer.send(resetEmail(services.config, user, token, 'invite'));
