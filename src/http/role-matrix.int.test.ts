@@ -13,6 +13,7 @@ import {
   operationsOf,
   sampleObject,
 } from '../../test/openapi.ts';
+import { waitFor } from '../../test/wait.ts';
 import { buildApp } from './app.ts';
 
 /**
@@ -63,6 +64,19 @@ let fixtures: ClaimsFixtures;
 let app: FastifyInstance;
 let writes: Operation[];
 const bearers: Partial<Record<Role, string>> = {};
+
+/**
+ * Allowed writes may enqueue work (re-applying mappings, processing an upload) whose audit
+ * row lands when the job finishes; on PostgreSQL + BullMQ that can be during a later, denied
+ * request. Waiting for the started queue to be idle keeps each count about one request.
+ */
+async function jobsSettled(): Promise<void> {
+  await waitFor(async () => {
+    const result = await sql<{ n: string }>`select count(*) as n from jobs
+      where queue = 'ingest' and status in ('queued', 'running')`.execute(fixtures.services.database.db);
+    return Number(result.rows[0]?.n ?? 0) === 0;
+  }, 120_000);
+}
 
 async function auditCount(): Promise<number> {
   const result = await sql<{ n: string }>`select count(*) as n from audit_events`.execute(
@@ -115,6 +129,7 @@ describe('role × endpoint matrix (generated from the OpenAPI document)', () => 
       const ordered = [...ROLES].sort((a, b) => Number(allowed.includes(a)) - Number(allowed.includes(b)));
       for (const role of ordered) {
         const schema = jsonBodySchema(operation);
+        await jobsSettled();
         const before = await auditCount();
         const response = await app.inject({
           method: operation.method as 'POST',
@@ -132,6 +147,7 @@ describe('role × endpoint matrix (generated from the OpenAPI document)', () => 
         denials += 1;
         if (response.statusCode !== 403 || !isProblemBody(response))
           failures.push(`${where} → ${response.statusCode} (expected 403)`);
+        await jobsSettled();
         if ((await auditCount()) !== before) failures.push(`${where}: something was recorded`);
       }
     }
