@@ -10,6 +10,7 @@ import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
 import { registerClientIp } from './client-ip.ts';
 import {
+  type RouteSchema,
   RouteTable,
   registerAdminRedirect,
   registerErrorHandling,
@@ -113,7 +114,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   const routes = new RouteTable();
-  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+  app.addHook('onRoute', (route) =>
+    routes.add(route.url, route.method, route.schema as RouteSchema | undefined),
+  );
   app.decorate('routeTable', routes);
 
   registerRequestContext(app, config);

@@ -247,6 +247,16 @@ interface RouteEntry {
   url: string;
   pattern: RegExp;
   methods: Set<string>;
+  /** The schema each method was declared with (params, querystring, body…), if any. */
+  schemas: Map<string, RouteSchema>;
+}
+
+/** The parts of a Fastify route schema the route table keeps (JSON Schema objects). */
+export interface RouteSchema {
+  params?: unknown;
+  querystring?: unknown;
+  body?: unknown;
+  [key: string]: unknown;
 }
 
 /**
@@ -257,13 +267,16 @@ interface RouteEntry {
 export class RouteTable {
   private readonly entries = new Map<string, RouteEntry>();
 
-  add(url: string, method: string | readonly string[]): void {
+  add(url: string, method: string | readonly string[], schema?: RouteSchema): void {
     let entry = this.entries.get(url);
     if (!entry) {
-      entry = { url, pattern: RouteTable.compile(url), methods: new Set() };
+      entry = { url, pattern: RouteTable.compile(url), methods: new Set(), schemas: new Map() };
       this.entries.set(url, entry);
     }
-    for (const name of Array.isArray(method) ? method : [method]) entry.methods.add(String(name));
+    for (const name of Array.isArray(method) ? method : [method]) {
+      entry.methods.add(String(name));
+      if (schema) entry.schemas.set(String(name), schema);
+    }
   }
 
   private static compile(url: string): RegExp {
@@ -298,6 +311,20 @@ export class RouteTable {
   /** The declared route urls. */
   urls(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /**
+   * Every declared route with its method and schema (none when it declares no input). The
+   * portal's form schemas are not in the OpenAPI document; tests walk them from here.
+   */
+  routes(): Array<{ url: string; method: string; schema: RouteSchema | null }> {
+    return [...this.entries.values()].flatMap((entry) =>
+      [...entry.methods].map((method) => ({
+        url: entry.url,
+        method,
+        schema: entry.schemas.get(method) ?? null,
+      })),
+    );
   }
 }
 

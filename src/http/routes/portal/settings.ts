@@ -14,7 +14,7 @@ import type { Services } from '../../../services.ts';
 import { requirePermission, requireView, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import { field } from './form.ts';
-import { SettingsForm, TokenForm, TokenIdParams } from './settings.schemas.ts';
+import { RevokeTokenForm, SettingsForm, TokenForm, TokenIdParams } from './settings.schemas.ts';
 
 /**
  * `/portal/settings/` (web-api-ops §1.3, §1.6 "Settings" and "Ingestion tokens"): every member
@@ -144,7 +144,7 @@ export function registerSettingsRoutes(app: FastifyInstance, services: Services)
 
   app.post<{ Params: { id: number } }>(
     '/portal/settings/ingestion-tokens/:id/revoke/',
-    { preValidation: configure, schema: { params: TokenIdParams } },
+    { preValidation: configure, schema: { params: TokenIdParams, body: RevokeTokenForm } },
     async (request, reply) => {
       const { id } = request.params;
       try {

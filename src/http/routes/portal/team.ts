@@ -64,9 +64,10 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services): vo
     const customerId = auth.customer!.id;
     const deps = teamDepsFor(services, request);
     const action = field(request, 'action');
-    // §4.2 order: a role that may never manage members gets the 403 before any lookup, so a
-    // missing or foreign membership id answers the same as an existing one (no 404 probe).
-    if (['add', 'change_role', 'remove'].includes(action) && !can(auth.actor, 'manage_users', customerId)) {
+    // §4.2 order: a role that may never manage members gets the 403 before any lookup (every
+    // action of this form manages members), so a missing or foreign membership id answers the
+    // same as an existing one (no 404 probe).
+    if (!can(auth.actor, 'manage_users', customerId)) {
       request.log.warn({ user_id: auth.user?.id, permission: 'manage_users' }, 'team change refused');
       return sendErrorPage(request, reply, 403, 'Permission denied', TEAM_MESSAGES.noManageUsers);
     }
