@@ -35,6 +35,7 @@ async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> 
     await import('./detection.bench.ts'),
     await import('./responsive.bench.ts'),
     await import('./pages.bench.ts'),
+    await import('./api.bench.ts'),
   ];
   return modules
     .map((module) => module.benchmark as Benchmark)
