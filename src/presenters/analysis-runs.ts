@@ -1,3 +1,4 @@
+import type { AnalysisRequestResult } from '../commands/request-analysis.ts';
 import type { AnalysisRunRecord } from '../db/repositories/analysis-runs.repository.ts';
 import type { AnalysisProduct } from '../db/schema.ts';
 import { PRODUCTS } from '../domain/accounts/products.ts';
@@ -53,7 +54,9 @@ export function presentRunProgress(pending: readonly AnalysisRunRecord[]) {
 }
 
 /** The flash after "Run analysis now" (analytics §10.2), from the outcome of each product. */
-export function runRequestMessage(results: ReadonlyArray<{ product: AnalysisProduct; outcome: string }>): {
+export function runRequestMessage(
+  results: ReadonlyArray<{ product: AnalysisProduct; outcome: AnalysisRequestResult['outcome'] }>,
+): {
   level: 'warning' | 'info' | 'success';
   message: string;
 } {

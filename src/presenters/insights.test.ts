@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { eventLabel, formatEventDate, payloadEntries, presentInsightEvent } from './insights.ts';
+import { eventLabel, payloadEntries, presentInsightEvent } from './insights.ts';
 
 describe('insights feed presenter (analytics §13.7)', () => {
   it('formats dates as "Mon DD, YYYY HH:MM UTC"', () => {
-    expect(formatEventDate(new Date('2024-01-05T14:30:59Z'))).toBe('Jan 05, 2024 14:30 UTC');
-    expect(formatEventDate(new Date('2024-12-31T00:05:00Z'))).toBe('Dec 31, 2024 00:05 UTC');
+    const dateOf = (at: string) =>
+      presentInsightEvent({ id: 1, event_type: 'x', payload: {}, created_at: new Date(at) }).date;
+    expect(dateOf('2024-01-05T14:30:59Z')).toBe('Jan 05, 2024 14:30 UTC');
+    expect(dateOf('2024-12-31T00:05:00Z')).toBe('Dec 31, 2024 00:05 UTC');
   });
 
   it('labels known event types as listed and title-cases unknown ones', () => {

@@ -1,8 +1,7 @@
 import type { SystemEventRow } from '../db/repositories/analysis-runs.repository.ts';
+import { formatTimestampCard } from '../domain/analytics/index.ts';
 
 /** The insights feed (analytics §13.7): system events as cards. Pure. */
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const EVENT_LABELS: Readonly<Record<string, string>> = {
   analysis_run_completed: 'Analysis Run Completed',
@@ -35,14 +34,6 @@ export function eventLabel(type: string): string {
   );
 }
 
-/** "Mon DD, YYYY HH:MM UTC". */
-export function formatEventDate(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[date.getUTCMonth()]} ${pad(date.getUTCDate())}, ${date.getUTCFullYear()} ${pad(
-    date.getUTCHours(),
-  )}:${pad(date.getUTCMinutes())} UTC`;
-}
-
 /** The payload's top-level keys and values (non-strings as JSON); nothing for non-objects. */
 export function payloadEntries(payload: unknown): Array<{ key: string; value: string }> {
   if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return [];
@@ -58,7 +49,8 @@ export function presentInsightEvent(row: SystemEventRow) {
     id: row.id,
     type: row.event_type,
     label: eventLabel(row.event_type),
-    date: formatEventDate(new Date(row.created_at)),
+    // "Mon DD, YYYY HH:MM UTC", as the cards of the dashboards.
+    date: formatTimestampCard(row.created_at),
     entries: payloadEntries(row.payload),
   };
 }
