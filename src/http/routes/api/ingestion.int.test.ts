@@ -90,7 +90,9 @@ describe('ingestion tokens API', () => {
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(createHash('sha256').update(created.token).digest('hex'));
-    const secret = created.token.split('_')[3] as string;
+    // The secret is base64url, which may itself contain '_': everything after the prefix.
+    const secret = created.token.split('_').slice(3).join('_');
+    expect(secret).toHaveLength(43);
     const everything = JSON.stringify([
       await services.database.db.selectFrom('ingestion_tokens').selectAll().execute(),
       await services.database.db.selectFrom('audit_events').selectAll().execute(),
