@@ -18,7 +18,7 @@ import {
   ingestionTokenState,
   parseIngestionToken,
 } from '../domain/ingestion/tokens.ts';
-import { recordAudit } from '../obs/audit.ts';
+import { auditedResult, type CustomerActor } from './customer-audit.ts';
 
 /**
  * Ingestion tokens (ingestion spec §6.1; web-api-ops §4.6, §4.7): create (the whole token is
@@ -32,13 +32,8 @@ export interface TokenDeps {
   clock: { now(): Date };
 }
 
-export interface TokenActor {
-  customerId: number;
-  userId: number | null;
-  actingAsOperator?: boolean;
-  requestId?: string | null;
-  ip?: string | null;
-}
+/** Who creates or revokes a token (its audit event's actor). */
+export type TokenActor = CustomerActor;
 
 export const TOKEN_NAME_MAX = 100;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
@@ -104,22 +99,21 @@ export async function createIngestionToken(
       createdBy: actor.userId,
       expiresAt: valid.expiresAt,
     });
-    await recordAudit(trx, {
-      action: 'ingestion_token_created',
-      customerId: actor.customerId,
-      userId: actor.userId,
-      entityType: 'ingestion_token',
-      entityId: record.id,
-      requestId: actor.requestId ?? null,
-      ip: actor.ip ?? null,
-      metadata: {
-        name: record.name,
-        prefix: record.prefix,
-        expires_at: record.expires_at ? record.expires_at.toISOString() : null,
-        ...(actor.actingAsOperator && { acting_as_operator: true }),
+    return auditedResult(
+      trx,
+      actor,
+      {
+        action: 'ingestion_token_created',
+        entityType: 'ingestion_token',
+        entityId: record.id,
+        metadata: {
+          name: record.name,
+          prefix: record.prefix,
+          expires_at: record.expires_at ? record.expires_at.toISOString() : null,
+        },
       },
-    });
-    return { record, token: made.token };
+      { record, token: made.token },
+    );
   });
 }
 
@@ -132,21 +126,17 @@ export async function revokeCustomerIngestionToken(
   return deps.db.transaction().execute(async (trx) => {
     const record = await revokeIngestionToken(trx, actor.customerId, tokenId, deps.clock.now());
     if (!record) throw new NotFoundError();
-    await recordAudit(trx, {
-      action: 'ingestion_token_revoked',
-      customerId: actor.customerId,
-      userId: actor.userId,
-      entityType: 'ingestion_token',
-      entityId: record.id,
-      requestId: actor.requestId ?? null,
-      ip: actor.ip ?? null,
-      metadata: {
-        name: record.name,
-        prefix: record.prefix,
-        ...(actor.actingAsOperator && { acting_as_operator: true }),
+    return auditedResult(
+      trx,
+      actor,
+      {
+        action: 'ingestion_token_revoked',
+        entityType: 'ingestion_token',
+        entityId: record.id,
+        metadata: { name: record.name, prefix: record.prefix },
       },
-    });
-    return record;
+      record,
+    );
   });
 }
 

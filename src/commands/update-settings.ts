@@ -7,7 +7,7 @@ import {
 } from '../db/repositories/settings.repository.ts';
 import type { DB } from '../db/schema.ts';
 import { type SettingsValues, validateSettingsChange } from '../domain/accounts/settings.ts';
-import { recordAudit } from '../obs/audit.ts';
+import { auditedResult, type CustomerActor } from './customer-audit.ts';
 
 /**
  * Changing a customer's settings (web-api-ops §1.6 "Settings", §4.5 `settings/` PUT/PATCH):
@@ -21,17 +21,12 @@ export interface UpdateSettingsDeps {
   clock: { now(): Date };
 }
 
-export interface UpdateSettingsInput {
-  customerId: number;
+export interface UpdateSettingsInput extends CustomerActor {
   settingsId: number;
-  userId: number | null;
   /** The submitted fields (JSON body or form). */
   changes: Readonly<Record<string, unknown>>;
   /** PATCH: absent fields keep their value; PUT / the form: a full replacement. */
   partial: boolean;
-  actingAsOperator?: boolean;
-  requestId?: string | null;
-  ip?: string | null;
 }
 
 export function settingsValuesOf(row: SettingsRecord): SettingsValues {
@@ -62,19 +57,16 @@ export async function updateCustomerSettings(
     if (!change.ok) throw new AppError('invalid', 'Validation failed.', 400, change.errors);
     if (change.changed.length === 0) return { settings: row, changed: [] };
     const saved = await updateSettings(trx, input.customerId, row.id, change.values, deps.clock.now());
-    await recordAudit(trx, {
-      action: 'settings_updated',
-      customerId: input.customerId,
-      userId: input.userId,
-      entityType: 'settings',
-      entityId: row.id,
-      requestId: input.requestId ?? null,
-      ip: input.ip ?? null,
-      metadata: {
-        fields: change.changed,
-        ...(input.actingAsOperator && { acting_as_operator: true }),
+    return auditedResult(
+      trx,
+      input,
+      {
+        action: 'settings_updated',
+        entityType: 'settings',
+        entityId: row.id,
+        metadata: { fields: change.changed },
       },
-    });
-    return { settings: saved, changed: change.changed };
+      { settings: saved, changed: change.changed },
+    );
   });
 }

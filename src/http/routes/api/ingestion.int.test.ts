@@ -1,26 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AccountFixtures, createAccountFixtures, loggedInClient } from '../../../../test/accounts.ts';
-import { ApiClient } from '../../../../test/api-client.ts';
-import { createTestServices, type TestServices } from '../../../../test/services.ts';
+import { type AccountFixtures, loggedInClient } from '../../../../test/accounts.ts';
+import { type ApiTestApp, startApiTestApp } from '../../../../test/api-app.ts';
+import type { ApiClient } from '../../../../test/api-client.ts';
+import type { TestServices } from '../../../../test/services.ts';
 import { waitFor } from '../../../../test/wait.ts';
 import { listRollups } from '../../../db/repositories/claims.repository.ts';
 import { findQualityReport } from '../../../db/repositories/quality.repository.ts';
 import { findUpload } from '../../../db/repositories/uploads.repository.ts';
-import { buildApp } from '../../app.ts';
 
+let testApp: ApiTestApp;
 let services: TestServices;
 let fx: AccountFixtures;
 let app: FastifyInstance;
 let api: ApiClient;
 
 beforeAll(async () => {
-  services = await createTestServices({
+  testApp = await startApiTestApp({
     env: {
-      API_THROTTLE_USER: '100000/hour',
-      API_THROTTLE_ANON: '100000/hour',
-      PORTAL_RATE_LIMIT: '10000/minute',
       UPLOAD_RATE_LIMIT: '10000/hour',
       // Per token: the throttle test uses its own token.
       INGEST_THROTTLE: '12/hour',
@@ -28,16 +26,13 @@ beforeAll(async () => {
       INGEST_MAX_BODY_MB: '1',
       CORS_ALLOWED_ORIGINS: 'https://app.example.com',
     },
+    jobQueues: ['ingest'],
   });
-  await services.startJobs({ queues: ['ingest'], scheduler: false });
-  fx = await createAccountFixtures(services.database.db);
-  app = await buildApp(services);
-  api = new ApiClient(app);
+  ({ services, fx, app, api } = testApp);
 }, 180_000);
 
 afterAll(async () => {
-  await app?.close();
-  await services?.dispose();
+  await testApp?.close();
 });
 
 interface CreatedToken {
@@ -95,7 +90,9 @@ describe('ingestion tokens API', () => {
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(createHash('sha256').update(created.token).digest('hex'));
-    const secret = created.token.split('_')[3] as string;
+    // The secret is base64url, which may itself contain '_': everything after the prefix.
+    const secret = created.token.split('_').slice(3).join('_');
+    expect(secret).toHaveLength(43);
     const everything = JSON.stringify([
       await services.database.db.selectFrom('ingestion_tokens').selectAll().execute(),
       await services.database.db.selectFrom('audit_events').selectAll().execute(),
@@ -440,13 +437,14 @@ describe('CORS (web-api-ops §3.7)', () => {
 
 describe('webhook: the per-customer upload limit and deactivated customers', () => {
   it('429 past UPLOAD_RATE_LIMIT (shared with uploads); a deactivated customer’s token is invalid', async () => {
-    const own = await createTestServices({
-      env: { API_THROTTLE_USER: '100000/hour', UPLOAD_RATE_LIMIT: '1/hour', INGEST_THROTTLE: '100/hour' },
-    });
+    const {
+      services: own,
+      fx: ownFx,
+      app: ownApp,
+      api: ownApi,
+      close,
+    } = await startApiTestApp({ env: { UPLOAD_RATE_LIMIT: '1/hour', INGEST_THROTTLE: '100/hour' } });
     try {
-      const ownFx = await createAccountFixtures(own.database.db);
-      const ownApp = await buildApp(own);
-      const ownApi = new ApiClient(ownApp);
       const created = await ownApi.call('owner_a', 'POST', '/api/v1/ingestion-tokens/', { name: 'feed' });
       const token = (created.json() as CreatedToken).token;
       const send = (body: string) =>
@@ -476,9 +474,8 @@ describe('webhook: the per-customer upload limit and deactivated customers', () 
       const inactive = await send(JSON.stringify([CLAIM]));
       expect(inactive.statusCode).toBe(401);
       expect(inactive.json()).toEqual({ detail: 'Invalid token', code: 'token_not_valid' });
-      await ownApp.close();
     } finally {
-      await own.dispose();
+      await close();
     }
   });
 });

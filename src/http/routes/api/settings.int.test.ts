@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AccountFixtures, createAccountFixtures, loggedInClient } from '../../../../test/accounts.ts';
-import { ApiClient } from '../../../../test/api-client.ts';
-import { createTestServices, type TestServices } from '../../../../test/services.ts';
+import { type AccountFixtures, loggedInClient } from '../../../../test/accounts.ts';
+import { type ApiTestApp, startApiTestApp } from '../../../../test/api-app.ts';
+import type { ApiClient } from '../../../../test/api-client.ts';
+import type { TestServices } from '../../../../test/services.ts';
 import { findSettingsOfCustomer } from '../../../db/repositories/settings.repository.ts';
-import { buildApp } from '../../app.ts';
 
+let testApp: ApiTestApp;
 let services: TestServices;
 let fx: AccountFixtures;
 let app: FastifyInstance;
@@ -14,23 +15,14 @@ let settingsA: number;
 let settingsB: number;
 
 beforeAll(async () => {
-  services = await createTestServices({
-    env: {
-      API_THROTTLE_USER: '100000/hour',
-      API_THROTTLE_ANON: '100000/hour',
-      PORTAL_RATE_LIMIT: '10000/minute',
-    },
-  });
-  fx = await createAccountFixtures(services.database.db);
-  app = await buildApp(services);
-  api = new ApiClient(app);
+  testApp = await startApiTestApp();
+  ({ services, fx, app, api } = testApp);
   settingsA = (await findSettingsOfCustomer(services.database.db, fx.customerA.id))!.id;
   settingsB = (await findSettingsOfCustomer(services.database.db, fx.customerB.id))!.id;
 }, 180_000);
 
 afterAll(async () => {
-  await app?.close();
-  await services?.dispose();
+  await testApp?.close();
 });
 
 const SHAPE = {

@@ -1,78 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { listLatestSystemEvents } from '../../../db/repositories/analysis-runs.repository.ts';
+import { presentInsightEvent } from '../../../presenters/insights.ts';
 import type { Services } from '../../../services.ts';
 import { requireView } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-const EVENT_LABELS: Readonly<Record<string, string>> = {
-  analysis_run_completed: 'Analysis Run Completed',
-  analysis_run_failed: 'Analysis Run Failed',
-  driftwatch_signal_created: 'DriftWatch Signal Created',
-  denialscope_signal_created: 'DenialScope Signal Created',
-  delayguard_signal_created: 'DelayGuard Signal Created',
-  alert_deep_dive_viewed: 'Alert Deep Dive Viewed',
-  operator_feedback_submitted: 'Operator Feedback Submitted',
-  report_generated: 'Report Generated',
-  weekly_report_sent: 'Weekly Report Sent',
-  webhook_delivery_failed: 'Webhook Delivery Failed',
-  ingestion_received: 'Ingestion Received',
-  ingestion_processed: 'Ingestion Processed',
-  ingestion_failed: 'Ingestion Failed',
-  data_quality_anomaly: 'Data Quality Anomaly',
-  mappings_reapplied: 'Mappings Reapplied',
-  upload_deleted: 'Upload Deleted',
-};
-
-/** Display name of a system event type (unknown types: words title-cased). */
-export function eventLabel(type: string): string {
-  return (
-    EVENT_LABELS[type] ??
-    type
-      .split('_')
-      .filter(Boolean)
-      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-      .join(' ')
-  );
-}
-
-/** "Mon DD, YYYY HH:MM UTC". */
-export function formatEventDate(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[date.getUTCMonth()]} ${pad(date.getUTCDate())}, ${date.getUTCFullYear()} ${pad(
-    date.getUTCHours(),
-  )}:${pad(date.getUTCMinutes())} UTC`;
-}
-
-function payloadEntries(payload: unknown): Array<{ key: string; value: string }> {
-  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return [];
-  return Object.entries(payload as Record<string, unknown>).map(([key, value]) => ({
-    key,
-    value: typeof value === 'string' ? value : JSON.stringify(value ?? null),
-  }));
-}
+import { NoQuery } from './analytics.schemas.ts';
+import { customerIdOf } from './analytics-context.ts';
 
 /** Insights feed (analytics spec §13.7): the customer's 50 newest system events. */
 export function registerInsightsRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
-  app.get('/portal/insights/', { preHandler: requireView }, async (request, reply) => {
-    const customerId = request.auth.customer!.id;
-    const rows = await listLatestSystemEvents(db, customerId, 50);
-    return renderPage(
-      request,
-      reply,
-      'insights',
-      {
-        events: rows.map((r) => ({
-          id: r.id,
-          type: r.event_type,
-          label: eventLabel(r.event_type),
-          date: formatEventDate(new Date(r.created_at)),
-          entries: payloadEntries(r.payload),
-        })),
-      },
-      { title: 'Insights Feed', section: 'insights' },
-    );
-  });
+  app.get(
+    '/portal/insights/',
+    { preValidation: requireView, schema: { querystring: NoQuery } },
+    async (request, reply) => {
+      const rows = await listLatestSystemEvents(db, customerIdOf(request), 50);
+      return renderPage(
+        request,
+        reply,
+        'insights',
+        { events: rows.map(presentInsightEvent) },
+        { title: 'Insights Feed', section: 'insights' },
+      );
+    },
+  );
 }
