@@ -6,8 +6,16 @@ import {
   insertCustomer,
 } from '../db/repositories/customers.repository.ts';
 import type { DB } from '../db/schema.ts';
+import type { Actor, Role } from '../domain/accounts/permissions.ts';
 import type { ProductSlugName } from '../domain/accounts/products.ts';
 import { recordAudit } from '../obs/audit.ts';
+import {
+  type AddMemberDeps,
+  checkNewMember,
+  consoleActorFor,
+  insertMember,
+  sendInvitation,
+} from './add-member.ts';
 
 /** "A customer named '<name>' already exists." (§2.5, §4.6, §7.1) */
 export function duplicateCustomerMessage(name: string): string {
@@ -65,4 +73,41 @@ export async function createCustomer(db: Kysely<DB>, input: CreateCustomerInput)
 /** `createCustomer` in its own transaction: the customer, its rows and the audit, or nothing. */
 export function createCustomerAlone(db: Kysely<DB>, input: CreateCustomerInput): Promise<CustomerRecord> {
   return db.transaction().execute((trx) => createCustomer(trx, input));
+}
+
+export interface FirstUserInput {
+  username: string;
+  email: string;
+  role: Role;
+  /** Set this password instead of sending an invitation. */
+  password?: string | null;
+}
+
+/**
+ * The operator console's "new customer" (web-api-ops §2.5): the customer (as
+ * {@link createCustomer}) and, when asked for, its first user — the same member rules and rows
+ * as every other addition (add-member.ts), audited `user_created` — in ONE transaction, so a
+ * refused user leaves no customer behind. The invitation e-mail goes out after the commit.
+ */
+export async function createCustomerWithFirstUser(
+  deps: AddMemberDeps,
+  actor: Actor,
+  input: Omit<CreateCustomerInput, 'actorUserId' | 'requestId' | 'ip'>,
+  firstUser: FirstUserInput | null,
+): Promise<CustomerRecord> {
+  const { customer, inserted } = await deps.db.transaction().execute(async (trx) => {
+    const created = await createCustomer(trx, {
+      ...input,
+      actorUserId: actor.userId,
+      requestId: deps.requestId,
+      ip: deps.ip,
+    });
+    if (!firstUser) return { customer: created, inserted: null };
+    const onCustomer = consoleActorFor(actor, created.id);
+    const member = { ...firstUser, customerId: created.id };
+    await checkNewMember(trx, onCustomer, created.id, member);
+    return { customer: created, inserted: await insertMember(trx, deps, onCustomer, member, 'user_created') };
+  });
+  if (inserted?.inviteToken) await sendInvitation(deps, inserted.user, inserted.inviteToken);
+  return customer;
 }

@@ -1,34 +1,33 @@
 import type { Kysely } from 'kysely';
 import type { SessionStore } from '../cache/session-store.ts';
 import type { Config } from '../config/env.ts';
+import { NotFoundError, PermissionDeniedError, ValidationError } from '../config/errors.ts';
 import {
   countOwners,
   deleteMembership,
   findMember,
-  type MemberRow,
   updateMembershipRole,
 } from '../db/repositories/memberships.repository.ts';
-import {
-  findActiveUserByEmail,
-  findUserByUsername,
-  setUserActive,
-} from '../db/repositories/users.repository.ts';
+import { setUserActive } from '../db/repositories/users.repository.ts';
 import type { DB } from '../db/schema.ts';
-import { normalizeUsername } from '../domain/accounts/passwords.ts';
 import { type Actor, isStaffUser, type Role } from '../domain/accounts/permissions.ts';
 import {
-  checkAddMember,
   checkRemoveMember,
   checkRoleChange,
-  memberAddedMessage,
   memberRemovedMessage,
   type RuleResult,
   roleChangedMessage,
 } from '../domain/accounts/team-rules.ts';
 import type { Mailer } from '../notify/mail.ts';
 import { recordAudit } from '../obs/audit.ts';
-import { createAccount, validateNewAccount } from './create-account.ts';
-import { endUserSessions, issueResetToken, resetEmail } from './password-reset.ts';
+import { endUserSessions } from './password-reset.ts';
+
+/**
+ * Team changes of §2.4 (role change, removal; additions are commands/add-member.ts). Each
+ * returns its success message or throws the typed error of the rule that failed
+ * (src/config/errors.ts): 404 for a membership of another customer or none, 403 for "who may
+ * do this", 400 for the last-owner rules.
+ */
 
 export interface TeamDeps {
   db: Kysely<DB>;
@@ -41,79 +40,19 @@ export interface TeamDeps {
   logger?: { error(obj: object, msg: string): void };
 }
 
-/** Outcome of a team operation: success message, a rule failure, field errors, or not found. */
-export type TeamOutcome =
-  | { ok: true; message: string }
-  | { ok: false; kind: 'rule'; status: 400 | 403; message: string }
-  | { ok: false; kind: 'invalid'; message: string; errors: Record<string, string[]> }
-  | { ok: false; kind: 'not_found' };
-
-function ruleFailure(result: Exclude<RuleResult, { ok: true }>): TeamOutcome {
-  return { ok: false, kind: 'rule', status: result.status, message: result.message };
+/**
+ * A failed §2.4 rule as the typed error it stands for: "who may do this" → 403
+ * PermissionDeniedError, the last-owner rules → 400 ValidationError (`non_field_errors`, the
+ * rule's message as the detail). The one error path renders either; the team page shows the
+ * 400s as a flash message.
+ */
+function throwRule(result: Exclude<RuleResult, { ok: true }>): never {
+  if (result.status === 403) throw new PermissionDeniedError(result.message);
+  throw new ValidationError({ non_field_errors: [result.message] }, result.message);
 }
 
 function auditMetadata(actor: Actor | null, extra: Record<string, string | number | boolean | null>) {
   return { ...extra, ...(isStaffUser(actor) ? { acting_as_operator: true } : {}) };
-}
-
-/**
- * Adds a member (§2.4): rule checks, a user without a usable password, the membership,
- * and an invitation email with a 72-hour set-password link. Audit `member_added`.
- */
-export async function addMember(
-  deps: TeamDeps,
-  actor: Actor | null,
-  customerId: number,
-  input: { username: string; email: string; firstName: string; lastName: string; role: Role },
-): Promise<TeamOutcome> {
-  const username = normalizeUsername(input.username);
-  const rule = checkAddMember({
-    actor,
-    customerId,
-    role: input.role,
-    usernameTaken: username !== '' && (await findUserByUsername(deps.db, username)) !== undefined,
-    emailTaken:
-      input.email.trim() !== '' && (await findActiveUserByEmail(deps.db, input.email.trim())) !== undefined,
-  });
-  if (!rule.ok) return ruleFailure(rule);
-  const account = {
-    username,
-    email: input.email,
-    firstName: input.firstName,
-    lastName: input.lastName,
-    password: null,
-    membership: { customerId, role: input.role },
-  };
-  const errors = await validateNewAccount(deps.db, account);
-  if (Object.keys(errors).length > 0) {
-    return {
-      ok: false,
-      kind: 'invalid',
-      message: Object.values(errors)[0]?.[0] ?? 'Validation failed.',
-      errors,
-    };
-  }
-  const { user, token } = await deps.db.transaction().execute(async (trx) => {
-    const created = await createAccount(trx, account);
-    const invite = await issueResetToken(trx, created.id, 'invite', deps.now);
-    await recordAudit(trx, {
-      action: 'member_added',
-      customerId,
-      userId: actor?.userId ?? null,
-      entityType: 'user',
-      entityId: created.id,
-      requestId: deps.requestId,
-      ip: deps.ip,
-      metadata: auditMetadata(actor, { username: created.username, role: input.role }),
-    });
-    return { user: created, token: invite };
-  });
-  try {
-    await deps.mailer.send(resetEmail(deps.config, user, token, 'invite'));
-  } catch (error) {
-    deps.logger?.error({ err: error, user_id: user.id }, 'invitation email failed');
-  }
-  return { ok: true, message: memberAddedMessage(user.username, input.role) };
 }
 
 /** Changes a member's role (§2.4 checks, last-owner rule under a row lock). Audit `role_changed`. */
@@ -123,11 +62,11 @@ export async function changeMemberRole(
   customerId: number,
   membershipId: number,
   newRole: Role,
-): Promise<TeamOutcome> {
+): Promise<string> {
   return deps.db.transaction().execute(async (trx) => {
     const ownerCount = await countOwners(trx, customerId, true);
     const target = await findMember(trx, customerId, membershipId);
-    if (!target) return { ok: false, kind: 'not_found' } as const;
+    if (!target) throw new NotFoundError();
     const rule = checkRoleChange({
       actor,
       customerId,
@@ -135,7 +74,7 @@ export async function changeMemberRole(
       newRole,
       ownerCount,
     });
-    if (!rule.ok) return ruleFailure(rule);
+    if (!rule.ok) throwRule(rule);
     if (target.role !== newRole) {
       await updateMembershipRole(trx, customerId, membershipId, newRole);
       await recordAudit(trx, {
@@ -153,7 +92,7 @@ export async function changeMemberRole(
         }),
       });
     }
-    return { ok: true, message: roleChangedMessage(target.username, target.role, newRole) } as const;
+    return roleChangedMessage(target.username, target.role, newRole);
   });
 }
 
@@ -166,19 +105,18 @@ export async function removeMember(
   actor: Actor | null,
   customerId: number,
   membershipId: number,
-): Promise<TeamOutcome> {
-  let removed: MemberRow | null = null;
-  const outcome = await deps.db.transaction().execute(async (trx) => {
+): Promise<string> {
+  const removed = await deps.db.transaction().execute(async (trx) => {
     const ownerCount = await countOwners(trx, customerId, true);
     const target = await findMember(trx, customerId, membershipId);
-    if (!target) return { ok: false, kind: 'not_found' } as const;
+    if (!target) throw new NotFoundError();
     const rule = checkRemoveMember({
       actor,
       customerId,
       target: { userId: target.user_id, role: target.role },
       ownerCount,
     });
-    if (!rule.ok) return ruleFailure(rule);
+    if (!rule.ok) throwRule(rule);
     await deleteMembership(trx, customerId, membershipId);
     await setUserActive(trx, target.user_id, false);
     await recordAudit(trx, {
@@ -191,10 +129,9 @@ export async function removeMember(
       ip: deps.ip,
       metadata: auditMetadata(actor, { username: target.username, role: target.role }),
     });
-    removed = target;
-    return { ok: true, message: memberRemovedMessage(target.username) } as const;
+    return target;
   });
-  const target = removed as MemberRow | null;
-  if (target) await endUserSessions(deps, target.user_id);
-  return outcome;
+  // After the commit: the removed user's sessions and refresh tokens end (§2.4).
+  await endUserSessions(deps, removed.user_id);
+  return memberRemovedMessage(removed.username);
 }

@@ -18,6 +18,15 @@ export function FormTextArea(maxLength: number) {
   return Type.Optional(Text({ maxLength, required: false, multiline: true }));
 }
 
+/**
+ * A group of checkboxes sharing one name: absent, one value or a list of at most `maxItems`
+ * values of at most `maxLength` characters each.
+ */
+export function FormCheckboxes(maxItems: number, maxLength: number) {
+  const value = Text({ maxLength, required: false });
+  return Type.Optional(Type.Union([Type.Array(value, { maxItems }), value]));
+}
+
 /** The CSRF token every form carries (checked by the auth plugin before validation). */
 export const CsrfField = FormText(200);
 

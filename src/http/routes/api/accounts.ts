@@ -1,13 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { addMember } from '../../../commands/add-member.ts';
 import { createCustomerAlone } from '../../../commands/create-customer.ts';
-import {
-  addMember,
-  changeMemberRole,
-  removeMember,
-  type TeamOutcome,
-} from '../../../commands/manage-team.ts';
+import { changeMemberRole, removeMember } from '../../../commands/manage-team.ts';
 import { updateCustomer } from '../../../commands/update-customer.ts';
 import { NotFoundError, PermissionDeniedError, ValidationError } from '../../../config/errors.ts';
 import {
@@ -54,14 +50,6 @@ function productsOf(value: readonly string[] | string): ProductSlugName[] {
     if (!products.includes(name)) products.push(name);
   }
   return products;
-}
-
-/** A failed team rule as the typed error it stands for (permission → 403, last owner → 400). */
-function throwTeamFailure(outcome: Exclude<TeamOutcome, { ok: true }>): never {
-  if (outcome.kind === 'not_found') throw new NotFoundError();
-  if (outcome.kind === 'invalid') throw new ValidationError(outcome.errors);
-  if (outcome.status === 403) throw new PermissionDeniedError(outcome.message);
-  throw new ValidationError({ non_field_errors: [outcome.message] }, outcome.message);
 }
 
 /** Platform staff only (customers are created and changed from the operator side). */
@@ -247,27 +235,16 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
       ),
     },
     async (request, reply) => {
-      const customerId = request.apiCustomerId as number;
       const { username, email, first_name, last_name, role } = request.body;
-      const outcome = await addMember(teamDepsFor(services, request), request.apiActor, customerId, {
+      const { membership } = await addMember(teamDepsFor(services, request), request.apiActor, {
+        customerId: request.apiCustomerId as number,
         username: username.trim(),
         email: email.trim(),
         firstName: first_name?.trim() ?? '',
         lastName: last_name?.trim() ?? '',
         role,
       });
-      if (!outcome.ok) {
-        if (outcome.kind === 'rule' && outcome.status === 400) {
-          const field = outcome.message === TEAM_MESSAGES.emailTaken ? 'email' : 'username';
-          throw ValidationError.field(field, outcome.message);
-        }
-        throwTeamFailure(outcome);
-      }
-      const created = (await listMembers(db, customerId)).find(
-        (m) => m.username.toLowerCase() === username.trim().toLowerCase(),
-      );
-      if (!created) throw new NotFoundError();
-      return reply.code(201).send(presentMember(created));
+      return reply.code(201).send(presentMember(membership));
     },
   );
 
@@ -284,14 +261,13 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
       const customerId = request.apiCustomerId as number;
       const { id } = request.params;
       if (!(await findMember(db, customerId, id))) throw new NotFoundError();
-      const outcome = await changeMemberRole(
+      await changeMemberRole(
         teamDepsFor(services, request),
         request.apiActor,
         customerId,
         id,
         request.body.role,
       );
-      if (!outcome.ok) throwTeamFailure(outcome);
       const member = await findMember(db, customerId, id);
       if (!member) throw new NotFoundError();
       return presentMember(member);
@@ -312,13 +288,12 @@ export function registerAccountsApiRoutes(app: FastifyInstance, services: Servic
       ),
     },
     async (request, reply) => {
-      const outcome = await removeMember(
+      await removeMember(
         teamDepsFor(services, request),
         request.apiActor,
         request.apiCustomerId as number,
         request.params.id,
       );
-      if (!outcome.ok) throwTeamFailure(outcome);
       return reply.code(204).send(null);
     },
   );

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
 import { authenticateUser } from '../../../commands/authenticate-user.ts';
 import { isStaffUser, ROLE_LABELS } from '../../../domain/accounts/permissions.ts';
 import { resolveNext, safeNextPath } from '../../../domain/accounts/safe-redirect.ts';
@@ -6,7 +7,7 @@ import { portalLockoutMessage } from '../../../domain/accounts/throttle.ts';
 import { recordAudit } from '../../../obs/audit.ts';
 import type { Services } from '../../../services.ts';
 import { renderPage } from '../../page.ts';
-import { field, queryParam } from './form.ts';
+import { LoginForm, LoginQuery, LogoutForm } from './accounts.schemas.ts';
 
 export const INVALID_LOGIN_MESSAGE = 'Invalid username or password';
 export const INACTIVE_CUSTOMER_MESSAGE = "Your organization's Payrixa account is inactive. Contact support.";
@@ -20,46 +21,56 @@ export function registerPortalAuthRoutes(app: FastifyInstance, services: Service
     app.get(url, async (_request, reply) => reply.redirect('/portal/axis/', 302));
   }
 
-  app.get('/portal/login/', async (request, reply) => {
-    if (request.auth.user) return reply.redirect('/portal/axis/', 302);
-    return renderLogin(request, reply, { next: queryParam(request, 'next'), username: '', error: null });
-  });
+  app.get<{ Querystring: Static<typeof LoginQuery> }>(
+    '/portal/login/',
+    { schema: { querystring: LoginQuery } },
+    async (request, reply) => {
+      if (request.auth.user) return reply.redirect('/portal/axis/', 302);
+      return renderLogin(request, reply, { next: request.query.next ?? '', username: '', error: null });
+    },
+  );
 
-  app.post('/portal/login/', async (request, reply) => {
-    const username = field(request, 'username').trim();
-    const password = field(request, 'password');
-    const next = field(request, 'next');
-    const outcome = await authenticateUser(
-      { db, config: services.config, now: services.clock.now() },
-      { username, password, ip: request.ip, requestId: request.id, channel: 'portal' },
-    );
-    switch (outcome.kind) {
-      case 'locked':
-        reply.header('Retry-After', String(outcome.retryAfterSeconds));
-        return renderLogin(request, reply, {
-          next,
-          username,
-          error: portalLockoutMessage(outcome.retryAfterSeconds),
-          status: 429,
-        });
-      case 'invalid':
-        return renderLogin(request, reply, { next, username, error: INVALID_LOGIN_MESSAGE });
-      case 'inactive_customer':
-        return renderLogin(request, reply, { next, username, error: INACTIVE_CUSTOMER_MESSAGE });
-      case 'ok': {
-        // Rotation (§3.1): a brand-new id and CSRF secret; the pre-login session is destroyed.
-        const session = request.replaceSession(outcome.user.id);
-        session.set('authAt', services.clock.now().getTime());
-        return reply.redirect(resolveNext(next), 302);
+  // A hostile field (NUL, a list, 100 kB) is a 400 page from the schema: no lookup, no attempt
+  // counted against anyone's lockout.
+  app.post<{ Body: Static<typeof LoginForm> }>(
+    '/portal/login/',
+    { schema: { body: LoginForm } },
+    async (request, reply) => {
+      const username = (request.body.username ?? '').trim();
+      const password = request.body.password ?? '';
+      const next = request.body.next ?? '';
+      const outcome = await authenticateUser(
+        { db, config: services.config, now: services.clock.now() },
+        { username, password, ip: request.ip, requestId: request.id, channel: 'portal' },
+      );
+      switch (outcome.kind) {
+        case 'locked':
+          reply.header('Retry-After', String(outcome.retryAfterSeconds));
+          return renderLogin(request, reply, {
+            next,
+            username,
+            error: portalLockoutMessage(outcome.retryAfterSeconds),
+            status: 429,
+          });
+        case 'invalid':
+          return renderLogin(request, reply, { next, username, error: INVALID_LOGIN_MESSAGE });
+        case 'inactive_customer':
+          return renderLogin(request, reply, { next, username, error: INACTIVE_CUSTOMER_MESSAGE });
+        case 'ok': {
+          // Rotation (§3.1): a brand-new id and CSRF secret; the pre-login session is destroyed.
+          const session = request.replaceSession(outcome.user.id);
+          session.set('authAt', services.clock.now().getTime());
+          return reply.redirect(resolveNext(next), 302);
+        }
       }
-    }
-  });
+    },
+  );
 
   app.get('/portal/logout/', async (request, reply) =>
     renderPage(request, reply, 'logout', {}, { title: 'Log out' }),
   );
 
-  app.post('/portal/logout/', async (request, reply) => {
+  app.post('/portal/logout/', { schema: { body: LogoutForm } }, async (request, reply) => {
     const { auth } = request;
     const user = auth.user;
     const fresh = request.replaceSession(null);

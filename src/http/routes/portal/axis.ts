@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
 import { findCustomerById, listCustomerSummaries } from '../../../db/repositories/customers.repository.ts';
 import { isStaffUser } from '../../../domain/accounts/permissions.ts';
 import { PRODUCT_SLUGS, PRODUCTS } from '../../../domain/accounts/products.ts';
@@ -7,8 +8,8 @@ import { recordAudit } from '../../../obs/audit.ts';
 import type { Services } from '../../../services.ts';
 import { NO_CUSTOMER_MESSAGE, requireLogin, requireStaff, sendErrorPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { SwitchCustomerForm } from './accounts.schemas.ts';
 import { axisTile } from './analytics.ts';
-import { field } from './form.ts';
 
 /** Axis hub and the staff customer switcher. */
 export function registerAxisRoutes(app: FastifyInstance, services: Services): void {
@@ -39,32 +40,37 @@ export function registerAxisRoutes(app: FastifyInstance, services: Services): vo
     );
   });
 
-  // Set or clear the acting customer (§1.3); the session id rotates (§3.1).
-  app.post('/portal/operator/switch/', { preHandler: requireStaff }, async (request, reply) => {
-    const raw = field(request, 'customer_id').trim();
-    const session = request.ensureSession();
-    let customerId: number | null = null;
-    if (raw !== '') {
-      const id = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
-      const customer = Number.isSafeInteger(id) ? await findCustomerById(db, id) : undefined;
-      if (!customer) {
-        request.flash('error', 'Customer not found.');
-        return reply.redirect('/portal/admin/customers/', 302);
+  // Set or clear the acting customer (§1.3); the session id rotates (§3.1). Members are refused
+  // before the form schema (403 before 400).
+  app.post<{ Body: Static<typeof SwitchCustomerForm> }>(
+    '/portal/operator/switch/',
+    { preValidation: requireStaff, schema: { body: SwitchCustomerForm } },
+    async (request, reply) => {
+      const raw = (request.body.customer_id ?? '').trim();
+      const session = request.ensureSession();
+      let customerId: number | null = null;
+      if (raw !== '') {
+        const id = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+        const customer = Number.isSafeInteger(id) ? await findCustomerById(db, id) : undefined;
+        if (!customer) {
+          request.flash('error', 'Customer not found.');
+          return reply.redirect('/portal/admin/customers/', 302);
+        }
+        customerId = customer.id;
       }
-      customerId = customer.id;
-    }
-    session.rotate(services.clock.now().getTime());
-    session.set('acting', customerId);
-    await recordAudit(db, {
-      action: 'operator_switched_customer',
-      userId: request.auth.user?.id ?? null,
-      customerId,
-      entityType: 'customer',
-      entityId: customerId,
-      requestId: request.id,
-      ip: request.ip,
-      metadata: { acting_as_operator: true, cleared: customerId === null },
-    });
-    return reply.redirect(resolveNext(field(request, 'next')), 302);
-  });
+      session.rotate(services.clock.now().getTime());
+      session.set('acting', customerId);
+      await recordAudit(db, {
+        action: 'operator_switched_customer',
+        userId: request.auth.user?.id ?? null,
+        customerId,
+        entityType: 'customer',
+        entityId: customerId,
+        requestId: request.id,
+        ip: request.ip,
+        metadata: { acting_as_operator: true, cleared: customerId === null },
+      });
+      return reply.redirect(resolveNext(request.body.next ?? ''), 302);
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AppError } from '../../../config/errors.ts';
 
 /** A submitted form/JSON field as a string ('' when missing or not a string). */
 export function field(request: FastifyRequest, name: string): string {
@@ -27,3 +28,11 @@ export function queryParam(request: FastifyRequest, name: string): string {
 }
 
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * The message to flash for a refused form: the first field error (the one a person should fix
+ * first), else the error's own message.
+ */
+export function firstMessage(error: AppError): string {
+  return Object.values(error.errors ?? {})[0]?.[0] ?? error.message;
+}

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  addMember,
-  changeMemberRole,
-  removeMember,
-  type TeamOutcome,
-} from '../../../commands/manage-team.ts';
+import type { Static } from 'typebox';
+import { addMember } from '../../../commands/add-member.ts';
+import { changeMemberRole, removeMember } from '../../../commands/manage-team.ts';
+import { AppError, NotFoundError, PermissionDeniedError } from '../../../config/errors.ts';
 import { listMembers } from '../../../db/repositories/memberships.repository.ts';
 import { can, isStaffUser, parseRole, ROLE_LABELS, ROLES } from '../../../domain/accounts/permissions.ts';
 import { TEAM_MESSAGES } from '../../../domain/accounts/team-rules.ts';
@@ -13,7 +11,7 @@ import { requireView, sendErrorPage, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import { parseId } from '../../params.ts';
 import { teamDepsFor } from '../../team-deps.ts';
-import { field } from './form.ts';
+import { TeamForm } from './accounts.schemas.ts';
 
 function formatTable(date: Date | null): string {
   return date ? new Date(date).toISOString().slice(0, 16).replace('T', ' ') : '-';
@@ -59,74 +57,88 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services): vo
 
   app.get('/portal/team/', { preHandler: requireView }, async (request, reply) => renderTeam(request, reply));
 
-  app.post('/portal/team/', { preHandler: requireView }, async (request, reply) => {
+  /**
+   * §4.2 order: a role that may never manage members gets the 403 before the form schema and
+   * any lookup, so a missing or foreign membership id answers the same as an existing one.
+   */
+  async function mayManage(request: FastifyRequest, reply: FastifyReply) {
     const { auth } = request;
-    const customerId = auth.customer!.id;
-    const deps = teamDepsFor(services, request);
-    const action = field(request, 'action');
-    // §4.2 order: a role that may never manage members gets the 403 before any lookup (every
-    // action of this form manages members), so a missing or foreign membership id answers the
-    // same as an existing one (no 404 probe).
-    if (!can(auth.actor, 'manage_users', customerId)) {
+    // Every action of this form manages members (main 92a2021): 403 whatever the action.
+    if (!can(auth.actor, 'manage_users', auth.customer?.id)) {
       request.log.warn({ user_id: auth.user?.id, permission: 'manage_users' }, 'team change refused');
       return sendErrorPage(request, reply, 403, 'Permission denied', TEAM_MESSAGES.noManageUsers);
     }
-    const membershipId = parseId(field(request, 'membership_id').trim());
-    let outcome: TeamOutcome;
-    if (action === 'add') {
+  }
+
+  app.post<{ Body: Static<typeof TeamForm> }>(
+    '/portal/team/',
+    { preValidation: [requireView, mayManage], schema: { body: TeamForm } },
+    async (request, reply) => {
+      const { auth, body } = request;
+      const customerId = auth.customer!.id;
+      const deps = teamDepsFor(services, request);
+      const action = body.action ?? '';
       const values = {
-        username: field(request, 'username').trim(),
-        email: field(request, 'email').trim(),
-        first_name: field(request, 'first_name').trim(),
-        last_name: field(request, 'last_name').trim(),
-        role: field(request, 'role') || 'viewer',
+        username: (body.username ?? '').trim(),
+        email: (body.email ?? '').trim(),
+        first_name: (body.first_name ?? '').trim(),
+        last_name: (body.last_name ?? '').trim(),
+        role: body.role || 'viewer',
       };
-      const role = parseRole(values.role);
-      if (!role)
-        return renderTeam(request, reply, {
-          errors: { role: ['Select a valid role.'] },
-          values,
-          status: 400,
-        });
-      outcome = await addMember(deps, auth.actor, customerId, {
-        username: values.username,
-        email: values.email,
-        firstName: values.first_name,
-        lastName: values.last_name,
-        role,
-      });
-      if (!outcome.ok && outcome.kind === 'invalid') {
-        return renderTeam(request, reply, { errors: outcome.errors, values, status: 400 });
-      }
-      if (!outcome.ok && outcome.kind === 'rule' && outcome.status === 400) {
-        const key = outcome.message === TEAM_MESSAGES.emailTaken ? 'email' : 'username';
-        return renderTeam(request, reply, { errors: { [key]: [outcome.message] }, values, status: 400 });
-      }
-    } else if (action === 'change_role') {
-      const role = parseRole(field(request, 'role'));
-      if (membershipId === null) return sendNotFoundPage(request, reply);
-      if (!role) {
-        request.flash('error', 'Select a valid role.');
+      try {
+        let message: string;
+        if (action === 'add') {
+          const role = parseRole(values.role);
+          if (!role)
+            return renderTeam(request, reply, {
+              errors: { role: ['Select a valid role.'] },
+              values,
+              status: 400,
+            });
+          const added = await addMember(deps, auth.actor, {
+            customerId,
+            username: values.username,
+            email: values.email,
+            firstName: values.first_name,
+            lastName: values.last_name,
+            role,
+          });
+          message = added.message;
+        } else if (action === 'change_role' || action === 'remove') {
+          const membershipId = parseId((body.membership_id ?? '').trim());
+          if (membershipId === null) return sendNotFoundPage(request, reply);
+          if (action === 'remove') {
+            message = await removeMember(deps, auth.actor, customerId, membershipId);
+          } else {
+            const role = parseRole(body.role ?? '');
+            if (!role) {
+              request.flash('error', 'Select a valid role.');
+              return reply.redirect('/portal/team/', 302);
+            }
+            message = await changeMemberRole(deps, auth.actor, customerId, membershipId, role);
+          }
+        } else {
+          request.flash('error', 'Unknown action.');
+          return reply.redirect('/portal/team/', 302);
+        }
+        request.flash('success', message);
         return reply.redirect('/portal/team/', 302);
+      } catch (error) {
+        if (error instanceof NotFoundError) return sendNotFoundPage(request, reply);
+        if (error instanceof PermissionDeniedError) {
+          request.log.warn({ user_id: auth.user?.id, permission: 'manage_users' }, 'team change refused');
+          throw error;
+        }
+        if (error instanceof AppError && error.code === 'invalid' && error.errors) {
+          // The addition form comes back with the field's message (a typed name or e-mail);
+          // a refused role change or removal (last owner) is a message above the table.
+          if (action === 'add')
+            return renderTeam(request, reply, { errors: error.errors, values, status: 400 });
+          request.flash('error', error.message);
+          return reply.redirect('/portal/team/', 302);
+        }
+        throw error;
       }
-      outcome = await changeMemberRole(deps, auth.actor, customerId, membershipId, role);
-    } else if (action === 'remove') {
-      if (membershipId === null) return sendNotFoundPage(request, reply);
-      outcome = await removeMember(deps, auth.actor, customerId, membershipId);
-    } else {
-      request.flash('error', 'Unknown action.');
-      return reply.redirect('/portal/team/', 302);
-    }
-    if (outcome.ok) {
-      request.flash('success', outcome.message);
-      return reply.redirect('/portal/team/', 302);
-    }
-    if (outcome.kind === 'not_found') return sendNotFoundPage(request, reply);
-    if (outcome.kind === 'rule' && outcome.status === 403) {
-      request.log.warn({ user_id: auth.user?.id, permission: 'manage_users' }, 'team change refused');
-      return sendErrorPage(request, reply, 403, 'Permission denied', outcome.message);
-    }
-    request.flash('error', outcome.message);
-    return reply.redirect('/portal/team/', 302);
-  });
+    },
+  );
 }
