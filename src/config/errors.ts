@@ -75,6 +75,26 @@ export class ValidationError extends AppError {
   }
 }
 
+/**
+ * Credentials or a token the token endpoints refuse (web-api-ops §4.3): 401 with the code of
+ * §4.2 (`no_active_account`, `token_not_valid`). No Bearer challenge: these endpoints are
+ * where credentials are exchanged, not a resource that asks for them.
+ */
+export class AuthenticationFailedError extends AppError {
+  constructor(message: string, code: string) {
+    super(code, message, 401);
+    this.name = 'AuthenticationFailedError';
+  }
+}
+
+/** Too many failed logins for an account or address: 429 (the caller sets `Retry-After`). */
+export class LoginLockedError extends AppError {
+  constructor(message: string) {
+    super('login_locked', message, 429);
+    this.name = 'LoginLockedError';
+  }
+}
+
 /** The request conflicts with the state of the resource (duplicates, idempotency keys). */
 export class ConflictError extends AppError {
   constructor(message: string, code = 'conflict') {

@@ -150,15 +150,15 @@ describe('control characters never reach the database (item 7)', () => {
         field,
       );
     }
-    // Nested values and keys count too.
-    expectApiFieldError(
-      await app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/token/',
-        payload: { username: ['ok', { deep: 'x\u0001' }], password: 'x' },
-      }),
-      'username',
-    );
+    // Nested values: the token endpoint's schema (issue 11) refuses a list for `username` before
+    // the safety net looks inside it — still a 400 naming the field, nothing stored.
+    const nested = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token/',
+      payload: { username: ['ok', { deep: 'x\u0001' }], password: 'x' },
+    });
+    expect(nested.statusCode).toBe(400);
+    expect(nested.json()).toMatchObject({ code: 'invalid', errors: { username: expect.any(Array) } });
     expect(await storedCounts()).toEqual(before);
   });
 

@@ -38,10 +38,6 @@ import { buildApp } from './app.ts';
  * only shrinks: a new route must come documented, and a converted one must leave the list.
  */
 const PENDING_DOCUMENTATION = new Set([
-  'POST /api/v1/auth/token/',
-  'POST /api/v1/auth/token/refresh/',
-  'POST /api/v1/auth/token/verify/',
-  'POST /api/v1/auth/token/revoke/',
   'GET /api/v1/reports/',
   'GET /api/v1/reports/{id}/',
   'POST /api/v1/reports/trigger/',

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateUser } from '../../../commands/authenticate-user.ts';
 import {
@@ -6,100 +7,162 @@ import {
   revokeRefreshToken,
   verifyAnyToken,
 } from '../../../commands/issue-jwt.ts';
+import { AuthenticationFailedError, LoginLockedError, ValidationError } from '../../../config/errors.ts';
 import { apiLockoutDetail } from '../../../domain/accounts/throttle.ts';
 import type { Services } from '../../../services.ts';
 import { multipartFieldsAsBody } from '../../multipart-fields.ts';
+import { operation } from '../../schemas/index.ts';
+import { Empty, RefreshRequest, TokenPair, TokenRequest, VerifyRequest } from './auth.schemas.ts';
 
-const INVALID_TOKEN = { detail: 'Token is invalid or expired', code: 'token_not_valid' } as const;
+const invalidToken = () => new AuthenticationFailedError('Token is invalid or expired', 'token_not_valid');
 
-function bodyField(request: FastifyRequest, name: string): string | null {
-  const body = request.body;
-  if (!body || typeof body !== 'object') return null;
-  const value = (body as Record<string, unknown>)[name];
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : null;
-  return typeof value === 'string' ? value : null;
+/** Empty values the schema lets through are "required" like missing ones (as before the schemas). */
+function requireFilled(values: Record<string, string | undefined>): void {
+  const missing = Object.entries(values).filter(([, value]) => !value);
+  if (missing.length > 0) {
+    throw new ValidationError(
+      Object.fromEntries(missing.map(([name]) => [name, ['This field is required.']])),
+    );
+  }
 }
 
-function required(reply: FastifyReply, fields: string[]) {
-  const errors: Record<string, string[]> = {};
-  for (const f of fields) errors[f] = ['This field is required.'];
-  return reply.code(400).send({ detail: 'Validation failed.', code: 'invalid', errors });
-}
-
-/** JWT endpoints of web-api-ops §4.3 (public, anonymous throttle, no CSRF). */
+/**
+ * JWT endpoints of web-api-ops §4.3 (public, anonymous throttle, no CSRF). JSON, form and
+ * multipart bodies alike (multipart fields become the body in `preValidation`, before the
+ * schema). Refusals are typed errors rendered by the one error path.
+ */
 export function registerApiAuthRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const config = { auth: 'token-endpoint' as const };
+  const tag = 'Authentication';
   const deps = () => ({ db, config: services.config, now: services.clock.now() });
-
-  app.post(
-    '/api/v1/auth/token/',
-    { config, preValidation: multipartFieldsAsBody },
-    async (request, reply) => {
+  // Tokens never sit in a cache, errors included (set before anything can answer).
+  const noStore = {
+    onRequest: async (_request: FastifyRequest, reply: FastifyReply) => {
       reply.header('Cache-Control', 'no-store');
-      const username = bodyField(request, 'username') ?? bodyField(request, 'email');
-      const password = bodyField(request, 'password');
-      const missing = [...(username ? [] : ['username']), ...(password ? [] : ['password'])];
-      if (missing.length > 0) return required(reply, missing);
-      const outcome = await authenticateUser(
-        { db, config: services.config, now: services.clock.now() },
+    },
+  };
+
+  api.post(
+    '/api/v1/auth/token/',
+    {
+      config,
+      ...noStore,
+      preValidation: multipartFieldsAsBody,
+      schema: operation(
         {
-          username: (username as string).trim(),
-          password: password as string,
-          ip: request.ip,
-          requestId: request.id,
-          channel: 'api',
+          tag,
+          summary: 'Obtain an access and a refresh token',
+          description:
+            'Username (or e-mail) and password. Repeated failures lock the account whichever ' +
+            'identifier is typed, and the client address (§3.4: 429 `login_locked` with ' +
+            '`Retry-After`); wrong credentials or an inactive account: 401 `no_active_account`.',
+          access: 'public',
+          extraErrors: [415],
         },
-      );
+        { body: TokenRequest, response: { 200: TokenPair } },
+      ),
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const username = body.username || body.email;
+      requireFilled({ username, password: body.password });
+      const outcome = await authenticateUser(deps(), {
+        username: (username as string).trim(),
+        password: body.password,
+        ip: request.ip,
+        requestId: request.id,
+        channel: 'api',
+      });
       if (outcome.kind === 'locked') {
         reply.header('Retry-After', String(outcome.retryAfterSeconds));
-        return reply
-          .code(429)
-          .send({ detail: apiLockoutDetail(outcome.retryAfterSeconds), code: 'login_locked' });
+        throw new LoginLockedError(apiLockoutDetail(outcome.retryAfterSeconds));
       }
       if (outcome.kind !== 'ok') {
-        return reply
-          .code(401)
-          .send({ detail: 'No active account found with the given credentials', code: 'no_active_account' });
+        throw new AuthenticationFailedError(
+          'No active account found with the given credentials',
+          'no_active_account',
+        );
       }
-      return reply.send(await issueTokenPair(deps(), outcome.user.id));
+      return issueTokenPair(deps(), outcome.user.id);
     },
   );
 
-  app.post(
+  api.post(
     '/api/v1/auth/token/refresh/',
-    { config, preValidation: multipartFieldsAsBody },
-    async (request, reply) => {
-      reply.header('Cache-Control', 'no-store');
-      const token = bodyField(request, 'refresh');
-      if (!token) return required(reply, ['refresh']);
+    {
+      config,
+      ...noStore,
+      preValidation: multipartFieldsAsBody,
+      schema: operation(
+        {
+          tag,
+          summary: 'Exchange a refresh token for a new pair',
+          description:
+            'Refresh tokens are single use: presenting one twice revokes its whole family (401 `token_not_valid`).',
+          access: 'public',
+          extraErrors: [415],
+        },
+        { body: RefreshRequest, response: { 200: TokenPair } },
+      ),
+    },
+    async (request) => {
+      const token = request.body.refresh;
+      requireFilled({ refresh: token });
       const pair = await refreshTokenPair(deps(), token, { ip: request.ip, requestId: request.id });
-      if (!pair) return reply.code(401).send(INVALID_TOKEN);
-      return reply.send({ access: pair.access, refresh: pair.refresh });
+      if (!pair) throw invalidToken();
+      return { access: pair.access, refresh: pair.refresh };
     },
   );
 
-  app.post(
+  api.post(
     '/api/v1/auth/token/verify/',
-    { config, preValidation: multipartFieldsAsBody },
-    async (request, reply) => {
-      reply.header('Cache-Control', 'no-store');
-      const token = bodyField(request, 'token');
-      if (!token) return required(reply, ['token']);
-      if (!(await verifyAnyToken(deps(), token))) return reply.code(401).send(INVALID_TOKEN);
-      return reply.send({});
+    {
+      config,
+      ...noStore,
+      preValidation: multipartFieldsAsBody,
+      schema: operation(
+        {
+          tag,
+          summary: 'Check that a token is valid',
+          description: '`{}` for a valid access or refresh token, else 401 `token_not_valid`.',
+          access: 'public',
+          extraErrors: [415],
+        },
+        { body: VerifyRequest, response: { 200: Empty } },
+      ),
+    },
+    async (request) => {
+      const { token } = request.body;
+      requireFilled({ token });
+      if (!(await verifyAnyToken(deps(), token))) throw invalidToken();
+      return {};
     },
   );
 
-  app.post(
+  api.post(
     '/api/v1/auth/token/revoke/',
-    { config, preValidation: multipartFieldsAsBody },
-    async (request, reply) => {
-      reply.header('Cache-Control', 'no-store');
-      const token = bodyField(request, 'refresh');
-      if (!token) return required(reply, ['refresh']);
-      if (!(await revokeRefreshToken(deps(), token))) return reply.code(401).send(INVALID_TOKEN);
-      return reply.send({});
+    {
+      config,
+      ...noStore,
+      preValidation: multipartFieldsAsBody,
+      schema: operation(
+        {
+          tag,
+          summary: 'Revoke a refresh token',
+          description: '`{}` once the refresh token is revoked, else 401 `token_not_valid`.',
+          access: 'public',
+          extraErrors: [415],
+        },
+        { body: RefreshRequest, response: { 200: Empty } },
+      ),
+    },
+    async (request) => {
+      const token = request.body.refresh;
+      requireFilled({ refresh: token });
+      if (!(await revokeRefreshToken(deps(), token))) throw invalidToken();
+      return {};
     },
   );
 }
