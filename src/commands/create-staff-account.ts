@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { SessionStore } from '../cache/session-store.ts';
-import { NotFoundError, PermissionDeniedError, ValidationError } from '../config/errors.ts';
+import { NotFoundError } from '../config/errors.ts';
 import { findUserById, listStaffUsers, setUserActive } from '../db/repositories/users.repository.ts';
 import type { DB } from '../db/schema.ts';
 import type { Actor } from '../domain/accounts/permissions.ts';
@@ -8,6 +8,7 @@ import { checkStaffAccountChange } from '../domain/accounts/team-rules.ts';
 import { recordAudit } from '../obs/audit.ts';
 import { type AddMemberDeps, sendInvitation } from './add-member.ts';
 import { createAccount } from './create-account.ts';
+import { throwRule } from './manage-team.ts';
 import { endUserSessions, issueResetToken } from './password-reset.ts';
 
 /**
@@ -72,10 +73,7 @@ export async function deactivateStaffAccount(
       change: 'deactivate',
       activeSuperuserCount: superusers,
     });
-    if (!rule.ok) {
-      if (rule.status === 403) throw new PermissionDeniedError(rule.message);
-      throw new ValidationError({ non_field_errors: [rule.message] }, rule.message);
-    }
+    if (!rule.ok) throwRule(rule);
     await setUserActive(trx, found.id, false);
     await recordAudit(trx, {
       action: 'user_deactivated',

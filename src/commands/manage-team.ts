@@ -43,10 +43,10 @@ export interface TeamDeps {
 /**
  * A failed §2.4 rule as the typed error it stands for: "who may do this" → 403
  * PermissionDeniedError, the last-owner rules → 400 ValidationError (`non_field_errors`, the
- * rule's message as the detail). The one error path renders either; the team page shows the
- * 400s as a flash message.
+ * rule's message as the detail). The one error path renders either; the team page and the
+ * console show the 400s as a flash message. Shared with the staff-account rules.
  */
-function throwRule(result: Exclude<RuleResult, { ok: true }>): never {
+export function throwRule(result: Exclude<RuleResult, { ok: true }>): never {
   if (result.status === 403) throw new PermissionDeniedError(result.message);
   throw new ValidationError({ non_field_errors: [result.message] }, result.message);
 }

@@ -64,6 +64,17 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 
+  /** "This password reset link is invalid or has expired." (404), whatever made it so. */
+  function renderInvalidLink(request: FastifyRequest, reply: FastifyReply) {
+    return renderStandalone(
+      request,
+      reply,
+      'password_reset_invalid',
+      { message: RESET_INVALID_MESSAGE },
+      404,
+    );
+  }
+
   app.get('/portal/password-reset/', async (request, reply) =>
     renderStandalone(request, reply, 'password_reset_request', {}),
   );
@@ -93,14 +104,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     async (request, reply) => {
       const token = request.params.token;
       const found = TOKEN_PARAM.test(token) ? await userForResetToken(db, token, services.clock.now()) : null;
-      if (!found)
-        return renderStandalone(
-          request,
-          reply,
-          'password_reset_invalid',
-          { message: RESET_INVALID_MESSAGE },
-          404,
-        );
+      if (!found) return renderInvalidLink(request, reply);
       return renderStandalone(request, reply, 'password_reset_form', {
         token,
         username: found.user.username,
@@ -116,13 +120,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
     async (request, reply) => {
       const token = request.params.token;
       if (!TOKEN_PARAM.test(token)) {
-        return renderStandalone(
-          request,
-          reply,
-          'password_reset_invalid',
-          { message: RESET_INVALID_MESSAGE },
-          404,
-        );
+        return renderInvalidLink(request, reply);
       }
       const outcome = await completePasswordReset(resetDeps(request), {
         token,
@@ -136,13 +134,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: Services):
         return reply.redirect('/portal/login/', 302);
       }
       if ('invalidToken' in outcome) {
-        return renderStandalone(
-          request,
-          reply,
-          'password_reset_invalid',
-          { message: RESET_INVALID_MESSAGE },
-          404,
-        );
+        return renderInvalidLink(request, reply);
       }
       const found = await userForResetToken(db, token, services.clock.now());
       return renderStandalone(

@@ -18,6 +18,7 @@ import {
   PRODUCTS,
   type ProductSlugName,
 } from '../../../domain/accounts/products.ts';
+import { tableDateTime } from '../../../presenters/dates.ts';
 import type { Services } from '../../../services.ts';
 import { requireStaff, sendForbidden, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
@@ -29,10 +30,6 @@ type NewCustomerBody = Static<typeof NewCustomerForm>;
 type CustomerActionBody = Static<typeof CustomerActionForm>;
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }));
-
-function formatTable(date: Date | null): string {
-  return date ? new Date(date).toISOString().slice(0, 16).replace('T', ' ') : '-';
-}
 
 /** The ticked product checkboxes that name a product (others are ignored, as before). */
 function productsOf(value: string | string[] | undefined): ProductSlugName[] {
@@ -144,7 +141,7 @@ export function registerAdminCustomerRoutes(app: FastifyInstance, services: Serv
       const members = (await listMembers(db, customer.id)).map((m) => ({
         ...m,
         roleLabel: ROLE_LABELS[m.role],
-        lastLogin: formatTable(m.last_login),
+        lastLogin: tableDateTime(m.last_login),
       }));
       return renderPage(
         request,

@@ -3,6 +3,7 @@ import type { Static } from 'typebox';
 import { createStaffAccount, deactivateStaffAccount } from '../../../commands/create-staff-account.ts';
 import { AppError, NotFoundError } from '../../../config/errors.ts';
 import { listStaffUsers } from '../../../db/repositories/users.repository.ts';
+import { tableDateTime } from '../../../presenters/dates.ts';
 import type { Services } from '../../../services.ts';
 import { requireSuperuser, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
@@ -22,7 +23,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, services: Services
       email: u.email,
       isSuperuser: u.is_superuser,
       isActive: u.is_active,
-      lastLogin: u.last_login ? new Date(u.last_login).toISOString().slice(0, 16).replace('T', ' ') : '-',
+      lastLogin: tableDateTime(u.last_login),
       self: u.id === request.auth.user?.id,
     }));
     return renderPage(

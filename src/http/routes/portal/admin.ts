@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { listCustomerNames, listCustomerSummaries } from '../../../db/repositories/customers.repository.ts';
 import { PRODUCTS } from '../../../domain/accounts/products.ts';
+import { tableDateTime } from '../../../presenters/dates.ts';
 import { auditLogPage } from '../../../queries/audit-log.ts';
 import type { Services } from '../../../services.ts';
 import { requireStaff } from '../../guards.ts';
@@ -13,10 +14,6 @@ import { registerAdminCustomerRoutes } from './admin-customers.ts';
 const AUDIT_PAGE_SIZE = 50;
 /** Beyond any real audit log; keeps the offset a sane number whatever `?page=` says. */
 const MAX_AUDIT_PAGE = 1_000_000;
-
-function formatTable(date: Date | null): string {
-  return date ? new Date(date).toISOString().slice(0, 16).replace('T', ' ') : '-';
-}
 
 /**
  * Operator console (web-api-ops §2.5): its start, the customer list and the audit page (§3.9).
@@ -66,7 +63,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: Services): v
       );
       const events = rows.map((r) => ({
         ...r,
-        when: formatTable(r.created_at),
+        when: tableDateTime(r.created_at),
         metadataText: JSON.stringify(r.metadata),
       }));
       const params = (p: number) =>

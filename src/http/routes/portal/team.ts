@@ -6,16 +6,13 @@ import { AppError, NotFoundError, PermissionDeniedError } from '../../../config/
 import { listMembers } from '../../../db/repositories/memberships.repository.ts';
 import { can, isStaffUser, parseRole, ROLE_LABELS, ROLES } from '../../../domain/accounts/permissions.ts';
 import { TEAM_MESSAGES } from '../../../domain/accounts/team-rules.ts';
+import { tableDateTime } from '../../../presenters/dates.ts';
 import type { Services } from '../../../services.ts';
 import { requireView, sendErrorPage, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import { parseId } from '../../params.ts';
 import { teamDepsFor } from '../../team-deps.ts';
 import { TeamForm } from './accounts.schemas.ts';
-
-function formatTable(date: Date | null): string {
-  return date ? new Date(date).toISOString().slice(0, 16).replace('T', ' ') : '-';
-}
 
 /** Team page (web-api-ops §1.6 "Team", rules §2.4). */
 export function registerTeamRoutes(app: FastifyInstance, services: Services): void {
@@ -30,7 +27,7 @@ export function registerTeamRoutes(app: FastifyInstance, services: Services): vo
     const members = (await listMembers(db, customer.id)).map((m) => ({
       ...m,
       roleLabel: ROLE_LABELS[m.role],
-      lastLogin: formatTable(m.last_login),
+      lastLogin: tableDateTime(m.last_login),
       name: `${m.first_name} ${m.last_name}`.trim() || '-',
     }));
     const canManage = can(request.auth.actor, 'manage_users');
