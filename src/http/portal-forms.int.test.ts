@@ -38,7 +38,6 @@ const PENDING_SCHEMAS = new Set<string>([
   'GET /portal/claims/:id/',
   'POST /portal/login/',
   'POST /portal/logout/',
-  'POST /portal/mappings/',
   'POST /portal/operator/switch/',
   'POST /portal/password-reset/',
   'GET /portal/password-reset/:token/',
@@ -47,14 +46,6 @@ const PENDING_SCHEMAS = new Set<string>([
   'POST /portal/quality/rules/',
   'GET /portal/quality/uploads/:id/',
   'POST /portal/team/',
-  'POST /portal/uploads/',
-  'GET /portal/uploads/:id/',
-  'GET /portal/uploads/:id/delete/',
-  'POST /portal/uploads/:id/delete/',
-  'GET /portal/uploads/:id/map-columns/',
-  'POST /portal/uploads/:id/map-columns/',
-  'GET /portal/uploads/:id/progress/',
-  'GET /portal/uploads/:id/rejections.csv',
   // Pages that read filters, sorting or paging from the query string.
   'GET /portal/admin/audit/',
   'GET /portal/admin/customers/',
@@ -66,7 +57,6 @@ const PENDING_SCHEMAS = new Set<string>([
   'GET /portal/quality/api/metrics/chart-data/',
   'GET /portal/quality/api/validation/chart-data/',
   'GET /portal/quality/trends/',
-  'GET /portal/uploads/',
 ]);
 
 /**

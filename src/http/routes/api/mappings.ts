@@ -6,14 +6,13 @@ import {
   addCptMapping,
   addPayerMapping,
   type MappingActor,
-  type MappingOutcome,
   removeAllowlistEntry,
   removeCptMapping,
   removePayerMapping,
   removeProfile,
 } from '../../../commands/manage-mappings.ts';
 import { requestReapplyMappings } from '../../../commands/reapply-mappings.ts';
-import { NotFoundError, ValidationError } from '../../../config/errors.ts';
+import { NotFoundError } from '../../../config/errors.ts';
 import {
   findColumnMappingProfile,
   listColumnMappingProfiles,
@@ -49,13 +48,6 @@ import {
   PayerMapping,
   PayerMappingCreate,
 } from './mappings.schemas.ts';
-
-/** The record of a successful outcome; a failed one becomes the typed error it stands for. */
-function recordOf<T>(outcome: MappingOutcome<T>): T {
-  if (outcome.ok) return outcome.record;
-  if (outcome.kind === 'not_found') throw new NotFoundError();
-  throw ValidationError.field(outcome.field, outcome.message);
-}
 
 /** Sorted by `?ordering=` over the one allowed field (case-insensitive; ties `-id`). */
 function ordered<T extends { id: number }>(items: readonly T[], field: keyof T & string, raw?: string): T[] {
@@ -95,8 +87,9 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
     };
   }
 
-  const deleted = async (reply: FastifyReply, outcome: Promise<MappingOutcome<unknown>>) => {
-    recordOf(await outcome);
+  // The commands throw NotFoundError / ValidationError, rendered by the one error path.
+  const deleted = async (reply: FastifyReply, removal: Promise<unknown>) => {
+    await removal;
     return reply.code(204).send();
   };
 
@@ -152,11 +145,11 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
       ),
     },
     async (request, reply) => {
-      const outcome = await addPayerMapping(deps, actorOf(request), {
+      const record = await addPayerMapping(deps, actorOf(request), {
         rawName: request.body.raw_name,
         normalizedName: request.body.normalized_name,
       });
-      return reply.code(201).send(presentPayerMapping(recordOf(outcome)));
+      return reply.code(201).send(presentPayerMapping(record));
     },
   );
 
@@ -220,11 +213,11 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
       ),
     },
     async (request, reply) => {
-      const outcome = await addCptMapping(deps, actorOf(request), {
+      const record = await addCptMapping(deps, actorOf(request), {
         cptCode: request.body.cpt_code,
         cptGroup: request.body.cpt_group,
       });
-      return reply.code(201).send(presentCptMapping(recordOf(outcome)));
+      return reply.code(201).send(presentCptMapping(record));
     },
   );
 
@@ -292,8 +285,8 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
       ),
     },
     async (request, reply) => {
-      const outcome = await addAllowlistEntry(deps, actorOf(request), { name: request.body.name });
-      return reply.code(201).send(presentAllowlistEntry(recordOf(outcome)));
+      const record = await addAllowlistEntry(deps, actorOf(request), { name: request.body.name });
+      return reply.code(201).send(presentAllowlistEntry(record));
     },
   );
 
