@@ -35,28 +35,17 @@ const PENDING_SCHEMAS = new Set<string>([
   'GET /portal/admin/customers/:id/',
   'POST /portal/admin/customers/new/',
   'POST /portal/admin/users/',
-  'GET /portal/claims/:id/',
   'POST /portal/login/',
   'POST /portal/logout/',
   'POST /portal/operator/switch/',
   'POST /portal/password-reset/',
   'GET /portal/password-reset/:token/',
   'POST /portal/password-reset/:token/',
-  'POST /portal/quality/api/anomalies/:id/acknowledge/',
-  'POST /portal/quality/rules/',
-  'GET /portal/quality/uploads/:id/',
   'POST /portal/team/',
   // Pages that read filters, sorting or paging from the query string.
   'GET /portal/admin/audit/',
   'GET /portal/admin/customers/',
-  'GET /portal/claims/',
-  'GET /portal/claims/export.csv',
   'GET /portal/login/',
-  'GET /portal/quality/',
-  'GET /portal/quality/anomalies/',
-  'GET /portal/quality/api/metrics/chart-data/',
-  'GET /portal/quality/api/validation/chart-data/',
-  'GET /portal/quality/trends/',
 ]);
 
 /**
