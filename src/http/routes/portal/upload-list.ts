@@ -15,7 +15,6 @@ import {
   UploadRefusedError,
   validateMultipartFields,
 } from '../../upload-multipart.ts';
-import { field } from './form.ts';
 import { UploadFormFields, UploadListQuery, UploadPlainForm } from './uploads.schemas.ts';
 
 /** The uploads list, the upload form (multipart) and the CSV template (web-api-ops §1.6 "Uploads"). */
@@ -104,7 +103,9 @@ export function registerUploadListRoutes(app: FastifyInstance, services: Service
       const { auth } = request;
       const customerId = auth.customer!.id;
       if (!request.isMultipart()) {
-        if (!csrfOk(request, { csrf_token: field(request, 'csrf_token') }))
+        // Only a form body is validated by the schema; any other body's token is read defensively.
+        const token = (request.body as { csrf_token?: unknown } | undefined)?.csrf_token;
+        if (!csrfOk(request, { csrf_token: typeof token === 'string' ? token : '' }))
           return sendCsrfFailure(request, reply);
         return noFile(request, reply);
       }
