@@ -2,15 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { AnomalyRecord, QualityReportRecord } from '../db/repositories/quality.repository.ts';
 import type { UploadRecord } from '../db/repositories/uploads.repository.ts';
 import type { ValidationRule } from '../domain/quality/index.ts';
-import {
-  failuresByRule,
-  presentAnomaliesPage,
-  presentMetricChartData,
-  presentRulesPage,
-  presentUploadQualityPage,
-  presentValidationChartData,
-  stamp,
-} from './quality-pages.ts';
+import { failuresByRule, presentAnomaliesPage, presentUploadQualityPage, stamp } from './quality-pages.ts';
+import { presentMetricChartData, presentRulesPage, presentValidationChartData } from './quality-trends.ts';
 
 // Only the fields the presenters read; the rest of a stored row does not matter to them.
 const report = (fields: Partial<QualityReportRecord>) => fields as QualityReportRecord;

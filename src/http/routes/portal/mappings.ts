@@ -4,7 +4,6 @@ import {
   addCptMapping,
   addPayerMapping,
   MAPPING_MESSAGES,
-  type MappingActor,
   PROFILE_MESSAGES,
   removeAllowlistEntry,
   removeCptMapping,
@@ -23,11 +22,12 @@ import {
   latestMappingsReapplied,
   listPayerAllowlist,
 } from '../../../db/repositories/mappings-admin.repository.ts';
-import { can, isStaffUser } from '../../../domain/accounts/permissions.ts';
+import { can } from '../../../domain/accounts/permissions.ts';
 import { presentMappingsPage } from '../../../presenters/mappings-page.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, sendForbidden } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { portalActor } from '../../portal-actor.ts';
 import { ALLOWLIST_ACTIONS, MappingsForm, type MappingsFormBody } from './mappings.schemas.ts';
 
 const PATH = '/portal/mappings/';
@@ -54,16 +54,6 @@ export function registerMappingsRoutes(app: FastifyInstance, services: Services)
       if (!can(request.auth.actor, 'manage_configuration'))
         return sendForbidden(request, reply, 'manage_configuration');
     }
-  }
-
-  function actorOf(request: FastifyRequest): MappingActor {
-    return {
-      customerId: request.auth.customer!.id,
-      userId: request.auth.user?.id ?? null,
-      actingAsOperator: isStaffUser(request.auth.actor),
-      requestId: request.id,
-      ip: request.ip,
-    };
   }
 
   app.get(PATH, { preHandler: guard }, async (request, reply) => {
@@ -95,7 +85,7 @@ export function registerMappingsRoutes(app: FastifyInstance, services: Services)
     request: FastifyRequest,
     body: MappingsFormBody,
   ): Promise<{ message: string; mappingsChanged: boolean }> {
-    const actor = actorOf(request);
+    const actor = portalActor(request);
     const idOf = (id: number | undefined): number => {
       if (id === undefined) throw new NotFoundError();
       return id;

@@ -5,9 +5,9 @@ import { can } from '../../../domain/accounts/permissions.ts';
 import { presentAnomaliesPage } from '../../../presenters/quality-pages.ts';
 import { daysBefore, loadAnomalies } from '../../../queries/quality-pages.ts';
 import type { Services } from '../../../services.ts';
-import { actingAsOperator } from '../../auth-state.ts';
 import { requirePermission, requireView, sendNotFoundPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { portalActor } from '../../portal-actor.ts';
 import { AcknowledgeForm, DaysQuery, QualityIdParams } from './quality.schemas.ts';
 
 const DAY_OPTIONS = [30, 60, 90] as const;
@@ -48,17 +48,10 @@ export function registerQualityAnomalyRoutes(app: FastifyInstance, services: Ser
       const next = request.body?.next ?? '';
       const wantsPage = next !== '';
       try {
-        const row = await acknowledgeDataAnomaly(
-          db,
-          {
-            customerId: request.auth.customer!.id,
-            userId: request.auth.user?.id ?? null,
-            actingAsOperator: actingAsOperator(request.auth),
-            requestId: request.id,
-            ip: request.ip,
-          },
-          { anomalyId: request.params.id, notes: request.body?.notes ?? '' },
-        );
+        const row = await acknowledgeDataAnomaly(db, portalActor(request), {
+          anomalyId: request.params.id,
+          notes: request.body?.notes ?? '',
+        });
         if (wantsPage) {
           request.flash('success', 'Anomaly acknowledged');
           return reply.redirect(

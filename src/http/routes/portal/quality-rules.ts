@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { RULE_MESSAGES, updateRule } from '../../../commands/manage-quality.ts';
 import { ValidationError } from '../../../config/errors.ts';
 import { can } from '../../../domain/accounts/permissions.ts';
-import { presentRulesPage } from '../../../presenters/quality-pages.ts';
+import { presentRulesPage } from '../../../presenters/quality-trends.ts';
 import { loadRulesPage } from '../../../queries/quality-pages.ts';
 import type { Services } from '../../../services.ts';
-import { actingAsOperator } from '../../auth-state.ts';
 import { requirePermission, requireView } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { portalActor } from '../../portal-actor.ts';
 import { RuleForm } from './quality.schemas.ts';
 
 /** `/portal/quality/rules/`: every member reads the rules; owners and admins change them (§4.4). */
@@ -31,17 +31,11 @@ export function registerQualityRuleRoutes(app: FastifyInstance, services: Servic
       const code = (request.body?.code ?? '').trim();
       const enabled = request.body?.enabled ?? '';
       try {
-        await updateRule(
-          db,
-          {
-            customerId: request.auth.customer!.id,
-            userId: request.auth.user?.id ?? null,
-            actingAsOperator: actingAsOperator(request.auth),
-            requestId: request.id,
-            ip: request.ip,
-          },
-          { code, severity: request.body?.severity ?? '', enabled: enabled === 'on' || enabled === 'true' },
-        );
+        await updateRule(db, portalActor(request), {
+          code,
+          severity: request.body?.severity ?? '',
+          enabled: enabled === 'on' || enabled === 'true',
+        });
         request.flash('success', RULE_MESSAGES.updated(code));
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;

@@ -4,7 +4,7 @@ import {
   presentMetricChartData,
   presentQualityTrends,
   presentValidationChartData,
-} from '../../../presenters/quality-pages.ts';
+} from '../../../presenters/quality-trends.ts';
 import {
   daysBefore,
   loadMetricSeries,
