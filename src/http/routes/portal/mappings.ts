@@ -13,17 +13,9 @@ import {
 } from '../../../commands/manage-mappings.ts';
 import { requestReapplyMappings } from '../../../commands/reapply-mappings.ts';
 import { NotFoundError, ValidationError } from '../../../config/errors.ts';
-import {
-  listColumnMappingProfiles,
-  listCptGroupMappings,
-  listPayerMappings,
-} from '../../../db/repositories/mappings.repository.ts';
-import {
-  latestMappingsReapplied,
-  listPayerAllowlist,
-} from '../../../db/repositories/mappings-admin.repository.ts';
 import { can } from '../../../domain/accounts/permissions.ts';
 import { presentMappingsPage } from '../../../presenters/mappings-page.ts';
+import { loadMappingsPage } from '../../../queries/mappings-page.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, sendForbidden } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
@@ -57,20 +49,13 @@ export function registerMappingsRoutes(app: FastifyInstance, services: Services)
   }
 
   app.get(PATH, { preHandler: guard }, async (request, reply) => {
-    const customerId = request.auth.customer!.id;
-    const [payerMappings, cptMappings, allowlist, lastReapply, profiles] = await Promise.all([
-      listPayerMappings(db, customerId),
-      listCptGroupMappings(db, customerId),
-      listPayerAllowlist(db, customerId),
-      latestMappingsReapplied(db, customerId),
-      listColumnMappingProfiles(db, customerId),
-    ]);
+    const view = await loadMappingsPage(db, request.auth.customer!.id);
     return renderPage(
       request,
       reply,
       'mappings',
       {
-        ...presentMappingsPage({ payerMappings, cptMappings, allowlist, lastReapply, profiles }),
+        ...presentMappingsPage(view),
         canConfigure: can(request.auth.actor, 'manage_configuration'),
       },
       { title: 'Mappings', section: 'mappings' },
