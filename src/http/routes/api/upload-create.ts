@@ -4,7 +4,7 @@ import { DuplicateFileError, FileTooLargeError } from '../../../commands/upload-
 import { AppError, PermissionDeniedError, ValidationError } from '../../../config/errors.ts';
 import { presentUploadDetail } from '../../../presenters/uploads.ts';
 import { apiScope } from '../../api-tenancy.ts';
-import { API_CSRF_DETAIL } from '../../plugins/auth.ts';
+import { API_CSRF_DETAIL, sessionCsrfOk } from '../../plugins/auth.ts';
 import { operation } from '../../schemas/index.ts';
 import {
   enforceUploadRate,
@@ -50,11 +50,8 @@ export function registerUploadCreateApiRoutes(app: FastifyInstance): void {
     async (request, reply) => {
       const customerId = request.apiCustomerId as number;
       const viaSession = request.auth.via === 'session';
-      const csrfOk = (fields: Record<string, string>) => {
-        if (!viaSession) return true;
-        const header = request.headers['x-csrf-token'] ?? request.headers['x-csrftoken'];
-        return request.checkCsrf(typeof header === 'string' ? header : fields['csrf_token']);
-      };
+      const csrfOk = (fields: Record<string, string>) =>
+        !viaSession || sessionCsrfOk(request, request.server.services.config, fields['csrf_token']);
       const csrfFailed = () => new PermissionDeniedError(API_CSRF_DETAIL, 'csrf_failed');
       const noFile = () => new ValidationError({ file: ['No file uploaded'] }, 'No file uploaded');
       if (!request.isMultipart()) {

@@ -7,7 +7,7 @@ import { loadUploadListPage } from '../../../queries/upload-pages.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
-import { PORTAL_CSRF_MESSAGE } from '../../plugins/auth.ts';
+import { sendPortalCsrfFailure, sessionCsrfOk } from '../../plugins/auth.ts';
 import {
   enforceUploadRate,
   receiveUpload,
@@ -61,26 +61,10 @@ export function registerUploadListRoutes(app: FastifyInstance, services: Service
     },
   );
 
-  function sendCsrfFailure(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    request.log.warn({ route: request.routeOptions.url }, 'CSRF check failed');
-    return reply
-      .code(403)
-      .type('text/html; charset=utf-8')
-      .send(
-        app.renderer.render('error', {
-          status: 403,
-          title: 'Forbidden',
-          message: PORTAL_CSRF_MESSAGE,
-          requestId: request.id,
-          version: services.config.version,
-        }),
-      );
-  }
-
-  function csrfOk(request: FastifyRequest, fields: Record<string, string>): boolean {
-    const header = request.headers['x-csrf-token'] ?? request.headers['x-csrftoken'];
-    return request.checkCsrf(typeof header === 'string' ? header : fields['csrf_token']);
-  }
+  const sendCsrfFailure = (request: FastifyRequest, reply: FastifyReply) =>
+    sendPortalCsrfFailure(request, reply, services.config.version);
+  const csrfOk = (request: FastifyRequest, fields: Record<string, string>) =>
+    sessionCsrfOk(request, services.config, fields['csrf_token']);
 
   const noFile = (request: FastifyRequest, reply: FastifyReply) => {
     request.flash('error', 'No file uploaded');
