@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Cache } from '../cache/cache.ts';
+import { NotFoundError, ValidationError } from '../config/errors.ts';
 import {
   type CptGroupMappingRecord,
   deleteCptGroupMapping,
@@ -27,6 +28,12 @@ import { recordAudit } from '../obs/audit.ts';
  * web-api-ops §1.6 "Mappings"): validation with the spec's messages, the write, its audit
  * event and the invalidation of the customer's mapping caches. Shared by portal and API;
  * permissions are checked by the caller.
+ *
+ * Each command returns the record it wrote or removed and throws a typed error otherwise
+ * (config/errors.ts): `ValidationError` on the field a person typed (required, too long,
+ * duplicate: the spec's messages), `NotFoundError` (generic "Not found.", never a hint) for an
+ * unknown or another customer's id. The API renders them through the one error path; the
+ * portal page flashes the field's message (or its resource's "not found" wording).
  */
 
 export const MAPPING_MESSAGES = {
@@ -69,11 +76,6 @@ export interface MappingActor {
   ip?: string | null;
 }
 
-export type MappingOutcome<T> =
-  | { ok: true; message: string; record: T }
-  | { ok: false; kind: 'invalid'; field: string; message: string }
-  | { ok: false; kind: 'not_found'; message: string };
-
 const LIMITS = { raw_name: 255, normalized_name: 255, cpt_code: 16, cpt_group: 50, name: 255 } as const;
 
 /**
@@ -81,15 +83,10 @@ const LIMITS = { raw_name: 255, normalized_name: 255, cpt_code: 16, cpt_group: 5
  * value (lower-cased, which can lengthen it: "İ" → "i̇"), so both the value and its key must
  * fit; else the field error, never a database error (issue 11 item 7).
  */
-function tooLong(
-  field: keyof typeof LIMITS,
-  value: string,
-  key: string = value,
-): MappingOutcome<never> | null {
+function refuseTooLong(field: keyof typeof LIMITS, value: string, key: string = value): void {
   const max = LIMITS[field];
-  return characterCount(value) > max || characterCount(key) > max
-    ? { ok: false, kind: 'invalid', field, message: `Ensure this field has no more than ${max} characters.` }
-    : null;
+  if (characterCount(value) > max || characterCount(key) > max)
+    throw ValidationError.field(field, `Ensure this field has no more than ${max} characters.`);
 }
 
 function characterCount(text: string): number {
@@ -126,132 +123,106 @@ export async function addPayerMapping(
   deps: MappingDeps,
   actor: MappingActor,
   input: { rawName: string; normalizedName: string },
-): Promise<MappingOutcome<PayerMappingRecord>> {
+): Promise<PayerMappingRecord> {
   const rawName = input.rawName.trim();
   const normalizedName = input.normalizedName.trim();
   if (!rawName || !normalizedName) {
-    return {
-      ok: false,
-      kind: 'invalid',
-      field: rawName ? 'normalized_name' : 'raw_name',
-      message: MAPPING_MESSAGES.payerRequired,
-    };
+    throw ValidationError.field(rawName ? 'normalized_name' : 'raw_name', MAPPING_MESSAGES.payerRequired);
   }
-  const long =
-    tooLong('raw_name', rawName, payerMappingKey(rawName)) ?? tooLong('normalized_name', normalizedName);
-  if (long) return long;
+  refuseTooLong('raw_name', rawName, payerMappingKey(rawName));
+  refuseTooLong('normalized_name', normalizedName);
   const record = await insertPayerMapping(deps.db, actor.customerId, {
     rawName,
     normalizedName,
     createdBy: actor.userId,
   });
-  if (!record)
-    return { ok: false, kind: 'invalid', field: 'raw_name', message: payerDuplicateMessage(rawName) };
+  if (!record) throw ValidationError.field('raw_name', payerDuplicateMessage(rawName));
   await audit(deps, actor, 'payer_mapping_created', 'payer_mapping', record.id, {
     raw_name: record.raw_name,
     normalized_name: record.normalized_name,
   });
   await invalidate(deps, actor.customerId);
-  return { ok: true, message: MAPPING_MESSAGES.payerAdded, record };
+  return record;
 }
 
 export async function removePayerMapping(
   deps: MappingDeps,
   actor: MappingActor,
   id: number,
-): Promise<MappingOutcome<PayerMappingRecord>> {
+): Promise<PayerMappingRecord> {
   const record = await findPayerMapping(deps.db, actor.customerId, id);
-  if (!record || !(await deletePayerMapping(deps.db, actor.customerId, id))) {
-    return { ok: false, kind: 'not_found', message: MAPPING_MESSAGES.payerNotFound };
-  }
+  if (!record || !(await deletePayerMapping(deps.db, actor.customerId, id))) throw new NotFoundError();
   await audit(deps, actor, 'payer_mapping_deleted', 'payer_mapping', id, { raw_name: record.raw_name });
   await invalidate(deps, actor.customerId);
-  return { ok: true, message: MAPPING_MESSAGES.payerDeleted, record };
+  return record;
 }
 
 export async function addCptMapping(
   deps: MappingDeps,
   actor: MappingActor,
   input: { cptCode: string; cptGroup: string },
-): Promise<MappingOutcome<CptGroupMappingRecord>> {
+): Promise<CptGroupMappingRecord> {
   const cptCode = input.cptCode.trim();
   const cptGroup = input.cptGroup.trim();
   if (!cptCode || !cptGroup) {
-    return {
-      ok: false,
-      kind: 'invalid',
-      field: cptCode ? 'cpt_group' : 'cpt_code',
-      message: MAPPING_MESSAGES.cptRequired,
-    };
+    throw ValidationError.field(cptCode ? 'cpt_group' : 'cpt_code', MAPPING_MESSAGES.cptRequired);
   }
-  const long = tooLong('cpt_code', cptMappingKey(cptCode)) ?? tooLong('cpt_group', cptGroup);
-  if (long) return long;
+  refuseTooLong('cpt_code', cptMappingKey(cptCode));
+  refuseTooLong('cpt_group', cptGroup);
   const record = await insertCptGroupMapping(deps.db, actor.customerId, {
     cptCode,
     cptGroup,
     createdBy: actor.userId,
   });
-  if (!record) {
-    return {
-      ok: false,
-      kind: 'invalid',
-      field: 'cpt_code',
-      message: cptDuplicateMessage(cptMappingKey(cptCode)),
-    };
-  }
+  if (!record) throw ValidationError.field('cpt_code', cptDuplicateMessage(cptMappingKey(cptCode)));
   await audit(deps, actor, 'cpt_mapping_created', 'cpt_group_mapping', record.id, {
     cpt_code: record.cpt_code,
     cpt_group: record.cpt_group,
   });
   await invalidate(deps, actor.customerId);
-  return { ok: true, message: MAPPING_MESSAGES.cptAdded, record };
+  return record;
 }
 
 export async function removeCptMapping(
   deps: MappingDeps,
   actor: MappingActor,
   id: number,
-): Promise<MappingOutcome<CptGroupMappingRecord>> {
+): Promise<CptGroupMappingRecord> {
   const record = await findCptGroupMapping(deps.db, actor.customerId, id);
-  if (!record || !(await deleteCptGroupMapping(deps.db, actor.customerId, id))) {
-    return { ok: false, kind: 'not_found', message: MAPPING_MESSAGES.cptNotFound };
-  }
+  if (!record || !(await deleteCptGroupMapping(deps.db, actor.customerId, id))) throw new NotFoundError();
   await audit(deps, actor, 'cpt_mapping_deleted', 'cpt_group_mapping', id, { cpt_code: record.cpt_code });
   await invalidate(deps, actor.customerId);
-  return { ok: true, message: MAPPING_MESSAGES.cptDeleted, record };
+  return record;
 }
 
 export async function addAllowlistEntry(
   deps: MappingDeps,
   actor: MappingActor,
   input: { name: string },
-): Promise<MappingOutcome<PayerAllowlistRecord>> {
+): Promise<PayerAllowlistRecord> {
   const name = input.name.trim();
-  if (!name) return { ok: false, kind: 'invalid', field: 'name', message: MAPPING_MESSAGES.allowRequired };
-  const long = tooLong('name', name, payerKey(name));
-  if (long) return long;
+  if (!name) throw ValidationError.field('name', MAPPING_MESSAGES.allowRequired);
+  refuseTooLong('name', name, payerKey(name));
   const record = await insertPayerAllowlistEntry(deps.db, actor.customerId, {
     name,
     createdBy: actor.userId,
   });
-  if (!record) return { ok: false, kind: 'invalid', field: 'name', message: allowDuplicateMessage(name) };
+  if (!record) throw ValidationError.field('name', allowDuplicateMessage(name));
   await audit(deps, actor, 'payer_allowlist_added', 'payer_allowlist', record.id, { name: record.name });
   await invalidate(deps, actor.customerId);
-  return { ok: true, message: MAPPING_MESSAGES.allowAdded, record };
+  return record;
 }
 
 export async function removeAllowlistEntry(
   deps: MappingDeps,
   actor: MappingActor,
   id: number,
-): Promise<MappingOutcome<PayerAllowlistRecord>> {
+): Promise<PayerAllowlistRecord> {
   const record = await findPayerAllowlistEntry(deps.db, actor.customerId, id);
-  if (!record || !(await deletePayerAllowlistEntry(deps.db, actor.customerId, id))) {
-    return { ok: false, kind: 'not_found', message: MAPPING_MESSAGES.allowNotFound };
-  }
+  if (!record || !(await deletePayerAllowlistEntry(deps.db, actor.customerId, id))) throw new NotFoundError();
   await audit(deps, actor, 'payer_allowlist_removed', 'payer_allowlist', id, { name: record.name });
   await invalidate(deps, actor.customerId);
-  return { ok: true, message: MAPPING_MESSAGES.allowDeleted, record };
+  return record;
 }
 
 // ---- column-mapping profiles (ingestion spec §2.5)
@@ -270,33 +241,24 @@ export async function renameProfile(
   actor: MappingActor,
   id: number,
   input: { name: string },
-): Promise<MappingOutcome<{ id: number; name: string }>> {
+): Promise<{ id: number; name: string }> {
   const name = input.name.trim();
-  if (!name) return { ok: false, kind: 'invalid', field: 'name', message: PROFILE_MESSAGES.nameRequired };
-  if (name.length > 100) {
-    return {
-      ok: false,
-      kind: 'invalid',
-      field: 'name',
-      message: 'Ensure this field has no more than 100 characters.',
-    };
-  }
+  if (!name) throw ValidationError.field('name', PROFILE_MESSAGES.nameRequired);
+  if (name.length > 100)
+    throw ValidationError.field('name', 'Ensure this field has no more than 100 characters.');
   const result = await renameColumnMappingProfile(deps.db, actor.customerId, id, name);
-  if (result === 'not_found') return { ok: false, kind: 'not_found', message: PROFILE_MESSAGES.notFound };
-  if (result === 'duplicate')
-    return { ok: false, kind: 'invalid', field: 'name', message: profileDuplicateMessage(name) };
+  if (result === 'not_found') throw new NotFoundError();
+  if (result === 'duplicate') throw ValidationError.field('name', profileDuplicateMessage(name));
   await audit(deps, actor, 'column_mapping_profile_renamed', 'column_mapping_profile', id, { name });
-  return { ok: true, message: PROFILE_MESSAGES.renamed, record: { id, name } };
+  return { id, name };
 }
 
 export async function removeProfile(
   deps: MappingDeps,
   actor: MappingActor,
   id: number,
-): Promise<MappingOutcome<{ id: number }>> {
-  if (!(await deleteColumnMappingProfile(deps.db, actor.customerId, id))) {
-    return { ok: false, kind: 'not_found', message: PROFILE_MESSAGES.notFound };
-  }
+): Promise<{ id: number }> {
+  if (!(await deleteColumnMappingProfile(deps.db, actor.customerId, id))) throw new NotFoundError();
   await audit(deps, actor, 'column_mapping_profile_deleted', 'column_mapping_profile', id, {});
-  return { ok: true, message: PROFILE_MESSAGES.deleted, record: { id } };
+  return { id };
 }

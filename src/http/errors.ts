@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from '../config/env.ts';
 import { AppError } from '../config/errors.ts';
 import { pageContext } from './page.ts';
+import { ID_TEXT_PATTERN } from './schemas/forms.ts';
 import {
   FINITE_KEYWORD,
   MONEY_PATTERN,
@@ -91,6 +92,7 @@ export function issueMessage(issue: ValidationIssue): string {
       if (params['pattern'] === SINGLE_LINE_PATTERN || params['pattern'] === MULTI_LINE_PATTERN)
         return 'Control characters (such as NUL or line breaks) are not allowed.';
       if (params['pattern'] === MONEY_PATTERN) return 'Enter an amount with exactly two decimals.';
+      if (params['pattern'] === ID_TEXT_PATTERN) return 'A valid integer is required.';
       return 'Enter a valid value.';
     case 'format':
       if (params['format'] === 'date')

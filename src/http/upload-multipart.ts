@@ -1,5 +1,6 @@
 import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import {
   FileTooLargeError,
   type UploadClaimsFileInput,
@@ -11,6 +12,7 @@ import {
   CONTROL_CHARACTER_MESSAGE,
   fieldsWithControlCharacters,
 } from '../domain/input/control-characters.ts';
+import { fieldErrors } from './errors.ts';
 
 /**
  * Receives a multipart upload (ingestion spec §2.1–§2.2) and streams the file part straight
@@ -43,6 +45,12 @@ export interface ReceivedUpload {
 export interface ReceiveUploadOptions {
   /** Names of the file part (`csv_file`; API also `file`). */
   fileFields: readonly string[];
+  /**
+   * The declared schema of the text fields (bounded, no control characters, choices as such).
+   * Checked on the fields sent before the file, and on all of them once every part is read,
+   * before anything is committed: a violation is a 400 with field errors, nothing stored.
+   */
+  fieldsSchema: TSchema;
   /** Runs with the fields seen so far before the file is read; throw to refuse. */
   check?: (fields: Record<string, string>) => void | Promise<void>;
   /** The command input apart from file name and body. */
@@ -116,16 +124,29 @@ function ownAnswer(error: unknown): boolean {
   );
 }
 
-/** Multipart text fields carrying control characters are refused like any other field. */
-function refuseControlCharacterFields(fields: Record<string, string>): void {
+/**
+ * The multipart text fields against the route's declared schema, through the route's own
+ * validator (same Ajv options as every other schema: coercion, `x-finite`, formats). Control
+ * characters are refused first, in any field (declared or not), with their own message.
+ */
+export function validateMultipartFields(
+  request: FastifyRequest,
+  schema: TSchema,
+  fields: Record<string, string>,
+): void {
   const bad = fieldsWithControlCharacters(fields);
-  if (bad.length === 0) return;
-  throw new AppError(
-    'invalid',
-    'Validation failed.',
-    400,
-    Object.fromEntries(bad.map((name) => [name, [CONTROL_CHARACTER_MESSAGE]])),
-  );
+  if (bad.length > 0) {
+    throw new AppError(
+      'invalid',
+      'Validation failed.',
+      400,
+      Object.fromEntries(bad.map((name) => [name, [CONTROL_CHARACTER_MESSAGE]])),
+    );
+  }
+  const validate = request.compileValidationSchema(schema, 'body');
+  // Validated on a copy: coercion must not change the text the route reads.
+  if (validate({ ...fields })) return;
+  throw new AppError('invalid', 'Validation failed.', 400, fieldErrors(validate.errors ?? []));
 }
 
 export async function receiveUpload(
@@ -181,8 +202,9 @@ export async function receiveUpload(
         continue;
       }
       try {
+        // Guards (CSRF, rate limit) first: 403/429 come before a 400 (§4.2).
         await options.check?.(fields);
-        refuseControlCharacterFields(fields);
+        validateMultipartFields(request, options.fieldsSchema, fields);
       } catch (error) {
         part.file.resume();
         throw error;
@@ -194,8 +216,8 @@ export async function receiveUpload(
         body: part.file,
         lateOptions: async () => {
           if (!(await allPartsRead)) throw new Error('multipart body not read to the end');
-          // Fields sent after the file obey the same rule, before anything is committed.
-          refuseControlCharacterFields(fields);
+          // Fields sent after the file obey the same schema, before anything is committed.
+          validateMultipartFields(request, options.fieldsSchema, fields);
           const { allowDuplicate, columnProfileId } = options.input(fields);
           return { allowDuplicate: allowDuplicate ?? false, columnProfileId: columnProfileId ?? null };
         },
@@ -205,6 +227,7 @@ export async function receiveUpload(
       failed.catch(() => {});
     }
     partsRead(true);
+    // Without a file the route answers (CSRF first, then these fields, then "No file").
     if (pending) result = await pending;
   } catch (error) {
     // The command (if started) removes its spooled file and settles.

@@ -62,6 +62,52 @@ export function presentClaimDetail(claim: ClaimRecord, claimId: string | null) {
   };
 }
 
+/** One row of the portal's claims browser (the claim number shown as its last four digits only). */
+export function presentClaimBrowserRow(claim: ClaimRecord) {
+  return {
+    id: claim.id,
+    claimId: claim.claim_id_last4 ? `…${claim.claim_id_last4}` : '-',
+    payer: claim.payer,
+    cpt: claim.cpt,
+    cptGroup: claim.cpt_group,
+    outcome: claim.outcome,
+    submitted: claim.submitted_date,
+    decided: claim.decided_date ?? '-',
+    allowed: money(claim.allowed_amount) ?? '-',
+    paid: money(claim.paid_amount) ?? '-',
+    denialReason: claim.denial_reason_code ?? claim.denial_reason_text ?? '-',
+  };
+}
+
+function yesNo(value: boolean | null): string {
+  return value === null ? 'Unknown' : value ? 'Yes' : 'No';
+}
+
+/** The label/value rows of the portal's claim page. */
+export function presentClaimDetailRows(claim: ClaimRecord, claimId: string | null): Array<[string, string]> {
+  return [
+    ['Claim ID', claimId ?? '-'],
+    ['Payer', claim.payer],
+    ['CPT', claim.cpt ?? '-'],
+    ['CPT Group', claim.cpt_group],
+    ['Modifiers', claim.modifiers ?? '-'],
+    ['Outcome', claim.outcome],
+    ['Submitted', claim.submitted_date],
+    ['Decided', claim.decided_date ?? '-'],
+    ['Payment date', claim.payment_date ?? '-'],
+    ['Billed', money(claim.billed_amount) ?? '-'],
+    ['Allowed', money(claim.allowed_amount) ?? '-'],
+    ['Paid', money(claim.paid_amount) ?? '-'],
+    ['Denial reason code', claim.denial_reason_code ?? '-'],
+    ['Denial reason', claim.denial_reason_text ?? '-'],
+    ['Authorization required', yesNo(claim.authorization_required)],
+    ['Authorization obtained', yesNo(claim.authorization_obtained)],
+    ['Place of service', claim.place_of_service ?? '-'],
+    ['Upload', `#${claim.upload_id}`],
+    ['Revision', String(claim.revision)],
+  ];
+}
+
 /** Columns of the claims CSV export (the detail fields). */
 export const CLAIM_EXPORT_COLUMNS = [
   'id',

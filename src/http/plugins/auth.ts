@@ -83,6 +83,40 @@ export function sendUnauthenticated(
 }
 
 /**
+ * The CSRF check of a write authenticated by the session: the token (the `X-CSRFToken` header
+ * first, else the form's) and, in production, the Origin/Referer. The plugin's hook runs it
+ * for every form; multipart uploads (`config.csrf = false`) run it with their streamed fields.
+ */
+export function sessionCsrfOk(
+  request: FastifyRequest,
+  config: Parameters<typeof csrfOriginAllowed>[0],
+  formToken: unknown,
+): boolean {
+  const header = request.headers['x-csrf-token'] ?? request.headers['x-csrftoken'];
+  return (
+    request.checkCsrf(typeof header === 'string' ? header : formToken) &&
+    csrfOriginAllowed(config, { origin: request.headers.origin, referer: request.headers.referer })
+  );
+}
+
+/** The portal's 403 page of a failed CSRF check (logged; no navigation: the session is not trusted). */
+export function sendPortalCsrfFailure(request: FastifyRequest, reply: FastifyReply, version: string) {
+  request.log.warn({ route: request.routeOptions.url }, 'CSRF check failed');
+  return reply
+    .code(403)
+    .type('text/html; charset=utf-8')
+    .send(
+      request.server.renderer.render('error', {
+        status: 403,
+        title: 'Forbidden',
+        message: PORTAL_CSRF_MESSAGE,
+        requestId: request.id,
+        version,
+      }),
+    );
+}
+
+/**
  * Sessions, bearer authentication, rate limits and CSRF (web-api-ops §1.1 steps 8–9,
  * §3.1, §3.2, §3.8, §4.3). Route-level access (login required, permissions, staff) is
  * decided by the guards in ../guards.ts with the state resolved here.
@@ -252,31 +286,15 @@ export async function registerAuth(app: FastifyInstance, services: Services): Pr
     if (api && (request.auth.via !== 'session' || request.routeOptions.config.auth === 'token-endpoint'))
       return;
     if (!api && !pathOf(request.url).startsWith('/portal/')) return;
-    const header = request.headers['x-csrf-token'] ?? request.headers['x-csrftoken'];
     const body = request.body as Record<string, unknown> | undefined;
-    const token =
-      typeof header === 'string' ? header : body && typeof body === 'object' ? body['csrf_token'] : null;
-    if (
-      request.checkCsrf(token) &&
-      csrfOriginAllowed(config, { origin: request.headers.origin, referer: request.headers.referer })
-    )
-      return;
+    const formToken = body && typeof body === 'object' ? body['csrf_token'] : null;
+    if (sessionCsrfOk(request, config, formToken)) return;
+    if (!api) return sendPortalCsrfFailure(request, reply, config.version);
     request.log.warn({ route: request.routeOptions.url }, 'CSRF check failed');
-    reply.code(403);
-    if (api) {
-      return reply
-        .type('application/json; charset=utf-8')
-        .send({ detail: API_CSRF_DETAIL, code: 'csrf_failed' });
-    }
-    return reply.type('text/html; charset=utf-8').send(
-      app.renderer.render('error', {
-        status: 403,
-        title: 'Forbidden',
-        message: PORTAL_CSRF_MESSAGE,
-        requestId: request.id,
-        version: config.version,
-      }),
-    );
+    return reply
+      .code(403)
+      .type('application/json; charset=utf-8')
+      .send({ detail: API_CSRF_DETAIL, code: 'csrf_failed' });
   });
 
   // 5. Persist session changes and set or clear cookies.

@@ -16,6 +16,7 @@ import {
 import { presentClaimDetail, presentClaimListItem, presentPayerSummary } from '../../../presenters/claims.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
+import { sendClaimsCsv } from '../../claims-export.ts';
 import {
   CLAIM_FILTER_PARAMS,
   type ClaimFilterParam,
@@ -24,7 +25,6 @@ import {
 } from '../../claims-query.ts';
 import { paginate, parsePageRequest } from '../../pagination.ts';
 import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
-import { sendClaimsCsv } from '../portal/claims.ts';
 import {
   ClaimDetail,
   ClaimDetailQuery,

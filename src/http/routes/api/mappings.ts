@@ -1,75 +1,29 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import {
-  addAllowlistEntry,
   addCptMapping,
   addPayerMapping,
-  type MappingActor,
-  type MappingOutcome,
-  removeAllowlistEntry,
   removeCptMapping,
   removePayerMapping,
-  removeProfile,
 } from '../../../commands/manage-mappings.ts';
-import { requestReapplyMappings } from '../../../commands/reapply-mappings.ts';
-import { NotFoundError, ValidationError } from '../../../config/errors.ts';
-import {
-  findColumnMappingProfile,
-  listColumnMappingProfiles,
-  listCptGroupMappings,
-  listPayerMappings,
-} from '../../../db/repositories/mappings.repository.ts';
-import {
-  findCptGroupMapping,
-  findPayerAllowlistEntry,
-  findPayerMapping,
-  listPayerAllowlist,
-} from '../../../db/repositories/mappings-admin.repository.ts';
-import { isStaffUser } from '../../../domain/accounts/permissions.ts';
-import {
-  presentAllowlistEntry,
-  presentColumnProfile,
-  presentCptMapping,
-  presentPayerMapping,
-} from '../../../presenters/claims.ts';
+import { NotFoundError } from '../../../config/errors.ts';
+import { listCptGroupMappings, listPayerMappings } from '../../../db/repositories/mappings.repository.ts';
+import { findCptGroupMapping, findPayerMapping } from '../../../db/repositories/mappings-admin.repository.ts';
+import { presentCptMapping, presentPayerMapping } from '../../../presenters/claims.ts';
 import type { Services } from '../../../services.ts';
-import { apiScope } from '../../api-tenancy.ts';
 import { paginateArray } from '../../pagination.ts';
-import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
+import { IdParams, operation, Paginated } from '../../schemas/index.ts';
+import { customerOf, mappingRouteContext, ordered } from './mapping-context.ts';
+import { registerMappingSettingsApiRoutes } from './mapping-settings.ts';
 import {
-  AllowlistCreate,
-  AllowlistEntry,
-  ColumnProfile,
   CptMapping,
   CptMappingCreate,
   CustomerQuery,
-  JobAccepted,
   mappingListQuery,
   PayerMapping,
   PayerMappingCreate,
 } from './mappings.schemas.ts';
-
-/** The record of a successful outcome; a failed one becomes the typed error it stands for. */
-function recordOf<T>(outcome: MappingOutcome<T>): T {
-  if (outcome.ok) return outcome.record;
-  if (outcome.kind === 'not_found') throw new NotFoundError();
-  throw ValidationError.field(outcome.field, outcome.message);
-}
-
-/** Sorted by `?ordering=` over the one allowed field (case-insensitive; ties `-id`). */
-function ordered<T extends { id: number }>(items: readonly T[], field: keyof T & string, raw?: string): T[] {
-  const [term] = parseOrdering(raw, [field], [{ field, descending: false }]);
-  const sorted = [...items].sort((a, b) => {
-    const cmp = String(a[field]).toLowerCase().localeCompare(String(b[field]).toLowerCase());
-    return cmp !== 0 ? cmp : b.id - a.id;
-  });
-  return term?.descending ? sorted.reverse() : sorted;
-}
-
-function customerOf(request: FastifyRequest): number {
-  return request.apiCustomerId as number;
-}
 
 /**
  * `payer-mappings/`, `cpt-mappings/`, `payer-allowlist/`, `column-profiles/`, `mappings/reapply/`
@@ -79,26 +33,7 @@ function customerOf(request: FastifyRequest): number {
  */
 export function registerMappingsApiRoutes(app: FastifyInstance, services: Services): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { db } = services.database;
-  const deps = { db, cache: services.cache };
-  const read = apiScope({ permission: 'view_reports', requireCustomer: true });
-  const write = apiScope({ permission: 'manage_mappings', requireCustomer: true });
-  const configure = apiScope({ permission: 'manage_configuration', requireCustomer: true });
-
-  function actorOf(request: FastifyRequest): MappingActor {
-    return {
-      customerId: customerOf(request),
-      userId: request.auth.user?.id ?? null,
-      actingAsOperator: request.apiActor ? isStaffUser(request.apiActor) : false,
-      requestId: request.id,
-      ip: request.ip,
-    };
-  }
-
-  const deleted = async (reply: FastifyReply, outcome: Promise<MappingOutcome<unknown>>) => {
-    recordOf(await outcome);
-    return reply.code(204).send();
-  };
+  const { db, deps, read, write, actorOf, deleted } = mappingRouteContext(services);
 
   // --- payer mappings ---------------------------------------------------------------------
 
@@ -152,11 +87,11 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
       ),
     },
     async (request, reply) => {
-      const outcome = await addPayerMapping(deps, actorOf(request), {
+      const record = await addPayerMapping(deps, actorOf(request), {
         rawName: request.body.raw_name,
         normalizedName: request.body.normalized_name,
       });
-      return reply.code(201).send(presentPayerMapping(recordOf(outcome)));
+      return reply.code(201).send(presentPayerMapping(record));
     },
   );
 
@@ -220,11 +155,11 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
       ),
     },
     async (request, reply) => {
-      const outcome = await addCptMapping(deps, actorOf(request), {
+      const record = await addCptMapping(deps, actorOf(request), {
         cptCode: request.body.cpt_code,
         cptGroup: request.body.cpt_group,
       });
-      return reply.code(201).send(presentCptMapping(recordOf(outcome)));
+      return reply.code(201).send(presentCptMapping(record));
     },
   );
 
@@ -244,150 +179,5 @@ export function registerMappingsApiRoutes(app: FastifyInstance, services: Servic
     async (request, reply) => deleted(reply, removeCptMapping(deps, actorOf(request), request.params.id)),
   );
 
-  // --- payer allow-list -------------------------------------------------------------------
-
-  const allowTag = 'Payer allow-list';
-  api.get(
-    '/api/v1/payer-allowlist/',
-    {
-      preValidation: write,
-      schema: operation(
-        { tag: allowTag, summary: 'List the payer allow-list' },
-        { querystring: mappingListQuery('name'), response: { 200: Paginated(AllowlistEntry) } },
-      ),
-    },
-    async (request) => {
-      const rows = await listPayerAllowlist(db, customerOf(request));
-      return paginateArray(request, ordered(rows, 'name', request.query.ordering).map(presentAllowlistEntry));
-    },
-  );
-
-  api.get(
-    '/api/v1/payer-allowlist/:id/',
-    {
-      preValidation: write,
-      schema: operation(
-        { tag: allowTag, summary: 'Get an allow-list entry' },
-        { params: IdParams, querystring: CustomerQuery, response: { 200: AllowlistEntry } },
-      ),
-    },
-    async (request) => {
-      const row = await findPayerAllowlistEntry(db, customerOf(request), request.params.id);
-      if (!row) throw new NotFoundError();
-      return presentAllowlistEntry(row);
-    },
-  );
-
-  api.post(
-    '/api/v1/payer-allowlist/',
-    {
-      preValidation: configure,
-      schema: operation(
-        {
-          tag: allowTag,
-          summary: 'Add a payer to the allow-list',
-          description: 'Names on the allow-list pass the PHI person-name check (owner and admin only).',
-        },
-        { body: AllowlistCreate, response: { 201: AllowlistEntry } },
-      ),
-    },
-    async (request, reply) => {
-      const outcome = await addAllowlistEntry(deps, actorOf(request), { name: request.body.name });
-      return reply.code(201).send(presentAllowlistEntry(recordOf(outcome)));
-    },
-  );
-
-  api.delete(
-    '/api/v1/payer-allowlist/:id/',
-    {
-      preValidation: configure,
-      schema: operation(
-        { tag: allowTag, summary: 'Remove a payer from the allow-list' },
-        {
-          params: IdParams,
-          querystring: CustomerQuery,
-          response: { 204: Type.Null({ description: 'Deleted.' }) },
-        },
-      ),
-    },
-    async (request, reply) => deleted(reply, removeAllowlistEntry(deps, actorOf(request), request.params.id)),
-  );
-
-  // --- column-mapping profiles (GET, DELETE) --------------------------------------------
-
-  const profileTag = 'Column profiles';
-  api.get(
-    '/api/v1/column-profiles/',
-    {
-      preValidation: write,
-      schema: operation(
-        { tag: profileTag, summary: 'List column-mapping profiles' },
-        { querystring: mappingListQuery('name'), response: { 200: Paginated(ColumnProfile) } },
-      ),
-    },
-    async (request) => {
-      const rows = await listColumnMappingProfiles(db, customerOf(request));
-      return paginateArray(request, ordered(rows, 'name', request.query.ordering).map(presentColumnProfile));
-    },
-  );
-
-  api.get(
-    '/api/v1/column-profiles/:id/',
-    {
-      preValidation: write,
-      schema: operation(
-        { tag: profileTag, summary: 'Get a column-mapping profile' },
-        { params: IdParams, querystring: CustomerQuery, response: { 200: ColumnProfile } },
-      ),
-    },
-    async (request) => {
-      const row = await findColumnMappingProfile(db, customerOf(request), request.params.id);
-      if (!row) throw new NotFoundError();
-      return presentColumnProfile(row);
-    },
-  );
-
-  api.delete(
-    '/api/v1/column-profiles/:id/',
-    {
-      preValidation: write,
-      schema: operation(
-        { tag: profileTag, summary: 'Delete a column-mapping profile' },
-        {
-          params: IdParams,
-          querystring: CustomerQuery,
-          response: { 204: Type.Null({ description: 'Deleted.' }) },
-        },
-      ),
-    },
-    async (request, reply) => deleted(reply, removeProfile(deps, actorOf(request), request.params.id)),
-  );
-
-  // --- re-apply ---------------------------------------------------------------------------
-
-  api.post(
-    '/api/v1/mappings/reapply/',
-    {
-      preValidation: write,
-      schema: operation(
-        {
-          tag: payerTag,
-          summary: 'Re-apply mappings to stored claims',
-          description: 'Starts a background job; poll `status_url` (also in `Location`).',
-        },
-        { querystring: CustomerQuery, response: { 202: JobAccepted } },
-      ),
-    },
-    async (request, reply) => {
-      const actor = actorOf(request);
-      const { jobId } = await requestReapplyMappings(services.queue, {
-        customerId: actor.customerId,
-        userId: actor.userId,
-        requestId: request.id,
-      });
-      // Relative, as the spec writes it (§4.5): valid behind any proxy or host name.
-      const statusUrl = `/api/v1/jobs/${jobId}/`;
-      return reply.code(202).header('Location', statusUrl).send({ job_id: jobId, status_url: statusUrl });
-    },
-  );
+  registerMappingSettingsApiRoutes(app, services);
 }

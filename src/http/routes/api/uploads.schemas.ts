@@ -1,7 +1,18 @@
 import { Type } from 'typebox';
 import { CANONICAL_COLUMNS } from '../../../domain/claims/index.ts';
 import { UPLOAD_ORDER_COLUMNS } from '../../../queries/uploads-list.ts';
-import { Choice, DateString, DateTimeString, Id, ListQuery, Nullable, Text } from '../../schemas/index.ts';
+import {
+  Choice,
+  CsrfField,
+  DateString,
+  DateTimeString,
+  FormFlag,
+  Id,
+  IdText,
+  ListQuery,
+  Nullable,
+  Text,
+} from '../../schemas/index.ts';
 import { CustomerParam } from './mappings.schemas.ts';
 
 /** Schemas of `uploads/` and its actions (web-api-ops §4.5–§4.6, ingestion spec §2.13). */
@@ -196,3 +207,13 @@ export const DuplicateFile = Type.Object(
   },
   { title: 'DuplicateFile' },
 );
+
+/**
+ * Text fields of the multipart upload (`file` / `csv_file` is the streamed file part): checked
+ * by receiveUpload before the file and once every part is read (fields may follow the file).
+ */
+export const UploadFields = Type.Object({
+  csrf_token: CsrfField,
+  allow_duplicate: FormFlag,
+  column_profile: IdText('Id of a column-mapping profile to apply (optional).'),
+});

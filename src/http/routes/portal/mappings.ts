@@ -1,11 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   addAllowlistEntry,
   addCptMapping,
   addPayerMapping,
   MAPPING_MESSAGES,
-  type MappingActor,
-  type MappingOutcome,
+  PROFILE_MESSAGES,
   removeAllowlistEntry,
   removeCptMapping,
   removePayerMapping,
@@ -13,24 +12,26 @@ import {
   renameProfile,
 } from '../../../commands/manage-mappings.ts';
 import { requestReapplyMappings } from '../../../commands/reapply-mappings.ts';
-import {
-  listColumnMappingProfiles,
-  listCptGroupMappings,
-  listPayerMappings,
-} from '../../../db/repositories/mappings.repository.ts';
-import {
-  latestMappingsReapplied,
-  listPayerAllowlist,
-} from '../../../db/repositories/mappings-admin.repository.ts';
-import { can, isStaffUser } from '../../../domain/accounts/permissions.ts';
+import { NotFoundError, ValidationError } from '../../../config/errors.ts';
+import { can } from '../../../domain/accounts/permissions.ts';
+import { presentMappingsPage } from '../../../presenters/mappings-page.ts';
+import { loadMappingsPage } from '../../../queries/mappings-page.ts';
 import type { Services } from '../../../services.ts';
 import { requirePermission, sendForbidden } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
-import { parseId } from '../../params.ts';
-import { field } from './form.ts';
+import { portalActor } from '../../portal-actor.ts';
+import { ALLOWLIST_ACTIONS, MappingsForm, type MappingsFormBody } from './mappings.schemas.ts';
 
 const PATH = '/portal/mappings/';
-const PROFILE_NOT_FOUND = 'Column mapping profile not found';
+
+/** What the page says when a row's id names nothing (the command's own 404 is generic). */
+const NOT_FOUND_MESSAGES: Record<string, string> = {
+  delete_payer: MAPPING_MESSAGES.payerNotFound,
+  delete_cpt: MAPPING_MESSAGES.cptNotFound,
+  delete_allow: MAPPING_MESSAGES.allowNotFound,
+  rename_profile: PROFILE_MESSAGES.notFound,
+  delete_profile: PROFILE_MESSAGES.notFound,
+};
 
 /** Mappings page (web-api-ops §1.6 "Mappings", ingestion spec §5.3). */
 export function registerMappingsRoutes(app: FastifyInstance, services: Services): void {
@@ -38,152 +39,104 @@ export function registerMappingsRoutes(app: FastifyInstance, services: Services)
   const deps = { db, cache: services.cache };
   const guard = requirePermission('manage_mappings');
 
-  function actorOf(request: FastifyRequest): MappingActor {
-    return {
-      customerId: request.auth.customer!.id,
-      userId: request.auth.user?.id ?? null,
-      actingAsOperator: isStaffUser(request.auth.actor),
-      requestId: request.id,
-      ip: request.ip,
-    };
+  /** Allow-list changes need manage_configuration: 403 before the form is validated (§4.2). */
+  async function allowlistGuard(request: FastifyRequest, reply: FastifyReply) {
+    const action = (request.body as Record<string, unknown> | undefined)?.['action'];
+    if (typeof action === 'string' && ALLOWLIST_ACTIONS.includes(action)) {
+      if (!can(request.auth.actor, 'manage_configuration'))
+        return sendForbidden(request, reply, 'manage_configuration');
+    }
   }
 
   app.get(PATH, { preHandler: guard }, async (request, reply) => {
-    const customerId = request.auth.customer!.id;
-    const [payerMappings, cptMappings, allowlist, lastReapply, profiles] = await Promise.all([
-      listPayerMappings(db, customerId),
-      listCptGroupMappings(db, customerId),
-      listPayerAllowlist(db, customerId),
-      latestMappingsReapplied(db, customerId),
-      listColumnMappingProfiles(db, customerId),
-    ]);
+    const view = await loadMappingsPage(db, request.auth.customer!.id);
     return renderPage(
       request,
       reply,
       'mappings',
       {
-        payerMappings: payerMappings.map((m) => ({
-          id: m.id,
-          raw: m.raw_name,
-          normalized: m.normalized_name,
-        })),
-        cptMappings: cptMappings.map((m) => ({ id: m.id, code: m.cpt_code, group: m.cpt_group })),
-        allowlist: allowlist.map((a) => ({ id: a.id, name: a.name })),
-        profiles: profiles.map((p) => ({
-          id: p.id,
-          name: p.name,
-          fields: Object.keys(p.mapping).length,
-          useCount: p.use_count,
-          lastUsed: p.last_used_at ? new Date(p.last_used_at).toISOString().slice(0, 10) : '-',
-        })),
+        ...presentMappingsPage(view),
         canConfigure: can(request.auth.actor, 'manage_configuration'),
-        lastReapply: lastReapply
-          ? {
-              claimsUpdated: lastReapply.claimsUpdated,
-              at: lastReapply.at.toISOString().slice(0, 16).replace('T', ' '),
-            }
-          : null,
       },
       { title: 'Mappings', section: 'mappings' },
     );
   });
 
-  app.post(PATH, { preHandler: guard }, async (request, reply) => {
-    const action = field(request, 'action');
-    const actor = actorOf(request);
-    if (
-      (action === 'add_allow' || action === 'delete_allow') &&
-      !can(request.auth.actor, 'manage_configuration')
-    ) {
-      return sendForbidden(request, reply, 'manage_configuration');
-    }
-    let outcome: MappingOutcome<unknown>;
-    switch (action) {
+  /**
+   * Runs one action; its success message, or a typed error from the command. `mappingsChanged`:
+   * stored claims keep old names until a re-apply (said after adds and deletes of mappings).
+   */
+  async function perform(
+    request: FastifyRequest,
+    body: MappingsFormBody,
+  ): Promise<{ message: string; mappingsChanged: boolean }> {
+    const actor = portalActor(request);
+    const idOf = (id: number | undefined): number => {
+      if (id === undefined) throw new NotFoundError();
+      return id;
+    };
+    switch (body.action) {
       case 'add_payer':
-        outcome = await addPayerMapping(deps, actor, {
-          rawName: field(request, 'raw_name'),
-          normalizedName: field(request, 'normalized_name'),
+        await addPayerMapping(deps, actor, {
+          rawName: body.raw_name ?? '',
+          normalizedName: body.normalized_name ?? '',
         });
-        break;
+        return { message: MAPPING_MESSAGES.payerAdded, mappingsChanged: true };
       case 'delete_payer':
-        outcome = await removeOrNotFound(
-          field(request, 'mapping_id'),
-          (id) => removePayerMapping(deps, actor, id),
-          MAPPING_MESSAGES.payerNotFound,
-        );
-        break;
+        await removePayerMapping(deps, actor, idOf(body.mapping_id));
+        return { message: MAPPING_MESSAGES.payerDeleted, mappingsChanged: true };
       case 'add_cpt':
-        outcome = await addCptMapping(deps, actor, {
-          cptCode: field(request, 'cpt_code'),
-          cptGroup: field(request, 'cpt_group'),
-        });
-        break;
+        await addCptMapping(deps, actor, { cptCode: body.cpt_code ?? '', cptGroup: body.cpt_group ?? '' });
+        return { message: MAPPING_MESSAGES.cptAdded, mappingsChanged: true };
       case 'delete_cpt':
-        outcome = await removeOrNotFound(
-          field(request, 'mapping_id'),
-          (id) => removeCptMapping(deps, actor, id),
-          MAPPING_MESSAGES.cptNotFound,
-        );
-        break;
+        await removeCptMapping(deps, actor, idOf(body.mapping_id));
+        return { message: MAPPING_MESSAGES.cptDeleted, mappingsChanged: true };
       case 'add_allow':
-        outcome = await addAllowlistEntry(deps, actor, { name: field(request, 'name') });
-        break;
+        await addAllowlistEntry(deps, actor, { name: body.name ?? '' });
+        return { message: MAPPING_MESSAGES.allowAdded, mappingsChanged: true };
       case 'delete_allow':
-        outcome = await removeOrNotFound(
-          field(request, 'entry_id'),
-          (id) => removeAllowlistEntry(deps, actor, id),
-          MAPPING_MESSAGES.allowNotFound,
-        );
-        break;
+        await removeAllowlistEntry(deps, actor, idOf(body.entry_id));
+        return { message: MAPPING_MESSAGES.allowDeleted, mappingsChanged: true };
       case 'rename_profile':
-        outcome = await removeOrNotFound(
-          field(request, 'profile_id'),
-          (id) => renameProfile(deps, actor, id, { name: field(request, 'name') }),
-          PROFILE_NOT_FOUND,
-        );
-        if (outcome.ok) {
-          request.flash('success', outcome.message);
-          return reply.redirect(PATH, 302);
-        }
-        break;
+        await renameProfile(deps, actor, idOf(body.profile_id), { name: body.name ?? '' });
+        return { message: PROFILE_MESSAGES.renamed, mappingsChanged: false };
       case 'delete_profile':
-        outcome = await removeOrNotFound(
-          field(request, 'profile_id'),
-          (id) => removeProfile(deps, actor, id),
-          PROFILE_NOT_FOUND,
-        );
-        if (outcome.ok) {
-          request.flash('success', outcome.message);
-          return reply.redirect(PATH, 302);
-        }
-        break;
+        await removeProfile(deps, actor, idOf(body.profile_id));
+        return { message: PROFILE_MESSAGES.deleted, mappingsChanged: false };
       case 'reapply':
         await requestReapplyMappings(services.queue, {
           customerId: actor.customerId,
           userId: actor.userId,
           requestId: request.id,
         });
-        request.flash('info', MAPPING_MESSAGES.reapplyStarted);
-        return reply.redirect(PATH, 302);
+        return { message: MAPPING_MESSAGES.reapplyStarted, mappingsChanged: false };
       default:
-        request.flash('error', 'Unknown action.');
-        return reply.redirect(PATH, 302);
+        throw ValidationError.field('action', 'Unknown action.');
     }
-    if (outcome.ok) {
-      request.flash('success', outcome.message);
-      request.flash('info', MAPPING_MESSAGES.changed);
-    } else {
-      request.flash('error', outcome.message);
-    }
-    return reply.redirect(PATH, 302);
-  });
-}
+  }
 
-async function removeOrNotFound<T>(
-  idText: string,
-  remove: (id: number) => Promise<MappingOutcome<T>>,
-  notFound: string,
-): Promise<MappingOutcome<T>> {
-  const id = parseId(idText.trim());
-  return id === null ? { ok: false, kind: 'not_found', message: notFound } : remove(id);
+  // Guards in preValidation: CSRF (the auth plugin's hook) → permission → the form schema.
+  app.post<{ Body: MappingsFormBody }>(
+    PATH,
+    { preValidation: [guard, allowlistGuard], schema: { body: MappingsForm } },
+    async (request, reply) => {
+      const { body } = request;
+      try {
+        const done = await perform(request, body);
+        request.flash(body.action === 'reapply' ? 'info' : 'success', done.message);
+        if (done.mappingsChanged) request.flash('info', MAPPING_MESSAGES.changed);
+      } catch (error) {
+        // The page posts and redirects (PRG): what a person typed wrong, or a row that is gone,
+        // comes back as the flashed message of the field (or of the resource) on the page.
+        if (error instanceof ValidationError) {
+          request.flash('error', Object.values(error.errors ?? {}).flat()[0] ?? error.message);
+        } else if (error instanceof NotFoundError) {
+          request.flash('error', NOT_FOUND_MESSAGES[body.action ?? ''] ?? error.message);
+        } else {
+          throw error;
+        }
+      }
+      return reply.redirect(PATH, 302);
+    },
+  );
 }
