@@ -1,6 +1,10 @@
+import { pbkdf2 } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeCopyLine } from '../db/copy.ts';
-import { cleanUploadFilename, ingestUploadJobKey, sniffFormat } from './upload-claims-file.ts';
+import { FileTooLargeError, cleanUploadFilename, ingestUploadJobKey, sniffFormat, spool } from './upload-claims-file.ts';
 
 describe('upload submission helpers', () => {
   it('cleans client file names: no path parts, no control characters, at most 255 characters', () => {
@@ -31,5 +35,29 @@ describe('upload submission helpers', () => {
     expect(encodeCopyLine([1, null, '', 'a,"b"', true, Buffer.from([255]), [{ x: 1 }]])).toBe(
       '1,,"","a,""b""",t,\\xff,"[{""x"":1}]"\n',
     );
+  });
+
+  it('leaves no spooled file behind when the body fails, even while the thread pool is busy', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'payrixa-spool-'));
+    try {
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        // Keep every thread-pool thread busy so the write stream's open() is still queued when
+        // the body fails: the spool must wait for the stream to close before removing the file.
+        const busy = Array.from(
+          { length: 8 },
+          () => new Promise<void>((resolve) => pbkdf2('x', 'y', 40_000, 32, 'sha256', () => resolve())),
+        );
+        async function* truncatedBody(): AsyncGenerator<Uint8Array> {
+          yield Buffer.from('payer,cpt\n');
+          throw new Error('Unexpected end of form');
+        }
+        await expect(spool(truncatedBody(), dir, 1024, 1)).rejects.toThrow('Unexpected end of form');
+        await expect(spool([Buffer.alloc(2048)], dir, 1024, 1)).rejects.toBeInstanceOf(FileTooLargeError);
+        await Promise.all(busy);
+        expect(await readdir(dir)).toEqual([]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

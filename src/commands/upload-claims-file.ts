@@ -127,8 +127,11 @@ interface SpooledFile {
   sha256: string;
 }
 
-/** Streams the body to a temporary file, hashing it; over `maxBytes` → FileTooLargeError. */
-async function spool(
+/**
+ * Streams the body to a temporary file, hashing it; over `maxBytes` → FileTooLargeError.
+ * On failure nothing is left in `dir` (exported for that test).
+ */
+export async function spool(
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array,
   dir: string,
   maxBytes: number,
@@ -138,6 +141,7 @@ async function spool(
   const file = path.join(dir, `upload-${randomUUID()}.part`);
   const hash = createHash('sha256');
   let size = 0;
+  const writer = createWriteStream(file);
   try {
     await pipeline(
       asChunks(body),
@@ -149,9 +153,13 @@ async function spool(
           yield chunk;
         }
       },
-      createWriteStream(file),
+      writer,
     );
   } catch (error) {
+    // pipeline() settles as soon as the body fails, while the write stream may still be
+    // opening (creating) the file on the thread pool: removing it before the stream has
+    // closed can leave a stray .part file behind on a busy machine.
+    if (!writer.closed) await new Promise<void>((resolve) => writer.once('close', () => resolve()));
     await rm(file, { force: true });
     throw error;
   }
