@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeCopyLine } from '../db/copy.ts';
-import { FileTooLargeError, cleanUploadFilename, ingestUploadJobKey, sniffFormat, spool } from './upload-claims-file.ts';
+import {
+  cleanUploadFilename,
+  FileTooLargeError,
+  ingestUploadJobKey,
+  sniffFormat,
+  spool,
+} from './upload-claims-file.ts';
 
 describe('upload submission helpers', () => {
   it('cleans client file names: no path parts, no control characters, at most 255 characters', () => {
