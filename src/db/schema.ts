@@ -1,7 +1,9 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { AlertsDB } from './schema-alerts.ts';
 import type { AnalyticsDB } from './schema-analytics.ts';
 import type { IngestionDB } from './schema-ingestion.ts';
 
+export type * from './schema-alerts.ts';
 export type * from './schema-analytics.ts';
 export type * from './schema-ingestion.ts';
 
@@ -179,7 +181,7 @@ export interface RefreshTokensTable {
   revoked_at: NullableTimestamp;
 }
 
-export interface DB extends IngestionDB, AnalyticsDB {
+export interface DB extends IngestionDB, AnalyticsDB, AlertsDB {
   payrixa_migrations: PayrixaMigrationsTable;
   customers: CustomersTable;
   users: UsersTable;

@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { PRODUCT_SLUGS, type ProductSlugName } from '../../domain/accounts/products.ts';
 import type { CustomersTable, DB } from '../schema.ts';
+import { insertDefaultAlertRule } from './alert-rules.repository.ts';
 
 export type CustomerRecord = Selectable<CustomersTable>;
 
@@ -22,7 +23,7 @@ export async function findCustomerById(
 
 /**
  * Creates a customer with its settings row and one product-config row per product
- * (enabled for those in `products`), in the caller's transaction.
+ * (enabled for those in `products`) and the default alert rule, in the caller's transaction.
  */
 export async function insertCustomer(
   db: Kysely<DB>,
@@ -47,6 +48,7 @@ export async function insertCustomer(
       })),
     )
     .execute();
+  await insertDefaultAlertRule(db, customer.id);
   return customer;
 }
 
