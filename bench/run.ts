@@ -36,6 +36,7 @@ async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> 
     await import('./responsive.bench.ts'),
     await import('./pages.bench.ts'),
     await import('./api.bench.ts'),
+    await import('./serialization.bench.ts'),
   ];
   return modules
     .map((module) => module.benchmark as Benchmark)

@@ -1,4 +1,4 @@
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 
 /**
  * Reusable schema building blocks for routes (web-api-ops §4.1). Every string a client can send
@@ -79,9 +79,25 @@ export const Money = Type.String({ pattern: MONEY_PATTERN, maxLength: 17, exampl
 /** A JSON or form boolean (`true`/`false`; forms send strings, coerced by the validator). */
 export const Bool = Type.Boolean();
 
-/** `T | null` (response keys are always present, null when empty: §4.1). */
-export function Nullable<T extends TSchema>(schema: T) {
-  return Type.Union([schema, Type.Null()]);
+/**
+ * `T | null` (response keys are always present, null when empty: §4.1).
+ *
+ * A scalar becomes `type: [T, 'null']` rather than `anyOf: [T, null]`: the response serialiser
+ * (fast-json-stringify) runs an Ajv validation per `anyOf` value to pick the branch, which made
+ * schema serialisation slower than `JSON.stringify` on lists with nullable columns (`npm run
+ * bench serialization`); a type list is a plain type check. Same meaning for validation and in
+ * OpenAPI 3.1. An enumeration gains `null` among its values. Other schemas keep the union.
+ */
+export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
+  const { type, anyOf, enum: values } = schema as { type?: unknown; anyOf?: unknown; enum?: unknown[] };
+  if (typeof type === 'string' && type !== 'object' && type !== 'array' && anyOf === undefined) {
+    return Type.Unsafe<Static<T> | null>({
+      ...schema,
+      type: [type, 'null'],
+      ...(values ? { enum: [...values, null] } : {}),
+    });
+  }
+  return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]));
 }
 
 /** One of a fixed set of strings (`"x" is not a valid choice.` on anything else). */
