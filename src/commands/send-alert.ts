@@ -141,7 +141,11 @@ export async function sendAlert(
   for (const delivery of await listAlertDeliveries(db, customerId, alert.id)) {
     await attemptDelivery(deps, customerId, delivery.id);
   }
-  return (await refreshAlertStatus(db, customerId, alert.id, deps.clock.now())) ?? 'noop';
+  await refreshAlertStatus(db, customerId, alert.id, deps.clock.now());
+  const after = await findAlertEvent(db, customerId, alert.id);
+  return after?.status === 'sent' || after?.status === 'failed' || after?.status === 'pending'
+    ? after.status
+    : 'noop';
 }
 
 /** Suppression (once, §6), then routing (§5): suppressed / failed, or records created. */
