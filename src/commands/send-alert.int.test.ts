@@ -470,6 +470,74 @@ describe('alert engine (alerts-reports §3–§8)', () => {
     ]);
   });
 
+  it('B5(f): history of another key (payer, signal or product) never counts', async () => {
+    const { db, config } = await open();
+    const clock = new SettableClock(new Date('2026-03-02T12:00:00Z'));
+    await acmeCustomer(db);
+    await insertDefaultAlertRule(db, 42);
+    const otherKeys = [
+      { product: 'driftwatch', signal_type: 'DENIAL_RATE', entity_key: 'aetna|eval', payer: 'Aetna' },
+      {
+        product: 'driftwatch',
+        signal_type: 'DECISION_TIME',
+        entity_key: 'unitedhealthcare|eval',
+        payer: 'UnitedHealthcare',
+      },
+      {
+        product: 'denialscope',
+        signal_type: 'denial_rate_spike',
+        entity_key: 'unitedhealthcare|eval',
+        payer: 'UnitedHealthcare',
+      },
+    ] as const;
+    let n = 0;
+    for (const key of otherKeys) {
+      for (let i = 0; i < 2; i += 1) {
+        n += 1;
+        const row = await db
+          .insertInto('alert_events')
+          .values({
+            customer_id: 42,
+            rule_id: 999,
+            run_id: 999,
+            finding_fingerprint: `${'e'.repeat(30)}${String(n).padStart(2, '0')}`,
+            ...key,
+            status: 'resolved',
+            payload: JSON.stringify({}),
+            severity: 0.8,
+            severity_label: 'high',
+            notification_sent_at: '2026-03-02T11:00:00Z',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await db
+          .insertInto('operator_judgments')
+          .values({
+            customer_id: 42,
+            alert_event_id: row.id,
+            operator_id: 1,
+            operator_username: 'dana',
+            verdict: 'noise',
+            reason_codes: JSON.stringify([]),
+            verdict_at: '2026-03-02T11:30:00Z',
+          })
+          .execute();
+      }
+    }
+    await evaluateAlerts(
+      { db, clock, portalBaseUrl: PORTAL },
+      { customerId: 42, runId: await runDriftWatch(db, 42) },
+    );
+    const mailer = recordingMailer();
+    await sendPendingAlerts(sendDeps(db, config, { mailer, clock }), 42);
+    expect((await alertsOf(db, 42)).find((a) => a.rule_id !== 999)).toMatchObject({
+      status: 'sent',
+      suppressed: false,
+      entity_key: 'unitedhealthcare|eval',
+    });
+    expect(mailer.outbox).toHaveLength(1);
+  });
+
   it("B5(g) / B13: another tenant's cooldown and noise memory never suppress its alerts", async () => {
     const { db, config } = await open();
     const clock = new SettableClock(new Date('2026-03-02T12:00:00Z'));
