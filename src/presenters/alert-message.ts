@@ -11,6 +11,7 @@ import {
   severityLabelTitle,
 } from '../domain/analytics/index.ts';
 import { formatUnitDelta, formatUnitValue } from './analytics.ts';
+import { evidenceCell } from './finding-detail.ts';
 
 /**
  * What alert email and Slack messages (alerts-reports §7, §8) share: the alert's payload snapshot
@@ -166,12 +167,10 @@ export function evidenceTable(evidence: EvidencePayload): { columns: string[]; r
   const rows = Array.isArray(evidence.evidence_rows) ? evidence.evidence_rows.slice(0, 5) : [];
   const first = rows[0];
   const columns = first ? Object.keys(first) : [];
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '-';
-    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : fixed(v, 4);
-    return typeof v === 'string' ? v : JSON.stringify(v);
+  return {
+    columns,
+    rows: rows.map((r) => columns.map((c) => evidenceCell((r as Record<string, unknown>)[c]))),
   };
-  return { columns, rows: rows.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c]))) };
 }
 
 /** "YYYY-MM-DD HH:MM:SS UTC". */

@@ -27,13 +27,19 @@ describe('alert jobs (alerts-reports §14)', () => {
       { customerId: 42, product: 'driftwatch', asOf: T, runType: 'manual', requestId: 'req-e2e' },
     );
     await services.startJobs({ scheduler: false, concurrency: 1 });
+    // The alert is sent inside the send job, which is marked succeeded just after: wait for both.
     const alert = await waitFor(async () => {
       const row = await db
         .selectFrom('alert_events')
         .selectAll()
         .where('customer_id', '=', 42)
         .executeTakeFirst();
-      return row?.status === 'sent' ? row : null;
+      const send = await db
+        .selectFrom('jobs')
+        .select('status')
+        .where('kind', '=', 'alerts.send')
+        .executeTakeFirst();
+      return row?.status === 'sent' && send?.status === 'succeeded' ? row : null;
     });
     expect(alert).toMatchObject({
       run_id: requested.run.id,
