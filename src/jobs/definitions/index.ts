@@ -2,9 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config/env.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
+import type { Mailer } from '../../notify/mail.ts';
+import type { Clock } from '../../services.ts';
 import type { JobRegistry } from '../registry.ts';
 import type { ScheduleDefinition } from '../scheduler.ts';
 import type { JobQueue } from '../types.ts';
+import { queueAlertEvaluation, registerAlertJobs } from './alerts.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
 import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
@@ -12,7 +15,15 @@ import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
 /** Registers every job kind of the product. Features add theirs here. */
 export function registerJobs(
   registry: JobRegistry,
-  deps: { db: Kysely<DB>; config: Config; database?: Database; queue?: Pick<JobQueue, 'enqueue'> },
+  deps: {
+    db: Kysely<DB>;
+    config: Config;
+    database?: Database;
+    queue?: Pick<JobQueue, 'enqueue'>;
+    /** The process's (or job thread's) mailer and clock: alert delivery needs them. */
+    mailer?: Mailer;
+    clock?: Clock;
+  },
 ): void {
   registry.register(cleanupJob(deps.db, deps.config.retention.jobsDays));
   // Ingestion needs the database port itself (bulk COPY), not only the Kysely handle.
@@ -34,13 +45,32 @@ export function registerJobs(
     if (deps.queue) registry.register(sweepUploadsJob({ database: deps.database, queue: deps.queue }));
   }
   // Analytics runs, post-upload trigger, schedule fan-out and backtests (analytics §10).
-  registerAnalyticsJobs(registry, { db: deps.db, ...(deps.queue && { queue: deps.queue }) });
+  // After each successful non-backtest run, alert evaluation is queued (alerts-reports §3).
+  const queue = deps.queue;
+  registerAnalyticsJobs(registry, {
+    db: deps.db,
+    ...(queue && {
+      queue,
+      onRunSucceeded: (run, context) => queueAlertEvaluation(queue, run, context?.requestId ?? null),
+    }),
+  });
+  // Alert evaluation, delivery and the retry sweeper (alerts-reports §14).
+  if (deps.mailer) {
+    registerAlertJobs(registry, {
+      db: deps.db,
+      config: deps.config,
+      mailer: deps.mailer,
+      clock: deps.clock ?? { now: () => new Date() },
+      ...(queue && { queue }),
+    });
+  }
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
 export function configuredSchedules(config: Config, registry: JobRegistry): ScheduleDefinition[] {
   const wanted: Array<{ name: keyof Config['scheduler']['schedules']; kind: string }> = [
     { name: 'cleanup', kind: 'maintenance.cleanup' },
+    { name: 'alert_dispatch', kind: 'alerts.dispatch' },
   ];
   const schedules: ScheduleDefinition[] = [];
   for (const { name, kind } of wanted) {
