@@ -67,10 +67,13 @@ async function validated(
     partial,
     channelIds: await channelIdsOfCustomer(trx, customerId),
   });
-  if (!result.ok) throw new ValidationError(result.errors);
-  if (await findAlertRuleNamed(trx, customerId, result.values.name, exceptId)) {
-    throw ValidationError.field('name', RULE_MESSAGES.nameDuplicate(result.values.name));
+  // The name is checked even when other fields are wrong, so the form shows every problem at once.
+  const name = result.ok ? result.values.name : typeof input['name'] === 'string' ? input['name'].trim() : '';
+  const errors = result.ok ? {} : { ...result.errors };
+  if (name !== '' && !errors['name'] && (await findAlertRuleNamed(trx, customerId, name, exceptId))) {
+    errors['name'] = [RULE_MESSAGES.nameDuplicate(name)];
   }
+  if (!result.ok || Object.keys(errors).length > 0) throw new ValidationError(errors);
   return result;
 }
 

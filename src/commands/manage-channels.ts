@@ -68,10 +68,13 @@ async function validated(
     partial,
     endpointIds: new Set(endpoints.keys()),
   });
-  if (!result.ok) throw new ValidationError(result.errors);
-  if (await findChannelNamed(trx, customerId, result.values.name, stored?.id ?? null)) {
-    throw ValidationError.field('name', CHANNEL_MESSAGES.nameDuplicate(result.values.name));
+  // The name is checked even when other fields are wrong, so the form shows every problem at once.
+  const name = result.ok ? result.values.name : typeof input['name'] === 'string' ? input['name'].trim() : '';
+  const errors = result.ok ? {} : { ...result.errors };
+  if (name !== '' && !errors['name'] && (await findChannelNamed(trx, customerId, name, stored?.id ?? null))) {
+    errors['name'] = [CHANNEL_MESSAGES.nameDuplicate(name)];
   }
+  if (!result.ok || Object.keys(errors).length > 0) throw new ValidationError(errors);
   return result;
 }
 
