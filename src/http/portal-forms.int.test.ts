@@ -81,6 +81,8 @@ const PORTAL_WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/portal/mappings/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/products/driftwatch/backtest/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/reports/run/', roles: ['owner', 'admin', 'analyst'] },
+  { prefix: '/portal/alerts/rules/', roles: ['owner', 'admin'] },
+  { prefix: '/portal/alerts/channels/', roles: ['owner', 'admin'] },
 ];
 
 const key = (route: { method: string; url: string }) => `${route.method} ${route.url}`;

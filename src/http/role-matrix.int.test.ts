@@ -49,6 +49,8 @@ const WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/api/v1/payer-allowlist/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/settings/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/ingestion-tokens/', roles: ['owner', 'admin'] },
+  { prefix: '/api/v1/alert-rules/', roles: ['owner', 'admin'] },
+  { prefix: '/api/v1/channels/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/members/', roles: ['owner'], conditional: ['admin'] },
 ];
 

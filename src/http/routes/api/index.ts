@@ -7,8 +7,10 @@ import type { RouteTable } from '../../errors.ts';
 import { requireApiAuth } from '../../guards.ts';
 import { Choice, Id, Nullable, operation } from '../../schemas/index.ts';
 import { registerAccountsApiRoutes } from './accounts.ts';
+import { registerAlertRuleApiRoutes } from './alert-rules.ts';
 import { registerAnalyticsApiRoutes } from './analytics.ts';
 import { registerApiAuthRoutes } from './auth.ts';
+import { registerChannelApiRoutes } from './channels.ts';
 import { registerClaimsApiRoutes } from './claims.ts';
 import { registerIngestionApiRoutes } from './ingestion.ts';
 import { registerMappingsApiRoutes } from './mappings.ts';
@@ -93,6 +95,8 @@ export function registerApiRoutes(app: FastifyInstance, services: Services): voi
   registerMappingsApiRoutes(app, services);
   registerSettingsApiRoutes(app, services);
   registerIngestionApiRoutes(app, services);
+  registerAlertRuleApiRoutes(app, services);
+  registerChannelApiRoutes(app, services);
 
   app.addHook('onSend', async (request, reply, payload) => {
     // API responses are never cached (§3.6).

@@ -3,6 +3,8 @@ import type { Services } from '../../../services.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { registerAdminUserRoutes } from './admin-users.ts';
+import { registerAlertChannelRoutes } from './alert-channels.ts';
+import { registerAlertRuleRoutes } from './alert-rules.ts';
 import { registerAnalysisProgressRoutes } from './analysis-progress.ts';
 import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
@@ -30,6 +32,8 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerInsightsRoutes(app, services);
   registerQualityRoutes(app, services);
   registerSettingsRoutes(app, services);
+  registerAlertRuleRoutes(app, services);
+  registerAlertChannelRoutes(app, services);
   registerAccountRoutes(app, services);
   registerAdminRoutes(app, services);
   registerAdminUserRoutes(app, services);
