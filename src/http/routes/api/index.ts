@@ -7,11 +7,13 @@ import type { RouteTable } from '../../errors.ts';
 import { requireApiAuth } from '../../guards.ts';
 import { Choice, Id, Nullable, operation } from '../../schemas/index.ts';
 import { registerAccountsApiRoutes } from './accounts.ts';
+import { registerAlertsApiRoutes } from './alerts.ts';
 import { registerAnalyticsApiRoutes } from './analytics.ts';
 import { registerApiAuthRoutes } from './auth.ts';
 import { registerClaimsApiRoutes } from './claims.ts';
 import { registerIngestionApiRoutes } from './ingestion.ts';
 import { registerMappingsApiRoutes } from './mappings.ts';
+import { registerRecoveryApiRoutes } from './recovery.ts';
 import { registerSettingsApiRoutes } from './settings.ts';
 import { registerUploadsApiRoutes } from './uploads.ts';
 
@@ -93,6 +95,8 @@ export function registerApiRoutes(app: FastifyInstance, services: Services): voi
   registerMappingsApiRoutes(app, services);
   registerSettingsApiRoutes(app, services);
   registerIngestionApiRoutes(app, services);
+  registerAlertsApiRoutes(app, services);
+  registerRecoveryApiRoutes(app, services);
 
   app.addHook('onSend', async (request, reply, payload) => {
     // API responses are never cached (§3.6).
