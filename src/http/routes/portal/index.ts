@@ -3,6 +3,7 @@ import type { Services } from '../../../services.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { registerAdminUserRoutes } from './admin-users.ts';
+import { registerAlertsRoutes } from './alerts.ts';
 import { registerAnalysisProgressRoutes } from './analysis-progress.ts';
 import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
@@ -26,6 +27,7 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerTeamRoutes(app, services);
   registerUploadRoutes(app, services);
   registerClaimsRoutes(app, services);
+  registerAlertsRoutes(app, services);
   registerMappingsRoutes(app, services);
   registerInsightsRoutes(app, services);
   registerQualityRoutes(app, services);
