@@ -50,6 +50,7 @@ const WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/api/v1/settings/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/ingestion-tokens/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/members/', roles: ['owner'], conditional: ['admin'] },
+  { prefix: '/api/v1/alerts/', roles: ['owner', 'admin', 'analyst'] }, // feedback: triage_alerts
 ];
 
 function permissionOf(operation: Operation) {
