@@ -81,6 +81,7 @@ const PORTAL_WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/portal/mappings/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/products/driftwatch/backtest/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/reports/run/', roles: ['owner', 'admin', 'analyst'] },
+  { prefix: '/portal/alerts/:id/feedback/', roles: ['owner', 'admin', 'analyst'] }, // triage_alerts
 ];
 
 const key = (route: { method: string; url: string }) => `${route.method} ${route.url}`;

@@ -159,3 +159,20 @@ export async function alertPayers(db: Kysely<DB>, customerId: number): Promise<s
     .execute();
   return rows.map((r) => r.payer);
 }
+
+/**
+ * Alerts still waiting for an operator's resolution (the dashboards' "open alerts"): every status
+ * but `acknowledged` and `resolved` — `needs_followup` is explicitly unresolved (§11), and a
+ * `pending`, `sent` or `failed` alert has no verdict yet.
+ */
+export const OPEN_ALERT_STATUSES: readonly AlertStatus[] = ['pending', 'sent', 'failed', 'needs_followup'];
+
+export async function countOpenAlerts(db: Kysely<DB>, customerId: number): Promise<number> {
+  const row = await db
+    .selectFrom('alert_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('status', 'in', [...OPEN_ALERT_STATUSES])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

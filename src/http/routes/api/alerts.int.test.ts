@@ -496,6 +496,15 @@ describe('B11 — recovery ledger (today 2026-03-20)', () => {
         { alert_id: ids[2], payer: 'Cigna', amount: '4000.00', recovered_date: '2026-01-10' },
       ],
     });
+    // The API dashboard shows the same month and the alerts still open (all three are pending).
+    const dashboard = await api.call('ledger_viewer', 'GET', '/api/v1/dashboard/');
+    expect(dashboard.json()).toMatchObject({ open_alerts: 3, recovered_this_month: '25000.50' });
+    await services.database.db
+      .updateTable('alert_events')
+      .set({ status: 'resolved' })
+      .where('id', '=', ids[0] as number)
+      .execute();
+    expect((await api.call('ledger_viewer', 'GET', '/api/v1/dashboard/')).json().open_alerts).toBe(2);
     // Customer B's ledger never sees them.
     expect((await api.call('viewer_b', 'GET', '/api/v1/recovery/')).json().all_time).toBe('0.00');
   });
