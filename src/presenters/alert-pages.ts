@@ -351,3 +351,8 @@ export function presentAlertDeepDive(
     feedbackApi: `/api/v1/alerts/${alert.id}/feedback/`,
   };
 }
+
+/** The alerts card of the DriftWatch and DelayGuard dashboards: open alerts and the ledger (§11). */
+export function presentDashboardAlertsCard(card: { ledger: RecoveryLedger; openAlerts: number }) {
+  return { openAlerts: card.openAlerts, ...presentRecoveryCard(card.ledger) };
+}

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Recovery } from '../domain/alerts/recovery.ts';
+import { countOpenAlerts } from './alerts-list.ts';
 
 /**
  * Recoveries of a customer (alerts-reports §11): every judgment with a `recovered_amount`, with
@@ -37,4 +38,16 @@ export async function listRecoveries(db: Kysely<DB>, customerId: number): Promis
     // as recovered on the alert's day of judgment would be a guess, so it sorts oldest.
     recoveredDate: r.recovered_date ?? '0001-01-01',
   }));
+}
+
+/** What the product dashboards' alerts card reads: the ledger's recoveries and the open alerts. */
+export async function loadAlertsCard(
+  db: Kysely<DB>,
+  customerId: number,
+): Promise<{ recoveries: Recovery[]; openAlerts: number }> {
+  const [recoveries, openAlerts] = await Promise.all([
+    listRecoveries(db, customerId),
+    countOpenAlerts(db, customerId),
+  ]);
+  return { recoveries, openAlerts };
 }

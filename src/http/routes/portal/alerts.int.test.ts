@@ -219,6 +219,20 @@ describe('/portal/alerts/', () => {
     expect(none.body).toContain('No alerts match these filters.');
   });
 
+  it('the DriftWatch and DelayGuard dashboards show the open alerts and the recovery ledger', async () => {
+    const viewer = await client('viewer_a');
+    for (const product of ['driftwatch', 'delayguard']) {
+      const page = await viewer.get(`/portal/products/${product}/`);
+      expect(page.statusCode).toBe(200);
+      const card =
+        /<div class="card recovery-card" id="alerts-card">[\s\S]*?<\/ul>/.exec(page.body)?.[0] ?? '';
+      expect(card).toContain('Open alerts');
+      expect(card).toMatch(/href="\/portal\/alerts\/">\d+<\/a>/);
+      expect(card).toContain('$25,000.50');
+      expect(card).toContain('1 alert(s) resolved');
+    }
+  });
+
   it('B13: never lists another customer’s alerts', async () => {
     const page = await (await client('viewer_b')).get('/portal/alerts/');
     expect(page.body).not.toContain(`data-alert-id="${main.id}"`);

@@ -10,12 +10,13 @@ import {
   feedbackFormValues,
   presentAlertDeepDive,
   presentAlertListRow,
+  presentDashboardAlertsCard,
   presentRecoveryCard,
   STATUS_LABELS,
 } from '../../../presenters/alert-pages.ts';
 import { type AlertDeepDive, loadAlertDeepDive } from '../../../queries/alert-deep-dive.ts';
 import { alertKey, alertPayers, deliveriesOfAlerts, listAlertsPage } from '../../../queries/alerts-list.ts';
-import { listRecoveries } from '../../../queries/recovery-ledger.ts';
+import { listRecoveries, loadAlertsCard } from '../../../queries/recovery-ledger.ts';
 import type { Services } from '../../../services.ts';
 import { actingAsOperator } from '../../auth-state.ts';
 import { requirePermission, requireView } from '../../guards.ts';
@@ -218,4 +219,10 @@ export function registerAlertsRoutes(app: FastifyInstance, services: Services): 
       }
     },
   );
+}
+
+/** Template data of the dashboards' alerts card (`_alerts_card.eta`): open alerts and the ledger. */
+export async function dashboardAlertsCard(services: Services, customerId: number, today: string) {
+  const { recoveries, openAlerts } = await loadAlertsCard(services.database.db, customerId);
+  return presentDashboardAlertsCard({ ledger: recoveryLedger(recoveries, today), openAlerts });
 }

@@ -5,6 +5,7 @@ import { loadDelayGuardDashboard } from '../../../queries/delayguard-dashboard.t
 import type { Services } from '../../../services.ts';
 import { requireProduct, requireView } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { dashboardAlertsCard } from './alerts.ts';
 import { PayerQuery } from './analytics.schemas.ts';
 import { canRunAnalysis, customerIdOf, filterText, todayOf } from './analytics-context.ts';
 
@@ -23,11 +24,14 @@ export function registerDelayGuardRoutes(app: FastifyInstance, services: Service
         request,
         reply,
         'delayguard',
-        presentDelayGuardDashboard(view, {
-          today,
-          payer: filterText(request.query.payer),
-          canRun: canRunAnalysis(request),
-        }),
+        {
+          ...presentDelayGuardDashboard(view, {
+            today,
+            payer: filterText(request.query.payer),
+            canRun: canRunAnalysis(request),
+          }),
+          alertsCard: await dashboardAlertsCard(services, customerIdOf(request), today),
+        },
         { title: 'DelayGuard', section: 'delayguard' },
       );
     },

@@ -5,6 +5,7 @@ import { loadDriftWatchDashboard } from '../../../queries/driftwatch-dashboard.t
 import type { Services } from '../../../services.ts';
 import { requireProduct, requireView } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { dashboardAlertsCard } from './alerts.ts';
 import { DriftWatchQuery } from './analytics.schemas.ts';
 import { canRunAnalysis, customerIdOf, filterText, todayOf } from './analytics-context.ts';
 
@@ -30,7 +31,10 @@ export function registerDriftWatchRoutes(app: FastifyInstance, services: Service
         request,
         reply,
         'driftwatch',
-        presentDriftWatchDashboard(view, { today, signal, canRun: canRunAnalysis(request) }),
+        {
+          ...presentDriftWatchDashboard(view, { today, signal, canRun: canRunAnalysis(request) }),
+          alertsCard: await dashboardAlertsCard(services, customerIdOf(request), today),
+        },
         { title: 'DriftWatch', section: 'driftwatch' },
       );
     },
