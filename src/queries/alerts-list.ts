@@ -39,14 +39,14 @@ export interface AlertListRow extends AlertRecord {
 }
 
 /**
- * One page of alerts, newest first (`triggered_at` desc, then `id` desc: the index
+ * One page of alerts, newest first unless `oldestFirst` (`triggered_at`, then `id` desc: the index
  * alert_events_customer_triggered), and the count of all that match. The latest verdict is a
  * correlated lookup on the judgments' (customer, alert, operator) key — a handful of rows per alert.
  */
 export async function listAlertsPage(
   db: Kysely<DB>,
   filter: AlertListFilter,
-  page: { limit: number; offset: number },
+  page: { limit: number; offset: number; oldestFirst?: boolean },
 ): Promise<{ count: number; rows: AlertListRow[] }> {
   let base = db.selectFrom('alert_events as a');
   if (filter.customerId !== null) base = base.where('a.customer_id', '=', filter.customerId);
@@ -70,7 +70,7 @@ export async function listAlertsPage(
         .limit(1)
         .as('latest_verdict'),
     )
-    .orderBy('a.triggered_at', 'desc')
+    .orderBy('a.triggered_at', page.oldestFirst ? 'asc' : 'desc')
     .orderBy('a.id', 'desc')
     .limit(page.limit)
     .offset(page.offset)

@@ -439,6 +439,9 @@ describe('alert list', () => {
     const times = all.json().results.map((r: { triggered_at: string }) => r.triggered_at);
     expect([...times].sort().reverse()).toEqual(times);
     expect(all.json().results[0]).toHaveProperty('deliveries');
+    const oldest = await api.call('viewer_a', 'GET', '/api/v1/alerts/?payer=Cigna&ordering=triggered_at');
+    expect(oldest.json().results.map((r: { id: number }) => r.id)).toEqual([critical.id, delay.id]);
+    expect((await api.call('viewer_a', 'GET', '/api/v1/alerts/?ordering=payer')).statusCode).toBe(400);
   });
 });
 

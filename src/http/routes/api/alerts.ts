@@ -62,15 +62,19 @@ export function registerAlertsApiRoutes(app: FastifyInstance, services: Services
         {
           tag,
           summary: 'List alerts',
-          description: 'Newest first (`-triggered_at`, ties `-id`); 50 per page by default.',
+          description: 'Default order `-triggered_at` (ties `-id`); 50 per page by default.',
         },
         { querystring: AlertListQuery, response: { 200: Paginated(Alert) } },
       ),
     },
     async (request) => {
       const { query } = request;
-      // Only `triggered_at` may be named, and the list is always newest first (§10).
-      parseOrdering(query.ordering, ['triggered_at']);
+      // Only `triggered_at` may be named (default `-triggered_at`, §10); ties `-id`.
+      const [order] = parseOrdering(
+        query.ordering,
+        ['triggered_at'],
+        [{ field: 'triggered_at', descending: true }],
+      );
       const triggeredAfter = triggeredBound('triggered_after', query.triggered_after);
       const triggeredBefore = triggeredBound('triggered_before', query.triggered_before);
       const pageRequest = parsePageRequest(request);
@@ -85,7 +89,7 @@ export function registerAlertsApiRoutes(app: FastifyInstance, services: Services
           ...(triggeredAfter ? { triggeredAfter } : {}),
           ...(triggeredBefore ? { triggeredBefore } : {}),
         },
-        pageRequest,
+        { ...pageRequest, oldestFirst: order?.descending === false },
       );
       const deliveries = await deliveriesOfAlerts(db, rows);
       const judgments = await judgmentsOfAlerts(db, rows);
