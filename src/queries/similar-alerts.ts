@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { FindingRecord } from '../db/repositories/findings.repository.ts';
 import type { AnalysisProduct, DB } from '../db/schema.ts';
 import type { SimilarJudgment } from '../domain/alerts/similar-alerts.ts';
 
@@ -68,4 +69,95 @@ export async function similarJudgments(
     verdictAt: r.verdict_at,
     recoveredAmount: r.recovered_amount,
   }));
+}
+
+type KeyedFinding = Pick<
+  FindingRecord,
+  'id' | 'product' | 'signal_type' | 'payer' | 'cpt_group' | 'denial_reason' | 'fingerprint'
+>;
+
+function keyText(f: Omit<KeyedFinding, 'id' | 'fingerprint'>): string {
+  return JSON.stringify([f.product, f.signal_type, f.payer, f.cpt_group, f.denial_reason]);
+}
+
+/**
+ * The same judgments as {@link similarJudgments} for many findings at once (the dashboards'
+ * tables): one query for every finding sharing a key with one of them (newest first), the 10
+ * newest others per finding chosen here, then one query for the judgments of their alerts.
+ */
+export async function similarJudgmentsOfFindings(
+  db: Kysely<DB>,
+  customerId: number,
+  findings: readonly KeyedFinding[],
+): Promise<Map<number, SimilarJudgment[]>> {
+  const result = new Map<number, SimilarJudgment[]>(findings.map((f) => [f.id, []]));
+  if (findings.length === 0) return result;
+  const keys = [...new Map(findings.map((f) => [keyText(f), f])).values()];
+  const candidates = await db
+    .selectFrom('findings')
+    .select(['fingerprint', 'product', 'signal_type', 'payer', 'cpt_group', 'denial_reason'])
+    .where('customer_id', '=', customerId)
+    .where((eb) =>
+      eb.or(
+        keys.map((k) =>
+          eb.and([
+            eb('product', '=', k.product),
+            eb('signal_type', '=', k.signal_type),
+            eb('payer', '=', k.payer),
+            eb('cpt_group', 'is not distinct from', k.cpt_group),
+            eb('denial_reason', 'is not distinct from', k.denial_reason),
+          ]),
+        ),
+      ),
+    )
+    .orderBy('as_of', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  const byKey = new Map<string, string[]>();
+  for (const c of candidates) {
+    const list = byKey.get(keyText(c)) ?? [];
+    list.push(c.fingerprint);
+    byKey.set(keyText(c), list);
+  }
+  const similarOf = new Map<number, Set<string>>();
+  for (const f of findings) {
+    const others = (byKey.get(keyText(f)) ?? [])
+      .filter((fp) => fp !== f.fingerprint)
+      .slice(0, SIMILAR_FINDINGS_LIMIT);
+    similarOf.set(f.id, new Set(others));
+  }
+  const fingerprints = [...new Set([...similarOf.values()].flatMap((s) => [...s]))];
+  if (fingerprints.length === 0) return result;
+  const rows = await db
+    .selectFrom('operator_judgments as j')
+    .innerJoin('alert_events as a', (join) =>
+      join.onRef('a.customer_id', '=', 'j.customer_id').onRef('a.id', '=', 'j.alert_event_id'),
+    )
+    .select([
+      'j.id',
+      'j.alert_event_id',
+      'j.verdict',
+      'j.verdict_at',
+      'j.recovered_amount',
+      'a.finding_fingerprint',
+    ])
+    .where('j.customer_id', '=', customerId)
+    .where('a.finding_fingerprint', 'in', fingerprints)
+    .execute();
+  for (const f of findings) {
+    const mine = similarOf.get(f.id) ?? new Set<string>();
+    result.set(
+      f.id,
+      rows
+        .filter((r) => mine.has(r.finding_fingerprint))
+        .map((r) => ({
+          id: r.id,
+          alertId: r.alert_event_id,
+          verdict: r.verdict,
+          verdictAt: r.verdict_at,
+          recoveredAmount: r.recovered_amount,
+        })),
+    );
+  }
+  return result;
 }

@@ -233,6 +233,18 @@ describe('/portal/alerts/', () => {
     }
   });
 
+  it('the DriftWatch recent findings carry the similar-alert badge (§11)', async () => {
+    const page = await (await client('viewer_a')).get('/portal/products/driftwatch/');
+    expect(page.statusCode).toBe(200);
+    const badges = [
+      ...page.body.matchAll(/<span class="badge similar-badge similar-(\w+)">([^<]*)<\/span>/g),
+    ].map((m) => [m[1], m[2]]);
+    expect(badges).toContainEqual([
+      'confirmed',
+      'Similar alert confirmed real 6 days ago ($25,000.50 recovered)',
+    ]);
+  });
+
   it('B13: never lists another customer’s alerts', async () => {
     const page = await (await client('viewer_b')).get('/portal/alerts/');
     expect(page.body).not.toContain(`data-alert-id="${main.id}"`);

@@ -5,6 +5,7 @@ import { recordSystemEvent } from '../../../db/repositories/ingestion-records.re
 import type { AlertStatus, AnalysisProduct, FindingSeverityLabel } from '../../../db/schema.ts';
 import { can } from '../../../domain/accounts/permissions.ts';
 import { recoveryLedger } from '../../../domain/alerts/recovery.ts';
+import { similarAlertContext } from '../../../domain/alerts/similar-alerts.ts';
 import {
   type FeedbackFormValues,
   feedbackFormValues,
@@ -17,6 +18,7 @@ import {
 import { type AlertDeepDive, loadAlertDeepDive } from '../../../queries/alert-deep-dive.ts';
 import { alertKey, alertPayers, deliveriesOfAlerts, listAlertsPage } from '../../../queries/alerts-list.ts';
 import { listRecoveries, loadAlertsCard } from '../../../queries/recovery-ledger.ts';
+import { similarJudgmentsOfFindings } from '../../../queries/similar-alerts.ts';
 import type { Services } from '../../../services.ts';
 import { actingAsOperator } from '../../auth-state.ts';
 import { requirePermission, requireView } from '../../guards.ts';
@@ -225,4 +227,20 @@ export function registerAlertsRoutes(app: FastifyInstance, services: Services): 
 export async function dashboardAlertsCard(services: Services, customerId: number, today: string) {
   const { recoveries, openAlerts } = await loadAlertsCard(services.database.db, customerId);
   return presentDashboardAlertsCard({ ledger: recoveryLedger(recoveries, today), openAlerts });
+}
+
+/** Similar-alert badges of the dashboards' finding rows (§11), by finding id; absent = nothing shown. */
+export async function similarAlertBadges(
+  services: Services,
+  customerId: number,
+  findings: Parameters<typeof similarJudgmentsOfFindings>[2],
+  today: string,
+): Promise<Map<number, { type: string; message: string }>> {
+  const judgments = await similarJudgmentsOfFindings(services.database.db, customerId, findings);
+  const badges = new Map<number, { type: string; message: string }>();
+  for (const [id, list] of judgments) {
+    const context = similarAlertContext(list, today);
+    if (context) badges.set(id, { type: context.type, message: context.message });
+  }
+  return badges;
 }
