@@ -83,6 +83,7 @@ const PORTAL_WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/portal/reports/run/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/alerts/rules/', roles: ['owner', 'admin'] },
   { prefix: '/portal/alerts/channels/', roles: ['owner', 'admin'] },
+  { prefix: '/portal/alerts/:id/feedback/', roles: ['owner', 'admin', 'analyst'] }, // triage_alerts
 ];
 
 const key = (route: { method: string; url: string }) => `${route.method} ${route.url}`;

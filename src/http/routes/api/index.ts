@@ -8,12 +8,14 @@ import { requireApiAuth } from '../../guards.ts';
 import { Choice, Id, Nullable, operation } from '../../schemas/index.ts';
 import { registerAccountsApiRoutes } from './accounts.ts';
 import { registerAlertRuleApiRoutes } from './alert-rules.ts';
+import { registerAlertsApiRoutes } from './alerts.ts';
 import { registerAnalyticsApiRoutes } from './analytics.ts';
 import { registerApiAuthRoutes } from './auth.ts';
 import { registerChannelApiRoutes } from './channels.ts';
 import { registerClaimsApiRoutes } from './claims.ts';
 import { registerIngestionApiRoutes } from './ingestion.ts';
 import { registerMappingsApiRoutes } from './mappings.ts';
+import { registerRecoveryApiRoutes } from './recovery.ts';
 import { registerSettingsApiRoutes } from './settings.ts';
 import { registerUploadsApiRoutes } from './uploads.ts';
 
@@ -97,6 +99,8 @@ export function registerApiRoutes(app: FastifyInstance, services: Services): voi
   registerIngestionApiRoutes(app, services);
   registerAlertRuleApiRoutes(app, services);
   registerChannelApiRoutes(app, services);
+  registerAlertsApiRoutes(app, services);
+  registerRecoveryApiRoutes(app, services);
 
   app.addHook('onSend', async (request, reply, payload) => {
     // API responses are never cached (§3.6).

@@ -5,6 +5,7 @@ import { registerAdminRoutes } from './admin.ts';
 import { registerAdminUserRoutes } from './admin-users.ts';
 import { registerAlertChannelRoutes } from './alert-channels.ts';
 import { registerAlertRuleRoutes } from './alert-rules.ts';
+import { registerAlertsRoutes } from './alerts.ts';
 import { registerAnalysisProgressRoutes } from './analysis-progress.ts';
 import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
@@ -28,6 +29,7 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerTeamRoutes(app, services);
   registerUploadRoutes(app, services);
   registerClaimsRoutes(app, services);
+  registerAlertsRoutes(app, services);
   registerMappingsRoutes(app, services);
   registerInsightsRoutes(app, services);
   registerQualityRoutes(app, services);
