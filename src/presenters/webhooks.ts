@@ -3,7 +3,7 @@ import type {
   WebhookDeliveryRecord,
 } from '../db/repositories/webhook-deliveries.repository.ts';
 import type { WebhookEndpointRecord } from '../db/repositories/webhook-endpoints.repository.ts';
-import type { JsonObject, JsonValue } from '../db/schema.ts';
+import type { JsonObject, JsonValue, WebhookDeliveryStatus } from '../db/schema.ts';
 import { tableDateTime } from './dates.ts';
 
 /**
@@ -60,7 +60,7 @@ export function presentEndpointWithSecret(
 export interface WebhookDeliveryView {
   id: number;
   event_type: string;
-  status: string;
+  status: WebhookDeliveryStatus;
   attempts: number;
   response_code: number | null;
   last_error: string | null;
