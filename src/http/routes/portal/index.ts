@@ -3,6 +3,7 @@ import type { Services } from '../../../services.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { registerAdminUserRoutes } from './admin-users.ts';
+import { registerAlertWebhookRoutes } from './alert-webhooks.ts';
 import { registerAnalysisProgressRoutes } from './analysis-progress.ts';
 import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
@@ -30,6 +31,7 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerInsightsRoutes(app, services);
   registerQualityRoutes(app, services);
   registerSettingsRoutes(app, services);
+  registerAlertWebhookRoutes(app, services);
   registerAccountRoutes(app, services);
   registerAdminRoutes(app, services);
   registerAdminUserRoutes(app, services);
