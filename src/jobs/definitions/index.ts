@@ -8,6 +8,7 @@ import type { JobQueue } from '../types.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
 import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
+import { webhookDispatchJob, webhookDispatchSchedule } from './webhooks.ts';
 
 /** Registers every job kind of the product. Features add theirs here. */
 export function registerJobs(
@@ -35,6 +36,8 @@ export function registerJobs(
   }
   // Analytics runs, post-upload trigger, schedule fan-out and backtests (analytics §10).
   registerAnalyticsJobs(registry, { db: deps.db, ...(deps.queue && { queue: deps.queue }) });
+  // Outbound webhook retries (alerts-reports §9).
+  registry.register(webhookDispatchJob({ db: deps.db, config: deps.config }));
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
@@ -51,6 +54,8 @@ export function configuredSchedules(config: Config, registry: JobRegistry): Sche
   if (registry.get('ingest.sweep')) {
     schedules.push({ name: 'upload_sweep', cron: '*/5 * * * *', kind: 'ingest.sweep' });
   }
+  const webhookDispatch = webhookDispatchSchedule(config);
+  if (webhookDispatch && registry.get(webhookDispatch.kind)) schedules.push(webhookDispatch);
   // SCHEDULE_DRIFTWATCH / _DENIALSCOPE / _DELAYGUARD: one fan-out job per product.
   for (const schedule of analysisSchedules(config.scheduler.schedules)) {
     if (registry.get(schedule.kind)) schedules.push(schedule);
