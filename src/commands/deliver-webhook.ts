@@ -160,7 +160,8 @@ async function send(
         'Payrixa-Event': delivery.event_type,
         'Payrixa-Delivery': String(delivery.id),
         [SIGNATURE_HEADER]: signatureHeaderValue({ secret, previousSecret, timestamp, body: delivery.body }),
-        'X-Request-Id': delivery.request_id ?? '',
+        // The request that caused the event (also in the envelope's metadata), when there was one.
+        ...(delivery.request_id ? { 'X-Request-Id': delivery.request_id } : {}),
       },
       ...(deps.timeoutMs !== undefined && { timeoutMs: deps.timeoutMs }),
       ...(deps.tls && { tls: deps.tls }),

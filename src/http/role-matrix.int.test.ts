@@ -49,6 +49,7 @@ const WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/api/v1/payer-allowlist/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/settings/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/ingestion-tokens/', roles: ['owner', 'admin'] },
+  { prefix: '/api/v1/webhook-endpoints/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/members/', roles: ['owner'], conditional: ['admin'] },
 ];
 
