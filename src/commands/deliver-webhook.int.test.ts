@@ -263,6 +263,39 @@ describe('B15: retries, success, subscriptions, test event', () => {
   });
 });
 
+describe('one attempt at a time', () => {
+  it('the immediate send and a sweep racing for the same delivery send it once', async () => {
+    const { endpoint: ep, secret } = await endpoint();
+    receiver.secret = secret;
+    const db = services.database.db;
+    const body = '{"id":"evt_race","type":"ping"}';
+    const delivery = await db
+      .insertInto('webhook_deliveries')
+      .values({
+        customer_id: fx.customerA.id,
+        endpoint_id: ep.id,
+        event_id: 'evt_race',
+        event_type: 'ping',
+        body,
+        max_attempts: 1,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    receiver.respond = (_hook, res) => setTimeout(() => res.end('ok'), 50);
+    const [a, b, swept] = await Promise.all([
+      attemptWebhookDelivery(deps, fx.customerA.id, delivery.id),
+      attemptWebhookDelivery(deps, fx.customerA.id, delivery.id),
+      dispatchDueWebhookDeliveries(deps),
+    ]);
+    expect([a.attempted, b.attempted].filter(Boolean).length + swept.attempted).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    expect(await attemptsOf(delivery.id)).toHaveLength(1);
+  });
+});
+
 describe('destination guard at save and at each attempt', () => {
   const strict = () => ({ ...deps, config: { ...services.config, webhookAllowPrivateTargets: false } });
 
