@@ -74,6 +74,7 @@ const PORTAL_WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/portal/operator/', roles: [] }, // staff only
   { prefix: '/portal/team/', roles: ['owner'], conditional: ['admin'] },
   { prefix: '/portal/settings/', roles: ['owner', 'admin'] },
+  { prefix: '/portal/alerts/webhooks/', roles: ['owner', 'admin'] },
   { prefix: '/portal/quality/rules/', roles: ['owner', 'admin'] },
   { prefix: '/portal/quality/api/anomalies/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/uploads/:id/delete/', roles: ['owner', 'admin'] },

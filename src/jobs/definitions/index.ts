@@ -11,6 +11,7 @@ import { queueAlertEvaluation, registerAlertJobs } from './alerts.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
 import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
+import { webhookDispatchJob, webhookDispatchSchedule } from './webhooks.ts';
 
 /** Registers every job kind of the product. Features add theirs here. */
 export function registerJobs(
@@ -64,6 +65,8 @@ export function registerJobs(
       ...(queue && { queue }),
     });
   }
+  // Outbound webhook retries (alerts-reports §9).
+  registry.register(webhookDispatchJob({ db: deps.db, config: deps.config }));
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
@@ -81,6 +84,8 @@ export function configuredSchedules(config: Config, registry: JobRegistry): Sche
   if (registry.get('ingest.sweep')) {
     schedules.push({ name: 'upload_sweep', cron: '*/5 * * * *', kind: 'ingest.sweep' });
   }
+  const webhookDispatch = webhookDispatchSchedule(config);
+  if (webhookDispatch && registry.get(webhookDispatch.kind)) schedules.push(webhookDispatch);
   // SCHEDULE_DRIFTWATCH / _DENIALSCOPE / _DELAYGUARD: one fan-out job per product.
   for (const schedule of analysisSchedules(config.scheduler.schedules)) {
     if (registry.get(schedule.kind)) schedules.push(schedule);

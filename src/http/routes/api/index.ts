@@ -18,6 +18,7 @@ import { registerMappingsApiRoutes } from './mappings.ts';
 import { registerRecoveryApiRoutes } from './recovery.ts';
 import { registerSettingsApiRoutes } from './settings.ts';
 import { registerUploadsApiRoutes } from './uploads.ts';
+import { registerWebhookEndpointsApiRoutes } from './webhook-endpoints.ts';
 
 /** Resources of `GET /api/v1/` (web-api-ops §4.5), in the spec's order. */
 export const API_RESOURCES = [
@@ -93,6 +94,7 @@ export function registerApiRoutes(app: FastifyInstance, services: Services): voi
   registerAccountsApiRoutes(app, services);
   registerAnalyticsApiRoutes(app, services);
   registerUploadsApiRoutes(app, services);
+  registerWebhookEndpointsApiRoutes(app, services);
   registerClaimsApiRoutes(app, services);
   registerMappingsApiRoutes(app, services);
   registerSettingsApiRoutes(app, services);

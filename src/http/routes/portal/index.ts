@@ -6,6 +6,7 @@ import { registerAdminUserRoutes } from './admin-users.ts';
 import { registerAlertChannelRoutes } from './alert-channels.ts';
 import { registerAlertRuleRoutes } from './alert-rules.ts';
 import { registerAlertsRoutes } from './alerts.ts';
+import { registerAlertWebhookRoutes } from './alert-webhooks.ts';
 import { registerAnalysisProgressRoutes } from './analysis-progress.ts';
 import { registerAnalyticsPortalRoutes } from './analytics.ts';
 import { registerPortalAuthRoutes } from './auth.ts';
@@ -36,6 +37,7 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerSettingsRoutes(app, services);
   registerAlertRuleRoutes(app, services);
   registerAlertChannelRoutes(app, services);
+  registerAlertWebhookRoutes(app, services);
   registerAccountRoutes(app, services);
   registerAdminRoutes(app, services);
   registerAdminUserRoutes(app, services);
