@@ -136,6 +136,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     // Job threads build their own services (job-thread.ts), so each thread has its own mailer.
     mailer,
     clock,
+    logger: logger.child({ logger: 'jobs' }),
   });
   options.registerJobs?.(registry);
   // Job threads register the modules' kinds themselves; in-process runs need them here too.

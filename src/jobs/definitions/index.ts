@@ -1,4 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { alertStatusRefresher, alertWebhookDeliverer } from '../../commands/alert-webhook-bridge.ts';
+import { emitRunWebhookEvents } from '../../commands/deliver-webhook.ts';
 import type { Config } from '../../config/env.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
@@ -24,6 +27,7 @@ export function registerJobs(
     /** The process's (or job thread's) mailer and clock: alert delivery needs them. */
     mailer?: Mailer;
     clock?: Clock;
+    logger?: Pick<Logger, 'warn'>;
   },
 ): void {
   registry.register(cleanupJob(deps.db, deps.config.retention.jobsDays));
@@ -46,14 +50,29 @@ export function registerJobs(
     if (deps.queue) registry.register(sweepUploadsJob({ database: deps.database, queue: deps.queue }));
   }
   // Analytics runs, post-upload trigger, schedule fan-out and backtests (analytics §10).
-  // After each successful non-backtest run, alert evaluation is queued (alerts-reports §3).
+  // After each successful non-backtest run: alert evaluation is queued (alerts-reports §3) and
+  // `analysis_run.completed` goes to subscribed webhook endpoints (§9). A webhook failure is
+  // logged and never fails the run (its deliveries retry on their own).
   const queue = deps.queue;
+  const clock = deps.clock ?? { now: () => new Date() };
+  const webhookDeps = {
+    db: deps.db,
+    config: deps.config,
+    clock,
+    onAlertDeliveryChanged: alertStatusRefresher(deps.db, clock),
+  };
   registerAnalyticsJobs(registry, {
     db: deps.db,
-    ...(queue && {
-      queue,
-      onRunSucceeded: (run, context) => queueAlertEvaluation(queue, run, context?.requestId ?? null),
-    }),
+    ...(queue && { queue }),
+    onRunSucceeded: async (run, context) => {
+      const requestId = context?.requestId ?? null;
+      if (queue) await queueAlertEvaluation(queue, run, requestId);
+      try {
+        await emitRunWebhookEvents(webhookDeps, run, { requestId });
+      } catch (error) {
+        deps.logger?.warn({ err: error, run_id: run.id }, 'analysis_run webhook events failed');
+      }
+    },
   });
   // Alert evaluation, delivery and the retry sweeper (alerts-reports §14).
   if (deps.mailer) {
@@ -61,12 +80,13 @@ export function registerJobs(
       db: deps.db,
       config: deps.config,
       mailer: deps.mailer,
-      clock: deps.clock ?? { now: () => new Date() },
+      clock,
       ...(queue && { queue }),
+      deliverAlertWebhook: alertWebhookDeliverer(webhookDeps),
     });
   }
-  // Outbound webhook retries (alerts-reports §9).
-  registry.register(webhookDispatchJob({ db: deps.db, config: deps.config }));
+  // Outbound webhook retries (alerts-reports §9); later attempts refresh the alert's status.
+  registry.register(webhookDispatchJob(webhookDeps));
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
