@@ -125,6 +125,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     ? new RedisRateLimitStore(redis, config.redisPrefix)
     : new MemoryRateLimitStore();
   const mailer = createMailer(config, logger.child({ logger: 'mail' }));
+  const clock = options.clock ?? systemClock;
   const registry = new JobRegistry();
   // Jobs that enqueue further jobs get the queue late-bound (it is created from the registry below).
   registerJobs(registry, {
@@ -132,6 +133,10 @@ export async function createServices(config: Config, options: ServiceOptions): P
     config,
     database,
     queue: { enqueue: (...args) => queue.enqueue(...args) },
+    // Job threads build their own services (job-thread.ts), so each thread has its own mailer.
+    mailer,
+    clock,
+    logger: logger.child({ logger: 'jobs' }),
   });
   options.registerJobs?.(registry);
   // Job threads register the modules' kinds themselves; in-process runs need them here too.
@@ -166,7 +171,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     sessions,
     rateLimits,
     mailer,
-    clock: options.clock ?? systemClock,
+    clock,
     registry,
     queue,
     jobRunner,

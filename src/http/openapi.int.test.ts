@@ -215,7 +215,8 @@ describe('the /api/v1/ index', () => {
     }
     expect(Object.keys(index)).toContain('payer-mappings');
     expect(Object.keys(index)).not.toContain('health');
-    expect(Object.keys(index)).not.toContain('alerts');
+    expect(Object.keys(index)).toContain('alerts');
+    expect(Object.keys(index)).toContain('recovery');
   });
 });
 

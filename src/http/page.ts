@@ -46,11 +46,10 @@ export interface PageContext {
   switcher: Array<{ id: number; name: string; selected: boolean }> | null;
 }
 
-// Alerts (§1.5) joins the nav with the alerts issue that builds its pages; a link to a page
-// that does not exist yet would only lead to "Page not found".
 const CUSTOMER_NAV: ReadonlyArray<[Exclude<Section, null>, string, string, Permission]> = [
   ['uploads', 'Uploads', '/portal/uploads/', 'upload_claims'],
   ['claims', 'Claims', '/portal/claims/', 'view_reports'],
+  ['alerts', 'Alerts', '/portal/alerts/', 'view_reports'],
   ['reports', 'Reports', '/portal/reports/', 'view_reports'],
   ['insights', 'Insights', '/portal/insights/', 'view_reports'],
   ['quality', 'Data Quality', '/portal/quality/', 'view_reports'],

@@ -74,6 +74,7 @@ const PORTAL_WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/portal/operator/', roles: [] }, // staff only
   { prefix: '/portal/team/', roles: ['owner'], conditional: ['admin'] },
   { prefix: '/portal/settings/', roles: ['owner', 'admin'] },
+  { prefix: '/portal/alerts/webhooks/', roles: ['owner', 'admin'] },
   { prefix: '/portal/quality/rules/', roles: ['owner', 'admin'] },
   { prefix: '/portal/quality/api/anomalies/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/uploads/:id/delete/', roles: ['owner', 'admin'] },
@@ -81,6 +82,9 @@ const PORTAL_WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/portal/mappings/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/products/driftwatch/backtest/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/reports/run/', roles: ['owner', 'admin', 'analyst'] },
+  { prefix: '/portal/alerts/rules/', roles: ['owner', 'admin'] },
+  { prefix: '/portal/alerts/channels/', roles: ['owner', 'admin'] },
+  { prefix: '/portal/alerts/:id/feedback/', roles: ['owner', 'admin', 'analyst'] }, // triage_alerts
 ];
 
 const key = (route: { method: string; url: string }) => `${route.method} ${route.url}`;

@@ -49,7 +49,11 @@ const WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/api/v1/payer-allowlist/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/settings/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/ingestion-tokens/', roles: ['owner', 'admin'] },
+  { prefix: '/api/v1/alert-rules/', roles: ['owner', 'admin'] },
+  { prefix: '/api/v1/channels/', roles: ['owner', 'admin'] },
+  { prefix: '/api/v1/webhook-endpoints/', roles: ['owner', 'admin'] },
   { prefix: '/api/v1/members/', roles: ['owner'], conditional: ['admin'] },
+  { prefix: '/api/v1/alerts/', roles: ['owner', 'admin', 'analyst'] }, // feedback: triage_alerts
 ];
 
 function permissionOf(operation: Operation) {

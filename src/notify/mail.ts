@@ -2,6 +2,13 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 
+/** A file attached to an email (e.g. the weekly PDF, alerts-reports §7). */
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
 /** One outgoing email (text and HTML bodies). */
 export interface MailMessage {
   to: string;
@@ -9,6 +16,9 @@ export interface MailMessage {
   text: string;
   html: string;
   cc?: string;
+  /** Extra headers (e.g. X-Payrixa-Alert-Id, X-Request-Id). */
+  headers?: Record<string, string>;
+  attachments?: MailAttachment[];
 }
 
 /**
@@ -47,6 +57,9 @@ export function createMailer(config: Config, logger: Logger): Mailer {
             email: {
               to: message.to,
               subject: message.subject,
+              ...(message.attachments?.length && {
+                attachments: message.attachments.map((a) => a.filename),
+              }),
               ...(config.isProduction ? {} : { body: message.text }),
             },
           },
@@ -78,6 +91,14 @@ export function createMailer(config: Config, logger: Logger): Mailer {
         subject: message.subject,
         text: message.text,
         html: message.html,
+        ...(message.headers && { headers: message.headers }),
+        ...(message.attachments && {
+          attachments: message.attachments.map((a) => ({
+            filename: a.filename,
+            content: a.content,
+            contentType: a.contentType,
+          })),
+        }),
       });
     },
     async close() {

@@ -471,10 +471,7 @@ export function emergingRows(summary: Readonly<Record<string, unknown>> | null |
   return rows;
 }
 
-/**
- * `GET /api/v1/dashboard/` (web-api-ops §4.6). Open alerts and recovered money come with the
- * alerts issue; until then there are none (0 and "0.00", the documented shapes).
- */
+/** `GET /api/v1/dashboard/` (web-api-ops §4.6). */
 export function presentDashboard(view: DashboardView) {
   return {
     total_claims: view.totalClaims,
@@ -492,7 +489,7 @@ export function presentDashboard(view: DashboardView) {
       severity: f.severity,
       delta_value: f.delta_value,
     })),
-    open_alerts: 0,
-    recovered_this_month: '0.00',
+    open_alerts: view.openAlerts,
+    recovered_this_month: view.recoveredThisMonth,
   };
 }

@@ -5,12 +5,15 @@ import { type FindingRecord, listRunFindings } from '../db/repositories/findings
 import { weeklyOutcomeCounts } from '../db/repositories/rollups.repository.ts';
 import { countUploads } from '../db/repositories/uploads.repository.ts';
 import type { DB } from '../db/schema.ts';
+import { recoveryLedger } from '../domain/alerts/recovery.ts';
 import {
   DASHBOARD_TREND_WEEKS,
   type DenialRateWeek,
   dashboardTrendSpan,
   denialRateTrend,
 } from '../domain/analytics/dashboard-trend.ts';
+import { countOpenAlerts } from './alerts-list.ts';
+import { listRecoveries } from './recovery-ledger.ts';
 
 /** Everything `GET /api/v1/dashboard/` shows (web-api-ops §4.6), before presentation. */
 export interface DashboardView {
@@ -22,6 +25,10 @@ export interface DashboardView {
   /** Its findings: the "active drift events". */
   driftFindings: FindingRecord[];
   denialRateTrend: DenialRateWeek[];
+  /** Alerts not yet acknowledged or resolved (queries/alerts-list.ts). */
+  openAlerts: number;
+  /** Recovered this UTC month, decimal string (alerts-reports §11). */
+  recoveredThisMonth: string;
 }
 
 /**
@@ -32,7 +39,7 @@ export interface DashboardView {
  * - The trend is the last 12 ISO weeks of submitted dates, the current week last; the weekly
  *   sums come from SQL (`weeklyOutcomeCounts`), the week filling and percentages from the pure
  *   `denialRateTrend`.
- * - Open alerts and recovered money belong to the alerts issue; the presenter answers 0 for them.
+ * - Open alerts and this month's recovered money come from the alert triage reads (issue 12).
  */
 export async function loadDashboard(
   db: Kysely<DB>,
@@ -40,11 +47,13 @@ export async function loadDashboard(
   today: string,
 ): Promise<DashboardView> {
   const span = dashboardTrendSpan(today);
-  const [totalClaims, totalUploads, latestDriftRun, weeks] = await Promise.all([
+  const [totalClaims, totalUploads, latestDriftRun, weeks, openAlerts, recoveries] = await Promise.all([
     countStoredClaims(db, customerId),
     countUploads(db, customerId, { statuses: ['success', 'partial'] }),
     findLatestRun(db, customerId, 'driftwatch'),
     weeklyOutcomeCounts(db, customerId, { start: span.start, weeks: DASHBOARD_TREND_WEEKS }),
+    countOpenAlerts(db, customerId),
+    listRecoveries(db, customerId),
   ]);
   const driftFindings = latestDriftRun ? await listRunFindings(db, customerId, latestDriftRun.id) : [];
   return {
@@ -53,5 +62,7 @@ export async function loadDashboard(
     latestDriftRun,
     driftFindings,
     denialRateTrend: denialRateTrend(span.start, DASHBOARD_TREND_WEEKS, weeks),
+    openAlerts,
+    recoveredThisMonth: recoveryLedger(recoveries, today).thisMonth.total,
   };
 }

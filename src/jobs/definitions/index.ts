@@ -1,18 +1,34 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { alertStatusRefresher, alertWebhookDeliverer } from '../../commands/alert-webhook-bridge.ts';
+import { emitRunWebhookEvents } from '../../commands/deliver-webhook.ts';
 import type { Config } from '../../config/env.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
+import type { Mailer } from '../../notify/mail.ts';
+import type { Clock } from '../../services.ts';
 import type { JobRegistry } from '../registry.ts';
 import type { ScheduleDefinition } from '../scheduler.ts';
 import type { JobQueue } from '../types.ts';
+import { queueAlertEvaluation, registerAlertJobs } from './alerts.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
 import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
+import { webhookDispatchJob, webhookDispatchSchedule } from './webhooks.ts';
 
 /** Registers every job kind of the product. Features add theirs here. */
 export function registerJobs(
   registry: JobRegistry,
-  deps: { db: Kysely<DB>; config: Config; database?: Database; queue?: Pick<JobQueue, 'enqueue'> },
+  deps: {
+    db: Kysely<DB>;
+    config: Config;
+    database?: Database;
+    queue?: Pick<JobQueue, 'enqueue'>;
+    /** The process's (or job thread's) mailer and clock: alert delivery needs them. */
+    mailer?: Mailer;
+    clock?: Clock;
+    logger?: Pick<Logger, 'warn'>;
+  },
 ): void {
   registry.register(cleanupJob(deps.db, deps.config.retention.jobsDays));
   // Ingestion needs the database port itself (bulk COPY), not only the Kysely handle.
@@ -34,13 +50,50 @@ export function registerJobs(
     if (deps.queue) registry.register(sweepUploadsJob({ database: deps.database, queue: deps.queue }));
   }
   // Analytics runs, post-upload trigger, schedule fan-out and backtests (analytics §10).
-  registerAnalyticsJobs(registry, { db: deps.db, ...(deps.queue && { queue: deps.queue }) });
+  // After each successful non-backtest run: alert evaluation is queued (alerts-reports §3) and
+  // `analysis_run.completed` goes to subscribed webhook endpoints (§9). A webhook failure is
+  // logged and never fails the run (its deliveries retry on their own).
+  const queue = deps.queue;
+  const clock = deps.clock ?? { now: () => new Date() };
+  const webhookDeps = {
+    db: deps.db,
+    config: deps.config,
+    clock,
+    onAlertDeliveryChanged: alertStatusRefresher(deps.db, clock),
+  };
+  registerAnalyticsJobs(registry, {
+    db: deps.db,
+    ...(queue && { queue }),
+    onRunSucceeded: async (run, context) => {
+      const requestId = context?.requestId ?? null;
+      if (queue) await queueAlertEvaluation(queue, run, requestId);
+      try {
+        await emitRunWebhookEvents(webhookDeps, run, { requestId });
+      } catch (error) {
+        deps.logger?.warn({ err: error, run_id: run.id }, 'analysis_run webhook events failed');
+      }
+    },
+  });
+  // Alert evaluation, delivery and the retry sweeper (alerts-reports §14).
+  if (deps.mailer) {
+    registerAlertJobs(registry, {
+      db: deps.db,
+      config: deps.config,
+      mailer: deps.mailer,
+      clock,
+      ...(queue && { queue }),
+      deliverAlertWebhook: alertWebhookDeliverer(webhookDeps),
+    });
+  }
+  // Outbound webhook retries (alerts-reports §9); later attempts refresh the alert's status.
+  registry.register(webhookDispatchJob(webhookDeps));
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
 export function configuredSchedules(config: Config, registry: JobRegistry): ScheduleDefinition[] {
   const wanted: Array<{ name: keyof Config['scheduler']['schedules']; kind: string }> = [
     { name: 'cleanup', kind: 'maintenance.cleanup' },
+    { name: 'alert_dispatch', kind: 'alerts.dispatch' },
   ];
   const schedules: ScheduleDefinition[] = [];
   for (const { name, kind } of wanted) {
@@ -51,6 +104,8 @@ export function configuredSchedules(config: Config, registry: JobRegistry): Sche
   if (registry.get('ingest.sweep')) {
     schedules.push({ name: 'upload_sweep', cron: '*/5 * * * *', kind: 'ingest.sweep' });
   }
+  const webhookDispatch = webhookDispatchSchedule(config);
+  if (webhookDispatch && registry.get(webhookDispatch.kind)) schedules.push(webhookDispatch);
   // SCHEDULE_DRIFTWATCH / _DENIALSCOPE / _DELAYGUARD: one fan-out job per product.
   for (const schedule of analysisSchedules(config.scheduler.schedules)) {
     if (registry.get(schedule.kind)) schedules.push(schedule);

@@ -36,7 +36,7 @@ export interface AnalyticsJobDeps {
   /** Needed by the jobs that request further jobs (post-upload trigger, schedule fan-out). */
   queue?: Pick<JobQueue, 'enqueue'>;
   /** Called after a successful run (e.g. to queue alert evaluation, alerts-reports §3). */
-  onRunSucceeded?: (run: AnalysisRunRecord) => Promise<void>;
+  onRunSucceeded?: (run: AnalysisRunRecord, context?: { requestId: string | null }) => Promise<void>;
 }
 
 function isProduct(value: unknown): value is AnalysisProduct {
@@ -71,7 +71,9 @@ export function analysisJob(deps: AnalyticsJobDeps): JobDefinition<AnalysisJobPa
           jobId: job.id,
         },
       );
-      if (result.status === 'success' && deps.onRunSucceeded) await deps.onRunSucceeded(result.run);
+      if (result.status === 'success' && deps.onRunSucceeded) {
+        await deps.onRunSucceeded(result.run, { requestId: job.request_id });
+      }
       if (result.rerunPending && deps.queue) {
         // The re-run bound stopped this job with a request still pending: a new job serves it.
         await requestAnalysisRun(

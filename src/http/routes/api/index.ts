@@ -7,13 +7,18 @@ import type { RouteTable } from '../../errors.ts';
 import { requireApiAuth } from '../../guards.ts';
 import { Choice, Id, Nullable, operation } from '../../schemas/index.ts';
 import { registerAccountsApiRoutes } from './accounts.ts';
+import { registerAlertRuleApiRoutes } from './alert-rules.ts';
+import { registerAlertsApiRoutes } from './alerts.ts';
 import { registerAnalyticsApiRoutes } from './analytics.ts';
 import { registerApiAuthRoutes } from './auth.ts';
+import { registerChannelApiRoutes } from './channels.ts';
 import { registerClaimsApiRoutes } from './claims.ts';
 import { registerIngestionApiRoutes } from './ingestion.ts';
 import { registerMappingsApiRoutes } from './mappings.ts';
+import { registerRecoveryApiRoutes } from './recovery.ts';
 import { registerSettingsApiRoutes } from './settings.ts';
 import { registerUploadsApiRoutes } from './uploads.ts';
+import { registerWebhookEndpointsApiRoutes } from './webhook-endpoints.ts';
 
 /** Resources of `GET /api/v1/` (web-api-ops §4.5), in the spec's order. */
 export const API_RESOURCES = [
@@ -89,10 +94,15 @@ export function registerApiRoutes(app: FastifyInstance, services: Services): voi
   registerAccountsApiRoutes(app, services);
   registerAnalyticsApiRoutes(app, services);
   registerUploadsApiRoutes(app, services);
+  registerWebhookEndpointsApiRoutes(app, services);
   registerClaimsApiRoutes(app, services);
   registerMappingsApiRoutes(app, services);
   registerSettingsApiRoutes(app, services);
   registerIngestionApiRoutes(app, services);
+  registerAlertRuleApiRoutes(app, services);
+  registerChannelApiRoutes(app, services);
+  registerAlertsApiRoutes(app, services);
+  registerRecoveryApiRoutes(app, services);
 
   app.addHook('onSend', async (request, reply, payload) => {
     // API responses are never cached (§3.6).

@@ -5,6 +5,7 @@ import { loadDriftWatchDashboard } from '../../../queries/driftwatch-dashboard.t
 import type { Services } from '../../../services.ts';
 import { requireProduct, requireView } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { dashboardAlertsCard, similarAlertBadges } from './alerts.ts';
 import { DriftWatchQuery } from './analytics.schemas.ts';
 import { canRunAnalysis, customerIdOf, filterText, todayOf } from './analytics-context.ts';
 
@@ -26,11 +27,18 @@ export function registerDriftWatchRoutes(app: FastifyInstance, services: Service
         ...(payer && { payer }),
         ...(group && { group }),
       });
+      const page = presentDriftWatchDashboard(view, { today, signal, canRun: canRunAnalysis(request) });
+      // Alerts (alerts-reports §11): similar-alert badges of the recent findings and the alerts card.
+      const badges = await similarAlertBadges(services, customerIdOf(request), view.recent, today);
       return renderPage(
         request,
         reply,
         'driftwatch',
-        presentDriftWatchDashboard(view, { today, signal, canRun: canRunAnalysis(request) }),
+        {
+          ...page,
+          recent: page.recent.map((row) => ({ ...row, similar: badges.get(row.id) ?? null })),
+          alertsCard: await dashboardAlertsCard(services, customerIdOf(request), today),
+        },
         { title: 'DriftWatch', section: 'driftwatch' },
       );
     },
