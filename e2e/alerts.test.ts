@@ -27,6 +27,10 @@ describe.skipIf(!available)('alert triage in a browser', () => {
 
   beforeAll(async () => {
     services = await createTestServices();
+    // "Now" stands still during the test, so the verdict and the dashboard's "today" share a
+    // date even at midnight ("0 days ago"); it is the real time, so sessions work as usual.
+    const frozen = new Date();
+    services.clock = { now: () => new Date(frozen) };
     const fx = await createAccountFixtures(services.database.db);
     const db = services.database.db;
     const customerId = fx.customerA.id;
