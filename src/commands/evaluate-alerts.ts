@@ -10,6 +10,7 @@ import { findRun, insertSystemEvent, isProductEnabled } from '../db/repositories
 import { listRunFindings } from '../db/repositories/findings.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
 import { matchingRules, suppressionEntityKey } from '../domain/alerts/index.ts';
+import { type AlertMetrics, alertMetrics } from '../obs/alert-metrics.ts';
 import { recordAudit } from '../obs/audit.ts';
 import type { Clock } from '../services.ts';
 import { findingEvidence } from './finding-evidence.ts';
@@ -29,6 +30,8 @@ export interface EvaluateAlertsDeps {
   /** PORTAL_BASE_URL (the payload's `portal_url` is the alert's deep dive). */
   portalBaseUrl: string;
   logger?: Logger;
+  /** Defaults to the process's counters. */
+  metrics?: AlertMetrics;
 }
 
 export interface EvaluateAlertsInput {
@@ -140,6 +143,9 @@ export async function evaluateAlerts(
         return result;
       });
       (outcome.created ? created : reused).push(outcome.event.id);
+      // Counted after the commit, so a rolled-back creation is never counted.
+      if (outcome.created)
+        (deps.metrics ?? alertMetrics).alertCreated(finding.product, finding.severity_label);
     }
   }
   deps.logger?.info(

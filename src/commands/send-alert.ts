@@ -27,7 +27,7 @@ import {
 import { insertSystemEvent } from '../db/repositories/analysis-runs.repository.ts';
 import { findCustomerById } from '../db/repositories/customers.repository.ts';
 import { findSettingsOfCustomer } from '../db/repositories/settings.repository.ts';
-import type { DB } from '../db/schema.ts';
+import type { AnalysisProduct, DB } from '../db/schema.ts';
 import {
   type AttemptOutcome,
   alertStatusFromDeliveries,
@@ -45,6 +45,7 @@ import {
 import type { MailAttachment, Mailer } from '../notify/mail.ts';
 import { openSecret } from '../notify/secrets.ts';
 import { postSlackMessage } from '../notify/slack.ts';
+import { type AlertMetrics, alertMetrics, deliveryResultOf } from '../obs/alert-metrics.ts';
 import { recordAudit } from '../obs/audit.ts';
 import { alertEmail } from '../presenters/alert-email.ts';
 import type { AlertMessageInput } from '../presenters/alert-message.ts';
@@ -95,6 +96,8 @@ export interface SendAlertDeps {
   fetch?: typeof fetch;
   deliverAlertWebhook?: DeliverAlertWebhook;
   weeklyPdf?: WeeklyPdfProvider;
+  /** Defaults to the process's counters. */
+  metrics?: AlertMetrics;
 }
 
 /** How long a claimed record is kept from other senders while its attempt runs. */
@@ -141,7 +144,7 @@ export async function sendAlert(
   for (const delivery of await listAlertDeliveries(db, customerId, alert.id)) {
     await attemptDelivery(deps, customerId, delivery.id);
   }
-  await refreshAlertStatus(db, customerId, alert.id, deps.clock.now());
+  await refreshAlertStatus(db, customerId, alert.id, deps.clock.now(), deps.metrics);
   const after = await findAlertEvent(db, customerId, alert.id);
   return after?.status === 'sent' || after?.status === 'failed' || after?.status === 'pending'
     ? after.status
@@ -181,7 +184,9 @@ async function prepareFirstDelivery(
       });
       return true;
     });
-    return done ? 'suppressed' : 'noop';
+    if (!done) return 'noop';
+    (deps.metrics ?? alertMetrics).alertSuppressed(decision.reason);
+    return 'suppressed';
   }
 
   const [rule, channels, settings, endpointNames] = await Promise.all([
@@ -238,8 +243,10 @@ export async function refreshAlertStatus(
   customerId: number,
   alertEventId: number,
   now: Date,
+  metrics: AlertMetrics = alertMetrics,
 ): Promise<SendOutcome | undefined> {
-  return db.transaction().execute(async (trx) => {
+  let product: AnalysisProduct | undefined;
+  const outcome = await db.transaction().execute(async (trx) => {
     const alert = await findAlertEvent(trx, customerId, alertEventId);
     if (!alert) return undefined;
     if (alert.status !== 'pending') return 'noop';
@@ -252,6 +259,7 @@ export async function refreshAlertStatus(
         .map((d) => new Date(d.delivered_at ?? now))
         .reduce((a, b) => (a.getTime() <= b.getTime() ? a : b));
       if (!(await markAlertSent(trx, customerId, alertEventId, first, now))) return 'noop';
+      product = alert.product;
       const channels = successes.map((d) => d.channel_type);
       await recordAudit(trx, {
         action: 'alert_event_sent',
@@ -277,6 +285,9 @@ export async function refreshAlertStatus(
     }
     return 'pending';
   });
+  // After the commit: only the caller whose update moved the alert to `sent` counts it.
+  if (outcome === 'sent' && product) metrics.alertSent(product);
+  return outcome;
 }
 
 /**
@@ -334,7 +345,9 @@ export async function attemptDelivery(
     ...(webhookNext !== undefined && { next_attempt_at: webhookNext }),
     ...extra,
   });
-  await refreshAlertStatus(db, customerId, alert.id, at);
+  const result = deliveryResultOf(update.status);
+  if (result) (deps.metrics ?? alertMetrics).deliveryAttempted(delivery.channel_type, result);
+  await refreshAlertStatus(db, customerId, alert.id, at, deps.metrics);
 }
 
 interface AttemptResult {

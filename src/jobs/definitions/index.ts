@@ -73,6 +73,13 @@ export function registerJobs(
         deps.logger?.warn({ err: error, run_id: run.id }, 'analysis_run webhook events failed');
       }
     },
+    onRunFailed: async (run, context) => {
+      try {
+        await emitRunWebhookEvents(webhookDeps, run, { requestId: context?.requestId ?? null });
+      } catch (error) {
+        deps.logger?.warn({ err: error, run_id: run.id }, 'analysis_run webhook events failed');
+      }
+    },
   });
   // Alert evaluation, delivery and the retry sweeper (alerts-reports §14).
   if (deps.mailer) {

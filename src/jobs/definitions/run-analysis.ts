@@ -15,7 +15,7 @@ import {
   scheduledAsOf,
   utcToday,
 } from '../../commands/request-analysis.ts';
-import { ANALYSIS_PRODUCTS, runAnalysis } from '../../commands/run-analysis.ts';
+import { ANALYSIS_PRODUCTS, AnalysisRunError, runAnalysis } from '../../commands/run-analysis.ts';
 import type { AnalysisRunRecord } from '../../db/repositories/analysis-runs.repository.ts';
 import type { AnalysisProduct, DB, JsonObject } from '../../db/schema.ts';
 import type { JobRegistry } from '../registry.ts';
@@ -37,6 +37,12 @@ export interface AnalyticsJobDeps {
   queue?: Pick<JobQueue, 'enqueue'>;
   /** Called after a successful run (e.g. to queue alert evaluation, alerts-reports §3). */
   onRunSucceeded?: (run: AnalysisRunRecord, context?: { requestId: string | null }) => Promise<void>;
+  /**
+   * Called after a run was recorded `failed` (not for backtests), once per failed attempt: each
+   * attempt that fails is its own failure on the run row (e.g. the `analysis_run.failed` webhook
+   * event). Its errors are logged, never thrown: the job must still fail with the run's error.
+   */
+  onRunFailed?: (run: AnalysisRunRecord, context?: { requestId: string | null }) => Promise<void>;
 }
 
 function isProduct(value: unknown): value is AnalysisProduct {
@@ -60,17 +66,32 @@ export function analysisJob(deps: AnalyticsJobDeps): JobDefinition<AnalysisJobPa
       if (!Number.isInteger(customerId) || !isProduct(payload.product) || typeof payload.as_of !== 'string') {
         throw new PermanentJobError('invalid analysis job payload');
       }
-      const result = await runAnalysis(
-        { db: deps.db, logger },
-        {
-          customerId,
-          product: payload.product,
-          asOf: payload.as_of,
-          // The row carries the latest request's type; the payload's only names a new row's.
-          ...(payload.run_type !== undefined && { defaultRunType: payload.run_type }),
-          jobId: job.id,
-        },
-      );
+      let result: Awaited<ReturnType<typeof runAnalysis>>;
+      try {
+        result = await runAnalysis(
+          { db: deps.db, logger },
+          {
+            customerId,
+            product: payload.product,
+            asOf: payload.as_of,
+            // The row carries the latest request's type; the payload's only names a new row's.
+            ...(payload.run_type !== undefined && { defaultRunType: payload.run_type }),
+            jobId: job.id,
+          },
+        );
+      } catch (error) {
+        // Only a failure that runAnalysis recorded on the row (`run` is the row as marked failed;
+        // null when even recording failed) is a failed run for the outside world.
+        const failed = error instanceof AnalysisRunError ? error.run : null;
+        if (failed?.status === 'failed' && failed.run_type !== 'backtest' && deps.onRunFailed) {
+          try {
+            await deps.onRunFailed(failed, { requestId: job.request_id });
+          } catch (hookError) {
+            logger.warn({ err: hookError, run_id: failed.id }, 'onRunFailed hook failed');
+          }
+        }
+        throw error;
+      }
       if (result.status === 'success' && deps.onRunSucceeded) {
         await deps.onRunSucceeded(result.run, { requestId: job.request_id });
       }
