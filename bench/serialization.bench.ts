@@ -35,7 +35,7 @@ function timeEach(fn: () => unknown): number {
 function compare(...variants: Array<() => unknown>): number[] {
   const samples = variants.map(() => [] as number[]);
   for (let round = 0; round < 7; round += 1) {
-    variants.forEach((variant, i) => samples[i]?.push(timeEach(variant)));
+    for (const [i, variant] of variants.entries()) samples[i]?.push(timeEach(variant));
   }
   return samples.map((xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number);
 }
