@@ -30,7 +30,7 @@ show <n|id>:    one message: its headers, recipients, subject, attachments (name
   --html <file> also write the HTML part to <file> (open it in a browser)`,
   async run(args, context) {
     const [first, ...rest] = args;
-    if (first === '--help' || first === '-h') {
+    if (args.includes('--help') || args.includes('-h')) {
       println(context.io.stdout, mailCommand.usage);
       return 0;
     }
