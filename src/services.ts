@@ -124,8 +124,8 @@ export async function createServices(config: Config, options: ServiceOptions): P
   const rateLimits: RateLimitStore = redis
     ? new RedisRateLimitStore(redis, config.redisPrefix)
     : new MemoryRateLimitStore();
-  const mailer = createMailer(config, logger.child({ logger: 'mail' }));
   const clock = options.clock ?? systemClock;
+  const mailer = createMailer(config, logger.child({ logger: 'mail' }), { now: () => clock.now() });
   const registry = new JobRegistry();
   // Jobs that enqueue further jobs get the queue late-bound (it is created from the registry below).
   registerJobs(registry, {

@@ -8,6 +8,7 @@ import { createsuperuserCommand } from './commands/createsuperuser.ts';
 import { createuserCommand } from './commands/createuser.ts';
 import { customerCommand } from './commands/customer.ts';
 import { demoCommand } from './commands/demo.ts';
+import { mailCommand } from './commands/mail.ts';
 import { migrateCommand, migrationsCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   customerCommand,
   collectstaticCommand,
   demoCommand,
+  mailCommand,
   analyzeCommand,
   backtestCommand,
 ];

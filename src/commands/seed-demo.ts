@@ -6,12 +6,18 @@ import { hashPassword } from '../domain/accounts/passwords.ts';
 import type { Role } from '../domain/accounts/permissions.ts';
 import { PRODUCT_LIST_ORDER } from '../domain/accounts/products.ts';
 import type { Services } from '../services.ts';
+import { type AlertRunsNowResult, evaluateAndSendAlertsNow } from './alert-runs-now.ts';
 import { createAccount } from './create-account.ts';
 import { createCustomer } from './create-customer.ts';
 import { type DemoClaimsResult, loadDemoClaims } from './load-demo-claims.ts';
+import { createChannel } from './manage-channels.ts';
 import { runEnabledAnalysesNow } from './request-analysis.ts';
 
 export const DEMO_CUSTOMER_NAME = 'Riverside Family Practice';
+
+/** The demo's email channel: the default rule (no channel list = every channel) routes to it. */
+export const DEMO_EMAIL_CHANNEL = 'Billing team';
+const DEMO_EMAIL_DOMAIN = 'riverside.example';
 
 /** The demo accounts: one per role plus a platform operator (ingestion spec §7.2). */
 const DEMO_USERS: ReadonlyArray<{ username: string; role: Role | 'staff' }> = [
@@ -35,6 +41,8 @@ export interface SeedDemoResult {
   logins: DemoLogin[];
   claims: DemoClaimsResult | null;
   analyses: Array<{ product: string; findings: number | null; error: string | null }>;
+  /** Alerts from the demo's runs (null when existing data was kept). */
+  alerts: AlertRunsNowResult | null;
 }
 
 /**
@@ -76,7 +84,7 @@ export async function seedDemo(
       await setPasswordHash(db, record.id, await hashPassword(password));
       logins.push({ username: user.username, role: user.role, password });
     }
-    return { customerId, customerName, created: false, logins, claims: null, analyses: [] };
+    return { customerId, customerName, created: false, logins, claims: null, analyses: [], alerts: null };
   }
 
   log(`Creating the demo customer '${customerName}' and its users…`);
@@ -94,7 +102,7 @@ export async function seedDemo(
       if (stale) await trx.deleteFrom('users').where('id', '=', stale.id).execute();
       await createAccount(trx, {
         username: user.username,
-        email: `${user.username}@riverside.example`,
+        email: `${user.username}@${DEMO_EMAIL_DOMAIN}`,
         password: passwords.get(user.username) as string,
         isStaff: user.role === 'staff',
         membership: user.role === 'staff' ? null : { customerId: customer.id, role: user.role },
@@ -109,6 +117,12 @@ export async function seedDemo(
       password: passwords.get(user.username) as string,
     });
   }
+
+  await createChannel(
+    { db, clock: services.clock, config: services.config },
+    { customerId, userId: null },
+    { name: DEMO_EMAIL_CHANNEL, type: 'email', config: { recipients: [`demo-owner@${DEMO_EMAIL_DOMAIN}`] } },
+  );
 
   log('Loading 13 months of demo claims through the upload pipeline…');
   const claims = await loadDemoClaims(
@@ -132,7 +146,14 @@ export async function seedDemo(
     findings: entry.result ? entry.result.findings : null,
     error: entry.error,
   }));
-  return { customerId, customerName, created: true, logins, claims, analyses };
+
+  log('Evaluating alert rules and sending the alerts…');
+  const alerts = await evaluateAndSendAlertsNow(
+    { db, config: services.config, mailer: services.mailer, clock: services.clock, logger: services.logger },
+    customerId,
+    results.flatMap((entry) => (entry.result?.status === 'success' ? [entry.result.run] : [])),
+  );
+  return { customerId, customerName, created: true, logins, claims, analyses, alerts };
 }
 
 /** Deletes a demo customer, its tenant data and its members' accounts. */

@@ -158,6 +158,8 @@ export function runChecks(config: Config, probes: CheckProbes, options: CheckOpt
   if (config.email.backend === 'smtp') ok('Email', `SMTP ${config.email.smtpHost}:${config.email.smtpPort}`);
   else if (config.email.backend === 'log' && config.email.backendExplicit) {
     warn('Email', 'EMAIL_BACKEND=log: emails are written to the log, not sent');
+  } else if (config.email.backend === 'mailbox') {
+    warn('Email', 'EMAIL_BACKEND=mailbox: emails are kept in DATA_DIR/mailbox (payrixa mail), not sent');
   } else if (config.email.backend === 'memory') problem('Email', 'EMAIL_BACKEND=memory is for tests only');
   else
     problem(

@@ -16,7 +16,9 @@ describe('loadConfig', () => {
     expect(config.rateLimits.portal).toEqual({ limit: 300, unit: 'minute', periodMs: 60_000 });
     expect(loadConfig({ API_THROTTLE_ANON: 'off' }).rateLimits.apiAnon).toBeNull();
     expect(config.scheduler.schedules.driftwatch).toBe('0 6 * * 1');
-    expect(config.email.backend).toBe('log');
+    // Outside production, email without SMTP_HOST goes to the local mailbox (DATA_DIR/mailbox).
+    expect(config.email.backend).toBe('mailbox');
+    expect(config.email.backendExplicit).toBe(false);
     expect(config.log.format).toBe('pretty');
     expect(config.webConcurrency).toBe(1);
   });
@@ -29,6 +31,12 @@ describe('loadConfig', () => {
     expect(config.secureSslRedirect).toBe(true);
     expect(config.log.format).toBe('json');
     expect(config.corsAllowedOrigins).toEqual([]);
+    // Production without SMTP_HOST keeps the log backend (and `payrixa check` reports it).
+    expect(config.email.backend).toBe('log');
+    expect(
+      loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(60), SMTP_HOST: 'mx' }).email.backend,
+    ).toBe('smtp');
+    expect(loadConfig({ EMAIL_BACKEND: 'log' }).email.backend).toBe('log');
   });
 
   it('binds 127.0.0.1:<PORT> when only PORT is set, and BIND wins over PORT', () => {

@@ -20,7 +20,7 @@ export type TrustProxy =
   | { kind: 'loopback' }
   | { kind: 'all' }
   | { kind: 'cidrs'; cidrs: string[] };
-export type EmailBackend = 'smtp' | 'log' | 'memory';
+export type EmailBackend = 'smtp' | 'mailbox' | 'log' | 'memory';
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -176,8 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
   const emailBackendRaw = read.string('EMAIL_BACKEND');
   const emailBackend = read.oneOf<EmailBackend>(
     'EMAIL_BACKEND',
-    ['smtp', 'log', 'memory'],
-    smtpHost ? 'smtp' : 'log',
+    ['smtp', 'mailbox', 'log', 'memory'],
+    // Outside production, email without SMTP goes to the local mailbox (`payrixa mail`).
+    smtpHost ? 'smtp' : isProduction ? 'log' : 'mailbox',
   );
   if (emailBackend === 'smtp' && !smtpHost && emailBackendRaw !== null) {
     problems.push('EMAIL_BACKEND: smtp needs SMTP_HOST');

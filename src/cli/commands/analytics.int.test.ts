@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { a23Claims, createAnalyticsCustomer, writeClaims } from '../../../test/analytics.ts';
 import { cliEnv, runCli } from '../../../test/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { loadConfig } from '../../config/env.ts';
 import { createDatabase } from '../../db/database.ts';
+import { insertDefaultAlertRule } from '../../db/repositories/alert-rules.repository.ts';
 import { listRuns } from '../../db/repositories/analysis-runs.repository.ts';
+import { listMailbox, mailboxDir } from '../../notify/mail.ts';
 
 // One database for the file: embedded on disk, or a fresh PostgreSQL database in CI.
 let env: Record<string, string>;
@@ -131,5 +135,115 @@ describe('payrixa analyze', () => {
     expect(disabled.stderr).toBe('Error: DriftWatch is not enabled for Beta Clinic.\n');
     const bad = await runCli(['analyze', '--customer', '43', '--product', 'nope'], env);
     expect(bad.code).toBe(2);
+  });
+});
+
+describe('payrixa analyze alerting and payrixa mail', () => {
+  /** A customer with the A23 claims, the default rule and one email channel. */
+  async function alertingCustomer(id: number, name: string): Promise<void> {
+    await withDb(async (db) => {
+      await createAnalyticsCustomer(db, { id, name });
+      await writeClaims(db, id, a23Claims());
+      await insertDefaultAlertRule(db, id);
+      await db
+        .insertInto('notification_channels')
+        .values({
+          customer_id: id,
+          name: 'Billing team',
+          type: 'email',
+          config: JSON.stringify({ recipients: [`billing@c${id}.example`] }),
+        })
+        .execute();
+    });
+  }
+
+  it("evaluates and sends the run's alerts in-process; the mailbox and `payrixa mail` show them", async () => {
+    await alertingCustomer(44, 'Gamma Clinic');
+    const empty = await runCli(['mail'], env);
+    expect(empty.code).toBe(0);
+    // Other tests of this file may have sent nothing yet: the mailbox does not exist.
+    expect(empty.stdout).toBe(
+      `The mailbox ${mailboxDir(loadConfig(env))} is empty: no email has been sent yet.\n`,
+    );
+
+    const result = await runCli(
+      ['analyze', '--customer', '44', '--product', 'driftwatch', '--as-of', '2026-02-23'],
+      env,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Alerts: 1 created, 1 sent, 0 suppressed.\n');
+    expect(result.stdout).toContain(`Email is kept in the local mailbox ${mailboxDir(loadConfig(env))}`);
+    const [event] = await withDb((db) =>
+      db.selectFrom('alert_events').select(['id', 'status']).where('customer_id', '=', 44).execute(),
+    );
+    expect(event?.status).toBe('sent');
+    const delivery = await withDb((db) =>
+      db
+        .selectFrom('alert_deliveries')
+        .select(['status', 'channel_name'])
+        .where('customer_id', '=', 44)
+        .execute(),
+    );
+    expect(delivery).toEqual([{ status: 'success', channel_name: 'Billing team' }]);
+    const mailbox = await listMailbox(mailboxDir(loadConfig(env)));
+    expect(mailbox).toHaveLength(1);
+    expect(mailbox[0]?.to).toBe('billing@c44.example');
+
+    const listed = await runCli(['mail'], env);
+    expect(listed.code).toBe(0);
+    const line = listed.stdout.split('\n')[1];
+    expect(line).toMatch(/^ {2}1 {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} {2}billing@c44\.example {2}\S/);
+    expect(line).toContain(mailbox[0]?.subject);
+
+    const htmlFile = path.join(env['DATA_DIR'] as string, 'alert.html');
+    const shown = await runCli(['mail', 'show', '1', '--html', htmlFile], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`Id:      ${mailbox[0]?.id}`);
+    expect(shown.stdout).toContain('To:      billing@c44.example');
+    expect(shown.stdout).toContain(`X-Payrixa-Alert-Id: ${event?.id}`);
+    expect(shown.stdout).toContain('UnitedHealthcare');
+    expect(shown.stdout).toContain(`HTML part written to ${htmlFile}`);
+    expect(readFileSync(htmlFile, 'utf8')).toMatch(/<html|<table|<p/i);
+    const byId = await runCli(['mail', 'show', mailbox[0]?.id as string], env);
+    expect(byId.stdout).toContain('To:      billing@c44.example');
+    const missing = await runCli(['mail', 'show', '9'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("No message '9' in the mailbox");
+
+    // Again: the run is reused and its alert already exists, so nothing new is sent.
+    const again = await runCli(
+      ['analyze', '--customer', '44', '--product', 'driftwatch', '--as-of', '2026-02-23'],
+      env,
+    );
+    expect(again.stdout).not.toContain('Alerts:');
+    expect(await listMailbox(mailboxDir(loadConfig(env)))).toHaveLength(1);
+  });
+
+  it('--no-alerts runs the analysis without evaluating alerts', async () => {
+    await alertingCustomer(45, 'Delta Clinic');
+    const result = await runCli(
+      ['analyze', '--customer', '45', '--product', 'driftwatch', '--as-of', '2026-02-23', '--no-alerts'],
+      env,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/1 finding\(s\), 1 new/);
+    expect(result.stdout).not.toContain('Alerts:');
+    const events = await withDb((db) =>
+      db.selectFrom('alert_events').select('id').where('customer_id', '=', 45).execute(),
+    );
+    expect(events).toEqual([]);
+  });
+
+  it('says where email goes when the backend is not the mailbox', async () => {
+    const log = await runCli(['mail'], { ...env, EMAIL_BACKEND: 'log' });
+    expect(log.code).toBe(0);
+    expect(log.stdout).toBe(
+      'No local mailbox: EMAIL_BACKEND is log, so email is written to the log, not sent (EMAIL_BACKEND=log).\n',
+    );
+    const smtp = await runCli(['mail'], { ...env, SMTP_HOST: 'mail.example', SMTP_PORT: '2525' });
+    expect(smtp.stdout).toBe(
+      'No local mailbox: EMAIL_BACKEND is smtp, so email is sent through SMTP mail.example:2525.\n',
+    );
   });
 });

@@ -1,12 +1,16 @@
+import { evaluateAndSendAlertsNow } from '../../commands/alert-runs-now.ts';
 import { analysisAsOf, utcToday } from '../../commands/request-analysis.ts';
 import { ANALYSIS_PRODUCTS, runAnalysis } from '../../commands/run-analysis.ts';
 import { AppError, UsageError } from '../../config/errors.ts';
 import { createDatabase } from '../../db/database.ts';
+import type { AnalysisRunRecord } from '../../db/repositories/analysis-runs.repository.ts';
 import { enabledAnalysisProducts } from '../../db/repositories/analysis-runs.repository.ts';
 import { listRunFindings } from '../../db/repositories/findings.repository.ts';
 import type { AnalysisProduct } from '../../db/schema.ts';
 import { fixed, PRODUCT_NAME, severityLabelTitle } from '../../domain/analytics/index.ts';
+import { createMailer, mailDestination } from '../../notify/mail.ts';
 import { createLogger } from '../../obs/logger.ts';
+import { systemClock } from '../../services.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
 import { parseSensitivity, resolveCustomer, textTable } from './analytics-shared.ts';
@@ -37,19 +41,23 @@ Runs the analyses in this process (no worker needed) exactly as a job would
 its findings are replaced in one transaction and signal events are recorded for new
 findings. Without --product every enabled product runs; a named product must be
 enabled. Default as_of: today (DriftWatch: the latest Monday on or before today).
+After the successful runs their alert rules are evaluated and the new alerts sent from
+this process, as the alerts.evaluate and alerts.send jobs would (--no-alerts skips it).
 
 Options:
   --customer <id|name>   the customer
   --product <list>       driftwatch, denialscope, delayguard (comma-separated)
   --as-of <date>         run date; windows end the day before (default: the day after the
                          customer's latest decision, or today; DriftWatch: that week's Monday)
-  --sensitivity          override the customer's drift sensitivity for this run`,
+  --sensitivity          override the customer's drift sensitivity for this run
+  --no-alerts            do not evaluate alert rules or send alerts for these runs`,
   async run(args, context) {
     const { values } = parseFlags('analyze', args, {
       customer: { type: 'string' },
       product: { type: 'string' },
       'as-of': { type: 'string' },
       sensitivity: { type: 'string' },
+      'no-alerts': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -82,6 +90,7 @@ Options:
       }
       const today = utcToday();
       let failed = false;
+      const succeeded: AnalysisRunRecord[] = [];
       for (const product of products) {
         // Without --as-of the analysis ends where the customer's data ends (issue 9).
         const asOf = values['as-of'] ?? (await analysisAsOf(db, customer.id, product, today));
@@ -96,6 +105,7 @@ Options:
               ...(sensitivity && { sensitivity }),
             },
           );
+          if (result.status === 'success') succeeded.push(result.run);
           const findings = await listRunFindings(db, customer.id, result.run.id);
           println(
             stdout,
@@ -119,6 +129,29 @@ Options:
         } catch (error) {
           failed = true;
           println(context.io.stderr, `Error: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      if (succeeded.length > 0 && !values['no-alerts']) {
+        const mailer = createMailer(config, logger);
+        try {
+          const alerts = await evaluateAndSendAlertsNow(
+            { db, config, mailer, clock: systemClock, logger },
+            customer.id,
+            succeeded,
+          );
+          const { created, sent, suppressed, failed: notSent, pending } = alerts;
+          // Quiet when the rules matched nothing (no rules, or no finding above a threshold).
+          if (created + sent + suppressed + notSent + pending > 0) {
+            println(
+              stdout,
+              `Alerts: ${created} created, ${sent} sent, ${suppressed} suppressed` +
+                `${notSent ? `, ${notSent} failed` : ''}` +
+                `${pending ? `, ${pending} retrying (the worker's dispatcher finishes them)` : ''}.`,
+            );
+          }
+          if (sent + notSent > 0) println(stdout, `Email is ${mailDestination(config)}.`);
+        } finally {
+          await mailer.close();
         }
       }
       return failed ? 1 : 0;

@@ -1,5 +1,6 @@
 import { type SeedDemoResult, seedDemo } from '../../commands/seed-demo.ts';
 import { AppError } from '../../config/errors.ts';
+import { mailDestination } from '../../notify/mail.ts';
 import { createLogger } from '../../obs/logger.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
@@ -13,8 +14,10 @@ export const demoCommand: Command = {
 
 Prepares the database, creates the demo customer "Riverside Family Practice" with one
 user per role and an operator, loads 13 months of generated claims (with planted payer
-changes) through the upload pipeline, runs every analysis and starts the server,
-printing its URL and the demo logins (fresh passwords on every start). An existing demo
+changes) through the upload pipeline, creates the email channel "Billing team" (to
+demo-owner@riverside.example), runs every analysis, evaluates the alert rules and sends
+the alerts (without SMTP_HOST the email lands in the local mailbox: 'payrixa mail'), starts
+the server and prints its URL and the demo logins (fresh passwords on every start). An existing demo
 customer is kept unless --reset is given. Refuses in production without --force.
 
   payrixa demo generate --help   write the synthetic claim files only`,
@@ -62,6 +65,15 @@ customer is kept unless --reset is given. Refuses in production without --force.
       for (const analysis of result.analyses) {
         const outcome = analysis.error ? `failed: ${analysis.error}` : `${analysis.findings} findings`;
         println(stdout, `  ${analysis.product.padEnd(12)} ${outcome}`);
+      }
+      if (result.alerts) {
+        const { created, sent, suppressed, failed, pending } = result.alerts;
+        println(
+          stdout,
+          `  Alerts       ${created} created, ${sent} sent, ${suppressed} suppressed` +
+            `${failed ? `, ${failed} failed` : ''}${pending ? `, ${pending} retrying` : ''}`,
+        );
+        println(stdout, `  Email        ${mailDestination(config)}`);
       }
       println(stdout);
       println(stdout, '  Logins (passwords are new on every start):');

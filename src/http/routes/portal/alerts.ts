@@ -3,7 +3,7 @@ import { submitAlertFeedback } from '../../../commands/submit-alert-feedback.ts'
 import { NotFoundError, ValidationError } from '../../../config/errors.ts';
 import { recordSystemEvent } from '../../../db/repositories/ingestion-records.repository.ts';
 import type { AlertStatus, AnalysisProduct, FindingSeverityLabel } from '../../../db/schema.ts';
-import { can } from '../../../domain/accounts/permissions.ts';
+import { can, isAdmin } from '../../../domain/accounts/permissions.ts';
 import { recoveryLedger } from '../../../domain/alerts/recovery.ts';
 import { similarAlertContext } from '../../../domain/alerts/similar-alerts.ts';
 import {
@@ -50,6 +50,16 @@ const PRODUCT_LABELS: Readonly<Record<AnalysisProduct, string>> = {
 function choice<T extends string>(values: readonly T[], raw: string | undefined): T | undefined {
   const value = (raw ?? '').trim().toLowerCase();
   return (values as readonly string[]).includes(value) ? (value as T) : undefined;
+}
+
+/**
+ * "Where is my email?" (issue 12 item 8): outside production without SMTP, alert email stays on
+ * this installation. Owners, admins and staff (who set up channels) are told where to look.
+ */
+function localMailNote(services: Services, request: FastifyRequest): 'mailbox' | 'log' | null {
+  const { config } = services;
+  if (config.isProduction || !isAdmin(request.auth.actor)) return null;
+  return config.email.backend === 'mailbox' || config.email.backend === 'log' ? config.email.backend : null;
 }
 
 function queryString(params: Record<string, string>): string {
@@ -117,6 +127,7 @@ export function registerAlertsRoutes(app: FastifyInstance, services: Services): 
           filtered: Boolean(status || product || severity || payer),
           ledger: presentRecoveryCard(ledger),
           exportUrl: `/portal/reports/alerts.xlsx${queryString(values)}`,
+          mailNote: localMailNote(services, request),
           pager: {
             page,
             lastPage,
