@@ -37,6 +37,7 @@ async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> 
     await import('./pages.bench.ts'),
     await import('./api.bench.ts'),
     await import('./serialization.bench.ts'),
+    await import('./alerts.bench.ts'),
   ];
   return modules
     .map((module) => module.benchmark as Benchmark)
