@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { NotFoundError, ValidationError } from '../config/errors.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import {
   type AlertRuleRecord,
   deleteAlertRule,
@@ -51,10 +52,6 @@ export function alertRuleValuesOf(row: AlertRuleRecord): AlertRuleValues {
 }
 
 /** A unique-key violation (a concurrent create with the same name won the race). */
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
-}
-
 async function validated(
   trx: Kysely<DB>,
   customerId: number,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/env.ts';
 import { NotFoundError, ValidationError } from '../config/errors.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { removeChannelFromRules } from '../db/repositories/alert-rules.repository.ts';
 import {
   type ChannelRecord,
@@ -45,10 +46,6 @@ export function storedChannelOf(row: ChannelRecord): StoredChannel {
     config: row.config ?? {},
     hasSecret: row.secret_enc !== null,
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }
 
 function duplicateName(input: Readonly<Record<string, unknown>>): ValidationError {

@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from '../../../config/errors.ts';
 import { recordSystemEvent } from '../../../db/repositories/ingestion-records.repository.ts';
 import type { AlertStatus, AnalysisProduct, FindingSeverityLabel } from '../../../db/schema.ts';
 import { can, isAdmin } from '../../../domain/accounts/permissions.ts';
+import { PRODUCTS } from '../../../domain/accounts/products.ts';
 import { recoveryLedger } from '../../../domain/alerts/recovery.ts';
 import { similarAlertContext } from '../../../domain/alerts/similar-alerts.ts';
 import {
@@ -40,12 +41,6 @@ import { field, fieldList } from './form.ts';
  */
 
 const PAGE_SIZE = 50;
-
-const PRODUCT_LABELS: Readonly<Record<AnalysisProduct, string>> = {
-  driftwatch: 'DriftWatch',
-  denialscope: 'DenialScope',
-  delayguard: 'DelayGuard',
-};
 
 function choice<T extends string>(values: readonly T[], raw: string | undefined): T | undefined {
   const value = (raw ?? '').trim().toLowerCase();
@@ -119,7 +114,7 @@ export function registerAlertsRoutes(app: FastifyInstance, services: Services): 
         {
           values,
           statuses: ALERT_STATUSES.map((v) => ({ value: v, label: STATUS_LABELS[v] })),
-          products: ALERT_PRODUCTS.map((v) => ({ value: v, label: PRODUCT_LABELS[v] })),
+          products: ALERT_PRODUCTS.map((v) => ({ value: v, label: PRODUCTS[v].label })),
           severities: ALERT_SEVERITIES.map((v) => ({ value: v, label: v[0]?.toUpperCase() + v.slice(1) })),
           payers: await alertPayers(db, customerId),
           alerts: rows.map((row) => presentAlertListRow(row, deliveries.get(alertKey(row)) ?? [])),
