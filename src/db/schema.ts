@@ -2,10 +2,12 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { AlertsDB } from './schema-alerts.ts';
 import type { AnalyticsDB } from './schema-analytics.ts';
 import type { IngestionDB } from './schema-ingestion.ts';
+import type { ReportsDB } from './schema-reports.ts';
 
 export type * from './schema-alerts.ts';
 export type * from './schema-analytics.ts';
 export type * from './schema-ingestion.ts';
+export type * from './schema-reports.ts';
 
 /**
  * Table types for Kysely. Each migration that adds a table adds its interface here.
@@ -181,7 +183,7 @@ export interface RefreshTokensTable {
   revoked_at: NullableTimestamp;
 }
 
-export interface DB extends IngestionDB, AnalyticsDB, AlertsDB {
+export interface DB extends IngestionDB, AnalyticsDB, AlertsDB, ReportsDB {
   payrixa_migrations: PayrixaMigrationsTable;
   customers: CustomersTable;
   users: UsersTable;

@@ -11,6 +11,7 @@ import { migration as m0022 } from './0022_ingest_bulk_load.ts';
 import { migration as m0023 } from './0023_decision_rollups.ts';
 import { migration as m0024 } from './0024_settings_delivery.ts';
 import { migration as m0025 } from './0025_alerting.ts';
+import { migration as m0026 } from './0026_reports.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration in order. Later features append theirs here. */
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   m0023,
   m0024,
   m0025,
+  m0026,
 ];

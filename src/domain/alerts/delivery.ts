@@ -3,6 +3,8 @@
  * outcome of one attempt on a delivery record, and the alert status that follows from its
  * records. Pure.
  */
+
+import { customerSlug } from '../reports/artifacts.ts';
 import { MAX_DELIVERY_ATTEMPTS, nextAttemptAfterFailure } from './retry.ts';
 
 export type ChannelType = 'email' | 'slack' | 'webhook';
@@ -199,9 +201,7 @@ export function deliveryAfterAttempt(
   }
 }
 
-/** `payrixa_weekly_drift_{customer_slug}_{as_of}.pdf` (§7 "Attachment"). */
+/** `payrixa_weekly_drift_{customer_slug}_{as_of}.pdf` (§7 "Attachment"; the same name as the download, §13.2). */
 export function weeklyPdfFilename(customerName: string, asOf: string): string {
-  // Exactly the spec's slug: lower-cased, each run of non-alphanumerics one `_` (edges kept).
-  const slug = customerName.toLowerCase().replace(/[^a-z0-9]+/g, '_');
-  return `payrixa_weekly_drift_${slug}_${asOf}.pdf`;
+  return `payrixa_weekly_drift_${customerSlug(customerName)}_${asOf}.pdf`;
 }
