@@ -234,3 +234,26 @@ export async function countOpenAlerts(db: Kysely<DB>, customerId: number): Promi
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * How many alerts the customer has and how many went out by email (successful email
+ * deliveries: one message each). `payrixa demo` prints them for a demo it keeps.
+ */
+export async function alertTotals(
+  db: Kysely<DB>,
+  customerId: number,
+): Promise<{ alerts: number; emailed: number }> {
+  const alerts = await db
+    .selectFrom('alert_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .executeTakeFirstOrThrow();
+  const emailed = await db
+    .selectFrom('alert_deliveries')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('channel_type', '=', 'email')
+    .where('status', '=', 'success')
+    .executeTakeFirstOrThrow();
+  return { alerts: Number(alerts.n), emailed: Number(emailed.n) };
+}
