@@ -444,6 +444,20 @@ export async function emitRunWebhookEvents(
   return results.map((r) => r.delivery);
 }
 
+export const ENDPOINT_NOT_FOUND_MESSAGE = 'Webhook endpoint not found';
+
+/**
+ * Why an alert through this endpoint would be skipped (inactive, not subscribed to
+ * `alert.triggered`), or null when it would be sent. A webhook channel's "Send test
+ * notification" asks the same question, so the test tells what an alert would do.
+ */
+export function alertWebhookSkipReason(endpoint: WebhookEndpointRecord): string | null {
+  if (!endpoint.active) return ENDPOINT_INACTIVE_MESSAGE;
+  if (endpoint.event_types.length > 0 && !endpoint.event_types.includes('alert.triggered'))
+    return 'Endpoint is not subscribed to alert.triggered';
+  return null;
+}
+
 export interface AlertTriggeredInput {
   customerId: number;
   alertEventId: number;
@@ -481,10 +495,9 @@ export async function deliverAlertTriggered(
     nextAttemptAt: null,
   });
   const endpoint = await findWebhookEndpoint(deps.db, customerId, input.endpointId);
-  if (!endpoint) return skipped('Webhook endpoint not found');
-  if (!endpoint.active) return skipped(ENDPOINT_INACTIVE_MESSAGE);
-  if (endpoint.event_types.length > 0 && !endpoint.event_types.includes('alert.triggered'))
-    return skipped('Endpoint is not subscribed to alert.triggered');
+  if (!endpoint) return skipped(ENDPOINT_NOT_FOUND_MESSAGE);
+  const skipReason = alertWebhookSkipReason(endpoint);
+  if (skipReason !== null) return skipped(skipReason);
 
   const eventId = `evt_alert_${input.alertEventId}`;
   const now = deps.clock.now();

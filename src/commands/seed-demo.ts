@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { findLatestRuns } from '../db/repositories/analysis-runs.repository.ts';
 import { findCustomerByName } from '../db/repositories/customers.repository.ts';
+import { listChannels } from '../db/repositories/notification-channels.repository.ts';
 import { findUserByUsername, setPasswordHash } from '../db/repositories/users.repository.ts';
 import { hashPassword } from '../domain/accounts/passwords.ts';
 import type { Role } from '../domain/accounts/permissions.ts';
 import { PRODUCT_LIST_ORDER } from '../domain/accounts/products.ts';
+import { clearMailbox, mailboxDir } from '../notify/mail.ts';
+import { alertTotals } from '../queries/alerts-list.ts';
 import type { Services } from '../services.ts';
 import { type AlertRunsNowResult, evaluateAndSendAlertsNow } from './alert-runs-now.ts';
 import { createAccount } from './create-account.ts';
@@ -41,8 +45,16 @@ export interface SeedDemoResult {
   logins: DemoLogin[];
   claims: DemoClaimsResult | null;
   analyses: Array<{ product: string; findings: number | null; error: string | null }>;
-  /** Alerts from the demo's runs (null when existing data was kept). */
-  alerts: AlertRunsNowResult | null;
+  /**
+   * Alerts raised and sent now: by the new demo's runs, or for a kept demo by evaluating its
+   * latest runs again (idempotent: normally nothing new; a demo seeded before alerting existed
+   * gets its alerts now).
+   */
+  alerts: AlertRunsNowResult;
+  /** All the demo customer's alerts and their emails (kept ones included). */
+  totals: { alerts: number; emailed: number };
+  /** Messages `reset` deleted from the local mailbox; null when it was not emptied. */
+  mailboxCleared: number | null;
 }
 
 /**
@@ -55,8 +67,10 @@ function demoPassword(): string {
 
 /**
  * Creates (or refreshes) the demo customer with its users, loads 13 months of generated
- * claims through the real ingestion pipeline and runs every enabled analysis. With an
- * existing demo customer and no `reset`, only the demo passwords are renewed.
+ * claims through the real ingestion pipeline, runs every enabled analysis and sends the alerts.
+ * With an existing demo customer and no `reset`, its data is kept: the passwords are renewed
+ * and its latest runs' alerts are brought up to date (see {@link alertKeptDemo}). `reset` also
+ * empties the local mailbox, so that it holds exactly the fresh demo's email.
  */
 export async function seedDemo(
   services: Services,
@@ -65,6 +79,12 @@ export async function seedDemo(
   const log = options.log ?? (() => {});
   const db = services.database.db;
   const customerName = options.customerName?.trim() || DEMO_CUSTOMER_NAME;
+
+  let mailboxCleared: number | null = null;
+  if (options.reset && services.mailer.kind === 'mailbox') {
+    mailboxCleared = await clearMailbox(mailboxDir(services.config));
+    log(`Emptied the local mailbox (${mailboxCleared} message${mailboxCleared === 1 ? '' : 's'}).`);
+  }
 
   let existing = await findCustomerByName(db, customerName);
   if (existing && options.reset) {
@@ -84,7 +104,18 @@ export async function seedDemo(
       await setPasswordHash(db, record.id, await hashPassword(password));
       logins.push({ username: user.username, role: user.role, password });
     }
-    return { customerId, customerName, created: false, logins, claims: null, analyses: [], alerts: null };
+    const alerts = await alertKeptDemo(services, customerId, log);
+    return {
+      customerId,
+      customerName,
+      created: false,
+      logins,
+      claims: null,
+      analyses: [],
+      alerts,
+      totals: await alertTotals(db, customerId),
+      mailboxCleared,
+    };
   }
 
   log(`Creating the demo customer '${customerName}' and its users…`);
@@ -118,11 +149,7 @@ export async function seedDemo(
     });
   }
 
-  await createChannel(
-    { db, clock: services.clock, config: services.config },
-    { customerId, userId: null },
-    { name: DEMO_EMAIL_CHANNEL, type: 'email', config: { recipients: [`demo-owner@${DEMO_EMAIL_DOMAIN}`] } },
-  );
+  await createDemoChannel(services, customerId);
 
   log('Loading 13 months of demo claims through the upload pipeline…');
   const claims = await loadDemoClaims(
@@ -149,11 +176,56 @@ export async function seedDemo(
 
   log('Evaluating alert rules and sending the alerts…');
   const alerts = await evaluateAndSendAlertsNow(
-    { db, config: services.config, mailer: services.mailer, clock: services.clock, logger: services.logger },
+    alertDeps(services),
     customerId,
     results.flatMap((entry) => (entry.result?.status === 'success' ? [entry.result.run] : [])),
   );
-  return { customerId, customerName, created: true, logins, claims, analyses, alerts };
+  const totals = await alertTotals(db, customerId);
+  return {
+    customerId,
+    customerName,
+    created: true,
+    logins,
+    claims,
+    analyses,
+    alerts,
+    totals,
+    mailboxCleared,
+  };
+}
+
+function alertDeps(services: Services) {
+  const { config, mailer, clock, logger } = services;
+  return { db: services.database.db, config, mailer, clock, logger };
+}
+
+async function createDemoChannel(services: Services, customerId: number): Promise<void> {
+  await createChannel(
+    { db: services.database.db, clock: services.clock, config: services.config },
+    { customerId, userId: null },
+    { name: DEMO_EMAIL_CHANNEL, type: 'email', config: { recipients: [`demo-owner@${DEMO_EMAIL_DOMAIN}`] } },
+  );
+}
+
+/**
+ * A kept demo runs no new analysis, so it raises no new alerts: every alert of its runs was
+ * raised and sent when they ran, and evaluation is idempotent per run and rule. What it does is
+ * bring a demo seeded before alerting existed up to date: without any channel it gets the
+ * "Billing team" channel, then the latest run of each product is evaluated and pending alerts
+ * are sent (for an up-to-date demo: nothing is created and nothing is sent twice).
+ */
+async function alertKeptDemo(
+  services: Services,
+  customerId: number,
+  log: (line: string) => void,
+): Promise<AlertRunsNowResult> {
+  const db = services.database.db;
+  if ((await listChannels(db, customerId)).length === 0) {
+    log(`Creating the demo's email channel '${DEMO_EMAIL_CHANNEL}'…`);
+    await createDemoChannel(services, customerId);
+  }
+  const latest = Object.values(await findLatestRuns(db, customerId));
+  return evaluateAndSendAlertsNow(alertDeps(services), customerId, latest);
 }
 
 /** Deletes a demo customer, its tenant data and its members' accounts. */

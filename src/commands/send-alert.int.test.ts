@@ -20,7 +20,7 @@ import { insertDefaultAlertRule } from '../db/repositories/alert-rules.repositor
 import { listRunFindings } from '../db/repositories/findings.repository.ts';
 import { weeklyPdfFilename } from '../domain/alerts/index.ts';
 import { evaluateAlerts } from './evaluate-alerts.ts';
-import { dispatchDueDeliveries, sendAlert, sendPendingAlerts } from './send-alert.ts';
+import { dispatchDueDeliveries, refreshAlertStatus, sendAlert, sendPendingAlerts } from './send-alert.ts';
 
 const PORTAL = 'https://payrixa.example';
 
@@ -136,6 +136,10 @@ describe('alert engine (alerts-reports §3–§8)', () => {
     // Sending again is a no-op: no email, no new audit, no new delivery.
     expect(await sendAlert(deps, 42, alert?.id as number)).toBe('noop');
     expect(await sendPendingAlerts(deps, 42)).toMatchObject({ sent: 0, noop: 0 });
+    // A refresh reports where the alert stands, moving nothing and recording nothing.
+    expect(await refreshAlertStatus(db, 42, alert?.id as number, clock.now())).toBe('sent');
+    expect(await refreshAlertStatus(db, 42, 999_999, clock.now())).toBeUndefined();
+    expect(await auditCount(db, 42, 'alert_event_sent')).toBe(1);
     expect(await dispatchDueDeliveries(deps)).toBe(0);
     expect(mailer.outbox).toHaveLength(1);
     expect(await auditCount(db, 42, 'alert_event_sent')).toBe(1);

@@ -27,7 +27,7 @@ import {
 import { insertSystemEvent } from '../db/repositories/analysis-runs.repository.ts';
 import { findCustomerById } from '../db/repositories/customers.repository.ts';
 import { findSettingsOfCustomer } from '../db/repositories/settings.repository.ts';
-import type { AnalysisProduct, DB } from '../db/schema.ts';
+import type { AlertStatus, AnalysisProduct, DB } from '../db/schema.ts';
 import {
   type AttemptOutcome,
   alertStatusFromDeliveries,
@@ -144,11 +144,9 @@ export async function sendAlert(
   for (const delivery of await listAlertDeliveries(db, customerId, alert.id)) {
     await attemptDelivery(deps, customerId, delivery.id);
   }
-  await refreshAlertStatus(db, customerId, alert.id, deps.clock.now(), deps.metrics);
-  const after = await findAlertEvent(db, customerId, alert.id);
-  return after?.status === 'sent' || after?.status === 'failed' || after?.status === 'pending'
-    ? after.status
-    : 'noop';
+  // The attempts above may already have moved the alert; the refresh reports where it stands.
+  const status = await refreshAlertStatus(db, customerId, alert.id, deps.clock.now(), deps.metrics);
+  return status === 'sent' || status === 'failed' || status === 'pending' ? status : 'noop';
 }
 
 /** Suppression (once, §6), then routing (§5): suppressed / failed, or records created. */
@@ -235,8 +233,9 @@ async function recordFailure(db: Kysely<DB>, alert: AlertEventRecord, errorMessa
  * Recomputes an alert's status from its delivery records (§5) and applies the §4 transition
  * from `pending`: any success → `sent` (stamped with the first delivery time, audited), all
  * records terminal → `failed` ("All channels failed: …", audited). Other statuses are left alone
- * (a verdict or an earlier transition decided them). Returns the outcome, or undefined when the
- * alert does not exist. The webhook side calls this when a linked webhook delivery changes.
+ * (a verdict or an earlier transition decided them). Returns the status the alert has after the
+ * refresh, or undefined when the alert does not exist. The webhook side calls this when a
+ * linked webhook delivery changes.
  */
 export async function refreshAlertStatus(
   db: Kysely<DB>,
@@ -244,22 +243,24 @@ export async function refreshAlertStatus(
   alertEventId: number,
   now: Date,
   metrics: AlertMetrics = alertMetrics,
-): Promise<SendOutcome | undefined> {
-  let product: AnalysisProduct | undefined;
-  const outcome = await db.transaction().execute(async (trx) => {
+): Promise<AlertStatus | undefined> {
+  let movedToSent: AnalysisProduct | undefined;
+  const status = await db.transaction().execute(async (trx): Promise<AlertStatus | undefined> => {
     const alert = await findAlertEvent(trx, customerId, alertEventId);
     if (!alert) return undefined;
-    if (alert.status !== 'pending') return 'noop';
+    if (alert.status !== 'pending') return alert.status;
     const deliveries = await listAlertDeliveries(trx, customerId, alertEventId);
     if (deliveries.length === 0) return 'pending';
-    const status = alertStatusFromDeliveries(deliveries.map((d) => d.status));
-    if (status === 'sent') {
+    const computed = alertStatusFromDeliveries(deliveries.map((d) => d.status));
+    // Another writer moved the alert since it was read: report where it is now.
+    const movedElsewhere = async () => (await findAlertEvent(trx, customerId, alertEventId))?.status;
+    if (computed === 'sent') {
       const successes = deliveries.filter((d) => d.status === 'success');
       const first = successes
         .map((d) => new Date(d.delivered_at ?? now))
         .reduce((a, b) => (a.getTime() <= b.getTime() ? a : b));
-      if (!(await markAlertSent(trx, customerId, alertEventId, first, now))) return 'noop';
-      product = alert.product;
+      if (!(await markAlertSent(trx, customerId, alertEventId, first, now))) return movedElsewhere();
+      movedToSent = alert.product;
       const channels = successes.map((d) => d.channel_type);
       await recordAudit(trx, {
         action: 'alert_event_sent',
@@ -277,17 +278,17 @@ export async function refreshAlertStatus(
       });
       return 'sent';
     }
-    if (status === 'failed') {
+    if (computed === 'failed') {
       const message = allChannelsFailedMessage(deliveries);
-      if (!(await markAlertFailed(trx, customerId, alertEventId, message, now))) return 'noop';
+      if (!(await markAlertFailed(trx, customerId, alertEventId, message, now))) return movedElsewhere();
       await recordFailure(trx, alert, message);
       return 'failed';
     }
     return 'pending';
   });
   // After the commit: only the caller whose update moved the alert to `sent` counts it.
-  if (outcome === 'sent' && product) metrics.alertSent(product);
-  return outcome;
+  if (movedToSent) metrics.alertSent(movedToSent);
+  return status;
 }
 
 /**

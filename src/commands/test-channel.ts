@@ -1,17 +1,32 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 import { describeError, NotFoundError } from '../config/errors.ts';
 import { findChannel } from '../db/repositories/notification-channels.repository.ts';
+import { findWebhookEndpoint } from '../db/repositories/webhook-endpoints.repository.ts';
 import type { DB } from '../db/schema.ts';
 import type { Mailer } from '../notify/mail.ts';
 import { openSecret } from '../notify/secrets.ts';
 import { postSlackMessage } from '../notify/slack.ts';
+import type { CustomerActor } from './customer-audit.ts';
+import {
+  alertWebhookSkipReason,
+  ENDPOINT_NOT_FOUND_MESSAGE,
+  sendWebhookTestEvent,
+  type WebhookDeliveryDeps,
+} from './deliver-webhook.ts';
 
 /**
  * "Send test notification" (alerts-reports §5): a one-off "Payrixa test notification for
- * {Customer}" through the channel, with no alert record and no delivery row. The outcome is
- * returned, never thrown: `{status: "sent"}` or `{status: "failed", detail: <reason>}`, which
+ * {Customer}" through the channel, with no alert record and no alert delivery row. The outcome
+ * is returned, never thrown: `{status: "sent"}` or `{status: "failed", detail: <reason>}`, which
  * the API answers with 200 and the portal flashes. A reason never contains the Slack URL.
+ *
+ * A webhook-type channel sends its endpoint's test event (`ping`, §9 "Test send") through the
+ * webhook deliverer, so it is signed, guarded and logged in the endpoint's delivery log like
+ * the endpoint page's "Send test event". Unlike that button it first asks what an alert would
+ * meet: an endpoint that is inactive or not subscribed to `alert.triggered` would skip every
+ * alert, so the test fails with that reason and sends nothing.
  */
 
 export interface TestChannelOutcome {
@@ -19,26 +34,23 @@ export interface TestChannelOutcome {
   detail: string;
 }
 
-/**
- * Sends a test event through a webhook endpoint (built with the webhook endpoints; wired by the
- * caller). Without it, a webhook-type channel answers that the test belongs on the endpoint.
- */
-export type WebhookEndpointTester = (customerId: number, endpointId: number) => Promise<TestChannelOutcome>;
-
 export interface TestChannelDeps {
   db: Kysely<DB>;
   config: Config;
+  clock: { now(): Date };
   mailer: Pick<Mailer, 'send'>;
   /** Slack transport override (tests: no network). */
   fetch?: typeof fetch;
-  sendWebhookTest?: WebhookEndpointTester;
+  logger?: Pick<Logger, 'warn'>;
+  /** Options of the webhook deliverer (DNS and TLS of its tests). */
+  webhook?: Pick<WebhookDeliveryDeps, 'resolve' | 'timeoutMs' | 'tls'>;
 }
 
 export const TEST_MESSAGES = {
   slackDisabled: 'Slack disabled',
   noRecipients: 'Email channel has no recipients',
   noSlackUrl: 'Slack channel has no webhook URL',
-  webhookElsewhere: "Send a test event from the webhook endpoint's page.",
+  noEndpoint: 'Webhook channel has no endpoint',
 } as const;
 
 export function testNotificationText(customerName: string): string {
@@ -56,9 +68,9 @@ function escapeSlack(text: string): string {
 
 export async function sendTestNotification(
   deps: TestChannelDeps,
-  input: { customerId: number; customerName: string; channelId: number },
+  input: { actor: CustomerActor; customerName: string; channelId: number },
 ): Promise<TestChannelOutcome> {
-  const channel = await findChannel(deps.db, input.customerId, input.channelId);
+  const channel = await findChannel(deps.db, input.actor.customerId, input.channelId);
   if (!channel) throw new NotFoundError();
   const text = testNotificationText(input.customerName);
   switch (channel.type) {
@@ -98,14 +110,34 @@ export async function sendTestNotification(
         : { status: 'failed', detail: outcome.error ?? 'Slack request failed' };
     }
     case 'webhook': {
-      const endpoint = channel.config?.endpoint;
-      if (!deps.sendWebhookTest || !endpoint)
-        return { status: 'failed', detail: TEST_MESSAGES.webhookElsewhere };
-      try {
-        return await deps.sendWebhookTest(input.customerId, endpoint);
-      } catch (error) {
-        return { status: 'failed', detail: describeError(error).slice(0, 500) };
-      }
+      const endpointId = channel.config?.endpoint;
+      if (!endpointId) return { status: 'failed', detail: TEST_MESSAGES.noEndpoint };
+      return testWebhookEndpoint(deps, input.actor, endpointId);
     }
   }
+}
+
+async function testWebhookEndpoint(
+  deps: TestChannelDeps,
+  actor: CustomerActor,
+  endpointId: number,
+): Promise<TestChannelOutcome> {
+  const endpoint = await findWebhookEndpoint(deps.db, actor.customerId, endpointId);
+  if (!endpoint) return { status: 'failed', detail: ENDPOINT_NOT_FOUND_MESSAGE };
+  const skipReason = alertWebhookSkipReason(endpoint);
+  if (skipReason !== null) return { status: 'failed', detail: skipReason };
+  const { delivery } = await sendWebhookTestEvent(
+    {
+      db: deps.db,
+      config: deps.config,
+      clock: deps.clock,
+      ...deps.webhook,
+      ...(deps.logger && { logger: deps.logger }),
+    },
+    actor,
+    endpoint.id,
+  );
+  return delivery.status === 'success'
+    ? { status: 'sent', detail: `Endpoint '${endpoint.name}' answered HTTP ${delivery.response_code}.` }
+    : { status: 'failed', detail: delivery.last_error ?? 'Webhook request failed' };
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { AlertMetric, ThresholdType } from '../domain/alerts/rules.ts';
 import type { JsonObject } from './schema.ts';
 import type { AnalysisProduct } from './schema-analytics.ts';
 
@@ -15,15 +16,8 @@ type Defaulted<T> = ColumnType<T, T | undefined, T>;
 type Optional<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export type AlertRuleProduct = 'any' | AnalysisProduct;
-export type AlertMetric =
-  | 'severity'
-  | 'denial_rate_delta'
-  | 'decision_time_delta'
-  | 'underpayment_delta'
-  | 'delay_days_delta'
-  | 'relative_increase'
-  | 'impact_usd';
-export type ThresholdType = 'gt' | 'gte' | 'lt' | 'lte' | 'eq';
+// The rule vocabulary belongs to the (pure) domain; the column types follow it.
+export type { AlertMetric, ThresholdType };
 /** The rule's routing level ("Rule level"), never mixed with the finding severity scale. */
 export type AlertRuleLevel = 'info' | 'warning' | 'critical' | 'emergency';
 export type ChannelType = 'email' | 'slack' | 'webhook';

@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/env.ts';
 import { silentLogger } from '../obs/logger.ts';
 import {
+  clearMailbox,
   createMailer,
   listMailbox,
   type MailMessage,
@@ -78,6 +79,17 @@ describe('mailbox backend', () => {
     });
     expect(readFileSync(path.join(dir, files[0] as string), 'utf8')).not.toContain('secret-bytes');
     expect(mailDestination(config)).toBe(`kept in the local mailbox ${dir} (list it with 'payrixa mail')`);
+  });
+
+  it('clearMailbox deletes the messages only (demo --reset); a missing mailbox is empty', async () => {
+    const dir = path.join(freshDir(), 'mailbox');
+    expect(await clearMailbox(dir)).toBe(0);
+    await writeMailboxMessage(dir, message('a'), { from: 'f', now: at(1) });
+    await writeMailboxMessage(dir, message('b'), { from: 'f', now: at(2) });
+    writeFileSync(path.join(dir, 'README.txt'), 'not a message');
+    expect(await clearMailbox(dir)).toBe(2);
+    expect(await listMailbox(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['README.txt']);
   });
 
   it('lists newest first, reads one by id and keeps only the newest `limit` messages', async () => {

@@ -123,6 +123,16 @@ export async function writeMailboxMessage(
   return stored;
 }
 
+/**
+ * Deletes every message of the mailbox (`payrixa demo --reset`, so the mailbox matches the fresh
+ * demo) and returns how many. Only message files go; anything else in the directory stays.
+ */
+export async function clearMailbox(dir: string): Promise<number> {
+  const ids = await mailboxIds(dir);
+  for (const id of ids) await rm(path.join(dir, `${id}.json`), { force: true });
+  return ids.length;
+}
+
 /** The newest messages first (at most `limit`). */
 export async function listMailbox(dir: string, limit = MAILBOX_LIMIT): Promise<MailboxSummary[]> {
   const ids = (await mailboxIds(dir)).reverse().slice(0, limit);

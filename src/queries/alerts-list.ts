@@ -38,16 +38,8 @@ export interface AlertListRow extends AlertRecord {
   latest_verdict: OperatorJudgmentsTable['verdict'] | null;
 }
 
-/**
- * One page of alerts, newest first unless `oldestFirst` (`triggered_at`, then `id` desc: the index
- * alert_events_customer_triggered), and the count of all that match. The latest verdict is a
- * correlated lookup on the judgments' (customer, alert, operator) key — a handful of rows per alert.
- */
-export async function listAlertsPage(
-  db: Kysely<DB>,
-  filter: AlertListFilter,
-  page: { limit: number; offset: number; oldestFirst?: boolean },
-): Promise<{ count: number; rows: AlertListRow[] }> {
+/** Alert events matching the filter (the base of the count and of the page). */
+function filteredAlerts(db: Kysely<DB>, filter: AlertListFilter) {
   let base = db.selectFrom('alert_events as a');
   if (filter.customerId !== null) base = base.where('a.customer_id', '=', filter.customerId);
   if (filter.status) base = base.where('a.status', '=', filter.status);
@@ -56,8 +48,28 @@ export async function listAlertsPage(
   if (filter.payer) base = base.where(sql`lower(a.payer)`, '=', filter.payer.trim().toLowerCase());
   if (filter.triggeredAfter) base = base.where('a.triggered_at', '>=', filter.triggeredAfter);
   if (filter.triggeredBefore) base = base.where('a.triggered_at', '<=', filter.triggeredBefore);
-  const counted = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-  const rows = await base
+  return base;
+}
+
+/** How many alerts match the filter. */
+export async function countAlerts(db: Kysely<DB>, filter: AlertListFilter): Promise<number> {
+  const counted = await filteredAlerts(db, filter)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(counted.n);
+}
+
+/**
+ * One page of alerts, newest first unless `oldestFirst` (`triggered_at`, then `id` desc: the index
+ * alert_events_customer_triggered). The latest verdict is a correlated lookup on the judgments'
+ * (customer, alert, operator) key — a handful of rows per alert.
+ */
+export async function listAlerts(
+  db: Kysely<DB>,
+  filter: AlertListFilter,
+  page: { limit: number; offset: number; oldestFirst?: boolean },
+): Promise<AlertListRow[]> {
+  return filteredAlerts(db, filter)
     .selectAll('a')
     .select((eb) =>
       eb
@@ -75,7 +87,53 @@ export async function listAlertsPage(
     .limit(page.limit)
     .offset(page.offset)
     .execute();
-  return { count: Number(counted.n), rows };
+}
+
+/** One page of alerts (see {@link listAlerts}) and the count of all that match (the API list). */
+export async function listAlertsPage(
+  db: Kysely<DB>,
+  filter: AlertListFilter,
+  page: { limit: number; offset: number; oldestFirst?: boolean },
+): Promise<{ count: number; rows: AlertListRow[] }> {
+  const count = await countAlerts(db, filter);
+  return { count, rows: await listAlerts(db, filter, page) };
+}
+
+/** What the portal's alert list shows (alerts-reports §12), for one customer. */
+export interface AlertsListPage {
+  /** Alerts matching the filters. */
+  count: number;
+  /** The page shown: the one asked for, clamped to 1…lastPage. */
+  page: number;
+  lastPage: number;
+  rows: AlertListRow[];
+  /** Deliveries of the rows by {@link alertKey}. */
+  deliveries: Map<string, DeliveryRecord[]>;
+  /** Payers with alerts (the payer filter's options). */
+  payers: string[];
+}
+
+/**
+ * The portal list: counts first, so a page past the end reads the last page instead (one page
+ * query, never two), then the page's deliveries and the payer options. Four queries per page.
+ */
+export async function loadAlertsListPage(
+  db: Kysely<DB>,
+  filter: AlertListFilter & { customerId: number },
+  options: { page: number; pageSize: number },
+): Promise<AlertsListPage> {
+  const count = await countAlerts(db, filter);
+  const lastPage = Math.max(1, Math.ceil(count / options.pageSize));
+  const page = Math.min(lastPage, Math.max(1, options.page));
+  const rows =
+    count === 0
+      ? []
+      : await listAlerts(db, filter, { limit: options.pageSize, offset: (page - 1) * options.pageSize });
+  const [deliveries, payers] = await Promise.all([
+    deliveriesOfAlerts(db, rows),
+    alertPayers(db, filter.customerId),
+  ]);
+  return { count, page, lastPage, rows, deliveries, payers };
 }
 
 /** One alert of the caller's customer (staff without one: any); another customer's → undefined. */
@@ -175,4 +233,27 @@ export async function countOpenAlerts(db: Kysely<DB>, customerId: number): Promi
     .where('status', 'in', [...OPEN_ALERT_STATUSES])
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * How many alerts the customer has and how many went out by email (successful email
+ * deliveries: one message each). `payrixa demo` prints them for a demo it keeps.
+ */
+export async function alertTotals(
+  db: Kysely<DB>,
+  customerId: number,
+): Promise<{ alerts: number; emailed: number }> {
+  const alerts = await db
+    .selectFrom('alert_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .executeTakeFirstOrThrow();
+  const emailed = await db
+    .selectFrom('alert_deliveries')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('channel_type', '=', 'email')
+    .where('status', '=', 'success')
+    .executeTakeFirstOrThrow();
+  return { alerts: Number(alerts.n), emailed: Number(emailed.n) };
 }

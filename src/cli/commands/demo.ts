@@ -1,3 +1,4 @@
+import type { AlertRunsNowResult } from '../../commands/alert-runs-now.ts';
 import { type SeedDemoResult, seedDemo } from '../../commands/seed-demo.ts';
 import { AppError } from '../../config/errors.ts';
 import { mailDestination } from '../../notify/mail.ts';
@@ -18,7 +19,10 @@ changes) through the upload pipeline, creates the email channel "Billing team" (
 demo-owner@riverside.example), runs every analysis, evaluates the alert rules and sends
 the alerts (without SMTP_HOST the email lands in the local mailbox: 'payrixa mail'), starts
 the server and prints its URL and the demo logins (fresh passwords on every start). An existing demo
-customer is kept unless --reset is given. Refuses in production without --force.
+customer is kept unless --reset is given: no analysis runs again, so no new alerts are raised; the
+summary counts the alerts it already has and says where their email is. --reset reloads everything
+and empties the local mailbox first, so that it holds the fresh demo's email only. Refuses in
+production without --force.
 
   payrixa demo generate --help   write the synthetic claim files only`,
   async run(args, context) {
@@ -66,15 +70,7 @@ customer is kept unless --reset is given. Refuses in production without --force.
         const outcome = analysis.error ? `failed: ${analysis.error}` : `${analysis.findings} findings`;
         println(stdout, `  ${analysis.product.padEnd(12)} ${outcome}`);
       }
-      if (result.alerts) {
-        const { created, sent, suppressed, failed, pending } = result.alerts;
-        println(
-          stdout,
-          `  Alerts       ${created} created, ${sent} sent, ${suppressed} suppressed` +
-            `${failed ? `, ${failed} failed` : ''}${pending ? `, ${pending} retrying` : ''}`,
-        );
-        println(stdout, `  Email        ${mailDestination(config)}`);
-      }
+      for (const line of demoAlertLines(result, mailDestination(config))) println(stdout, `  ${line}`);
       println(stdout);
       println(stdout, '  Logins (passwords are new on every start):');
       for (const login of result.logins) {
@@ -88,3 +84,27 @@ customer is kept unless --reset is given. Refuses in production without --force.
     return 0;
   },
 };
+
+function outcomeCounts({ sent, suppressed, failed, pending }: AlertRunsNowResult): string {
+  return (
+    `${sent} sent, ${suppressed} suppressed` +
+    `${failed ? `, ${failed} failed` : ''}${pending ? `, ${pending} retrying` : ''}`
+  );
+}
+
+/**
+ * The summary's alert lines: what this start raised and sent, or for a kept demo the alerts it
+ * already has (a kept demo runs no analysis, so normally nothing is new), and where the email is.
+ */
+export function demoAlertLines(
+  result: Pick<SeedDemoResult, 'created' | 'alerts' | 'totals'>,
+  emailDestination: string,
+): string[] {
+  const { alerts, totals } = result;
+  const raised = `${alerts.created} created, ${outcomeCounts(alerts)}`;
+  const line = result.created
+    ? raised
+    : `${totals.alerts} kept from earlier runs (${totals.emailed} emailed); ` +
+      (alerts.created > 0 || alerts.sent > 0 ? `now ${raised}` : 'none new (no new analysis ran)');
+  return [`Alerts       ${line}`, `Email        ${emailDestination}`];
+}

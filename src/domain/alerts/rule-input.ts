@@ -1,10 +1,5 @@
-import type {
-  AlertMetric,
-  AlertRuleLevel,
-  AlertRuleProduct,
-  AlertRuleScope,
-  ThresholdType,
-} from '../../db/schema-alerts.ts';
+import type { AlertRuleLevel, AlertRuleProduct, AlertRuleScope } from '../../db/schema-alerts.ts';
+import { ALERT_METRICS, type AlertMetric, THRESHOLD_TYPES, type ThresholdType } from './rules.ts';
 
 /**
  * Alert rule input (alerts-reports §2, web-api-ops §4.6 `alert-rules`): validation and
@@ -16,16 +11,8 @@ import type {
  */
 
 export const ALERT_RULE_PRODUCTS = ['any', 'driftwatch', 'denialscope', 'delayguard'] as const;
-export const ALERT_METRICS = [
-  'severity',
-  'denial_rate_delta',
-  'decision_time_delta',
-  'underpayment_delta',
-  'delay_days_delta',
-  'relative_increase',
-  'impact_usd',
-] as const satisfies readonly AlertMetric[];
-export const THRESHOLD_TYPES = ['gt', 'gte', 'lt', 'lte', 'eq'] as const satisfies readonly ThresholdType[];
+// Defined with rule matching (rules.ts); re-exported for the rule forms and schemas.
+export { ALERT_METRICS, THRESHOLD_TYPES };
 export const RULE_LEVELS = [
   'info',
   'warning',

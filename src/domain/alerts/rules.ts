@@ -4,15 +4,22 @@
  */
 import type { Product, SignalType } from '../analytics/findings.ts';
 
-export type AlertMetric =
-  | 'severity'
-  | 'denial_rate_delta'
-  | 'decision_time_delta'
-  | 'underpayment_delta'
-  | 'delay_days_delta'
-  | 'relative_increase'
-  | 'impact_usd';
-export type ThresholdType = 'gt' | 'gte' | 'lt' | 'lte' | 'eq';
+/**
+ * The metrics and comparisons of §2, in the spec's order. The one list: the `alert_rules` column
+ * types (db/schema-alerts.ts), the rule input's validation and the route schemas derive from it.
+ */
+export const ALERT_METRICS = [
+  'severity',
+  'denial_rate_delta',
+  'decision_time_delta',
+  'underpayment_delta',
+  'delay_days_delta',
+  'relative_increase',
+  'impact_usd',
+] as const;
+export type AlertMetric = (typeof ALERT_METRICS)[number];
+export const THRESHOLD_TYPES = ['gt', 'gte', 'lt', 'lte', 'eq'] as const;
+export type ThresholdType = (typeof THRESHOLD_TYPES)[number];
 
 /** Tolerance of every threshold comparison (analytics §1). */
 export const THRESHOLD_TOLERANCE = 1e-9;

@@ -1,8 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccountFixtures } from '../../../../test/accounts.ts';
 import { type ApiTestApp, startApiTestApp } from '../../../../test/api-app.ts';
 import type { ApiClient } from '../../../../test/api-client.ts';
 import type { TestServices } from '../../../../test/services.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../../test/webhook-receiver.ts';
+import { createWebhookEndpoint } from '../../../commands/manage-webhook-endpoints.ts';
 import { sendTestNotification } from '../../../commands/test-channel.ts';
 import { openSecret, sealSecret } from '../../../notify/secrets.ts';
 
@@ -12,12 +14,17 @@ let fx: AccountFixtures;
 let api: ApiClient;
 let endpointA: number;
 let endpointB: number;
+let receiver: WebhookReceiver;
 
 const SLACK_URL = 'https://hooks.slack.com/services/T000/B000/secretTokenWXYZ';
 
 beforeAll(async () => {
-  testApp = await startApiTestApp({ env: { EMAIL_BACKEND: 'memory', SLACK_ENABLED: 'true' } });
+  // Private targets allowed: the webhook channel tests send to a receiver on loopback.
+  testApp = await startApiTestApp({
+    env: { EMAIL_BACKEND: 'memory', SLACK_ENABLED: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' },
+  });
   ({ services, fx, api } = testApp);
+  receiver = await startWebhookReceiver(() => Math.floor(Date.now() / 1000));
   const endpoint = async (customerId: number, name: string) =>
     (
       await services.database.db
@@ -38,6 +45,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await receiver?.close();
   await testApp?.close();
 });
 
@@ -305,7 +313,7 @@ describe('channels API', () => {
     expect(failed.body).not.toContain('otherToken');
   });
 
-  it('SLACK_ENABLED=false fails at once without an HTTP call; a webhook channel points to its endpoint page', async () => {
+  it('SLACK_ENABLED=false fails at once without an HTTP call', async () => {
     const slack = (
       (await api.call('owner_a', 'GET', '/api/v1/channels/?type=slack')).json() as Page<ChannelBody>
     ).results[0] as ChannelBody;
@@ -314,35 +322,14 @@ describe('channels API', () => {
       {
         db: services.database.db,
         config: { ...services.config, slackEnabled: false },
+        clock: services.clock,
         mailer: services.mailer,
         fetch: fetchSpy,
       },
-      { customerId: fx.customerA.id, customerName: 'A', channelId: slack.id },
+      { actor: { customerId: fx.customerA.id, userId: null }, customerName: 'A', channelId: slack.id },
     );
     expect(outcome).toEqual({ status: 'failed', detail: 'Slack disabled' });
     expect(fetchSpy).not.toHaveBeenCalled();
-
-    const webhook = (
-      (await api.call('owner_a', 'GET', '/api/v1/channels/?type=webhook')).json() as Page<ChannelBody>
-    ).results[0] as ChannelBody;
-    const response = await api.call('owner_a', 'POST', `/api/v1/channels/${webhook.id}/test/`);
-    expect(response.json()).toEqual({
-      status: 'failed',
-      detail: "Send a test event from the webhook endpoint's page.",
-    });
-    const injected = await sendTestNotification(
-      {
-        db: services.database.db,
-        config: services.config,
-        mailer: services.mailer,
-        sendWebhookTest: async (customerId, endpointId) => ({
-          status: 'sent',
-          detail: `ping ${customerId}/${endpointId}`,
-        }),
-      },
-      { customerId: fx.customerA.id, customerName: 'A', channelId: webhook.id },
-    );
-    expect(injected).toEqual({ status: 'sent', detail: `ping ${fx.customerA.id}/${endpointA}` });
   });
 
   it('delete removes the channel and takes it out of the rules that list it', async () => {
@@ -369,5 +356,138 @@ describe('channels API', () => {
       action: 'channel_deleted',
       metadata: expect.objectContaining({ rules_changed: 1 }),
     });
+  });
+});
+
+describe('channels API: test of a webhook-type channel', () => {
+  let endpointId: number;
+  let channelId: number;
+
+  beforeAll(async () => {
+    const created = await createWebhookEndpoint(
+      { db: services.database.db, config: services.config, clock: services.clock },
+      { customerId: fx.customerA.id, userId: null },
+      { name: 'Receiver', url: receiver.url('/payrixa') },
+    );
+    receiver.secret = created.secret;
+    endpointId = created.endpoint.id;
+    const channel = await api.call('admin_a', 'POST', '/api/v1/channels/', {
+      name: 'Receiver channel',
+      type: 'webhook',
+      config: { endpoint: endpointId },
+    });
+    expect(channel.statusCode).toBe(201);
+    channelId = (channel.json() as ChannelBody).id;
+  });
+
+  beforeEach(async () => {
+    receiver.received.length = 0;
+    receiver.respond = (_hook, res) => res.end('ok');
+    await services.database.db
+      .updateTable('webhook_endpoints')
+      .set({ active: true, event_types: '[]' })
+      .where('id', '=', endpointId)
+      .execute();
+  });
+
+  async function deliveries() {
+    return services.database.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'event_type', 'status', 'attempts', 'max_attempts', 'response_code', 'next_attempt_at'])
+      .where('endpoint_id', '=', endpointId)
+      .orderBy('id')
+      .execute();
+  }
+
+  it('sends a signed ping through the endpoint and reports the answer; the delivery is in its log', async () => {
+    const response = await api.call('admin_a', 'POST', `/api/v1/channels/${channelId}/test/`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'sent', detail: "Endpoint 'Receiver' answered HTTP 200." });
+
+    expect(receiver.received).toHaveLength(1);
+    const hook = receiver.received[0];
+    expect(hook?.path).toBe('/payrixa');
+    expect(hook?.signatureValid).toBe(true);
+    expect(hook?.headers['payrixa-event']).toBe('ping');
+    expect(hook?.envelope).toMatchObject({
+      type: 'ping',
+      customer_id: fx.customerA.id,
+      data: { message: 'This is a test event from Payrixa', endpoint_id: endpointId },
+      metadata: { request_id: response.headers['x-request-id'] },
+    });
+    const rows = await deliveries();
+    expect(rows).toEqual([
+      expect.objectContaining({
+        event_type: 'ping',
+        status: 'success',
+        attempts: 1,
+        max_attempts: 1,
+        response_code: 200,
+      }),
+    ]);
+    expect(hook?.headers['payrixa-delivery']).toBe(String(rows[0]?.id));
+    const audit = await services.database.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('entity_type', '=', 'webhook_delivery')
+      .where('entity_id', '=', String(rows[0]?.id))
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['webhook_delivery_sent']);
+    expect(await services.database.db.selectFrom('alert_events').select('id').execute()).toHaveLength(0);
+  });
+
+  it('a receiver answering 500 fails with its answer after one attempt (no retry)', async () => {
+    const before = (await deliveries()).length;
+    receiver.respond = (_hook, res) => {
+      res.statusCode = 500;
+      res.end('receiver broke');
+    };
+    const response = await api.call('admin_a', 'POST', `/api/v1/channels/${channelId}/test/`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'failed', detail: 'HTTP 500: receiver broke' });
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]?.signatureValid).toBe(true);
+    const rows = (await deliveries()).slice(before);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        event_type: 'ping',
+        status: 'failed',
+        attempts: 1,
+        response_code: 500,
+        next_attempt_at: null,
+      }),
+    ]);
+  });
+
+  it('an inactive or unsubscribed endpoint fails with the reason an alert would be skipped, sending nothing', async () => {
+    const before = (await deliveries()).length;
+    await services.database.db
+      .updateTable('webhook_endpoints')
+      .set({ active: false })
+      .where('id', '=', endpointId)
+      .execute();
+    const inactive = await api.call('admin_a', 'POST', `/api/v1/channels/${channelId}/test/`);
+    expect(inactive.json()).toEqual({ status: 'failed', detail: 'Endpoint is inactive' });
+
+    await services.database.db
+      .updateTable('webhook_endpoints')
+      .set({ active: true, event_types: JSON.stringify(['analysis_run.completed']) })
+      .where('id', '=', endpointId)
+      .execute();
+    const unsubscribed = await api.call('admin_a', 'POST', `/api/v1/channels/${channelId}/test/`);
+    expect(unsubscribed.json()).toEqual({
+      status: 'failed',
+      detail: 'Endpoint is not subscribed to alert.triggered',
+    });
+    expect(receiver.received).toHaveLength(0);
+    expect(await deliveries()).toHaveLength(before);
+  });
+
+  it('only callers with manage_webhooks may test it', async () => {
+    for (const user of ['analyst_a', 'viewer_a']) {
+      expect((await api.call(user, 'POST', `/api/v1/channels/${channelId}/test/`)).statusCode).toBe(403);
+    }
+    expect((await api.call('viewer_b', 'POST', `/api/v1/channels/${channelId}/test/`)).statusCode).toBe(403);
+    expect(receiver.received).toHaveLength(0);
   });
 });

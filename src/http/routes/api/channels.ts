@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { changeChannel, createChannel, removeChannel } from '../../../commands/manage-channels.ts';
-import { sendTestNotification, type WebhookEndpointTester } from '../../../commands/test-channel.ts';
+import { sendTestNotification } from '../../../commands/test-channel.ts';
 import { NotFoundError, PermissionDeniedError } from '../../../config/errors.ts';
 import { findCustomerById } from '../../../db/repositories/customers.repository.ts';
 import { findChannel, listChannels } from '../../../db/repositories/notification-channels.repository.ts';
@@ -28,8 +28,6 @@ import { Channel, ChannelListQuery, ChannelTestResult, ChannelWrite } from './ch
 export interface ChannelRouteOptions {
   /** Slack transport override (tests); the global fetch otherwise. */
   fetch?: typeof fetch;
-  /** Test send of a webhook-type channel through its endpoint (wired with webhook endpoints). */
-  sendWebhookTest?: WebhookEndpointTester;
 }
 
 const CHANNEL_ORDER_FIELDS = ['name', 'type', 'created_at'] as const;
@@ -205,13 +203,12 @@ export function registerChannelApiRoutes(
       if (!customer) throw new NotFoundError();
       return sendTestNotification(
         {
-          db,
-          config: services.config,
+          ...deps,
           mailer: services.mailer,
+          logger: services.logger,
           ...(options.fetch && { fetch: options.fetch }),
-          ...(options.sendWebhookTest && { sendWebhookTest: options.sendWebhookTest }),
         },
-        { customerId: customer.id, customerName: customer.name, channelId: request.params.id },
+        { actor: apiActorOf(request), customerName: customer.name, channelId: request.params.id },
       );
     },
   );

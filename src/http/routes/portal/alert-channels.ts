@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { changeChannel, createChannel, removeChannel } from '../../../commands/manage-channels.ts';
-import { sendTestNotification, type WebhookEndpointTester } from '../../../commands/test-channel.ts';
+import { sendTestNotification } from '../../../commands/test-channel.ts';
 import { NotFoundError, ValidationError } from '../../../config/errors.ts';
 import {
   type ChannelRecord,
@@ -33,11 +33,6 @@ import { field } from './form.ts';
  */
 
 const LIST = '/portal/alerts/channels/';
-
-export interface ChannelPageOptions {
-  /** Test send of a webhook-type channel (wired with the webhook endpoints). */
-  sendWebhookTest?: WebhookEndpointTester;
-}
 
 interface ChannelFormValues {
   name: string;
@@ -99,11 +94,7 @@ interface Extras {
   values?: ChannelFormValues;
 }
 
-export function registerAlertChannelRoutes(
-  app: FastifyInstance,
-  services: Services,
-  options: ChannelPageOptions = {},
-): void {
+export function registerAlertChannelRoutes(app: FastifyInstance, services: Services): void {
   const { db } = services.database;
   const deps = { db, clock: services.clock, config: services.config };
 
@@ -303,13 +294,8 @@ export function registerAlertChannelRoutes(
       if (!row) return reply;
       const customer = request.auth.customer!;
       const outcome = await sendTestNotification(
-        {
-          db,
-          config: services.config,
-          mailer: services.mailer,
-          ...(options.sendWebhookTest && { sendWebhookTest: options.sendWebhookTest }),
-        },
-        { customerId: customer.id, customerName: customer.name, channelId: row.id },
+        { ...deps, mailer: services.mailer, logger: services.logger },
+        { actor: portalActor(request), customerName: customer.name, channelId: row.id },
       );
       if (outcome.status === 'sent') request.flash('success', CHANNEL_MESSAGES.testSent(row.name));
       else request.flash('error', CHANNEL_MESSAGES.testFailed(row.name, outcome.detail));

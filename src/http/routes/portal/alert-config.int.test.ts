@@ -2,22 +2,32 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AccountFixtures, createAccountFixtures, loggedInClient } from '../../../../test/accounts.ts';
 import { createTestServices, type TestServices } from '../../../../test/services.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../../test/webhook-receiver.ts';
 import { sealSecret } from '../../../notify/secrets.ts';
 import { buildApp } from '../../app.ts';
 
 let services: TestServices;
 let app: FastifyInstance;
 let fx: AccountFixtures;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
+  // Private targets allowed: the webhook channel's test sends to a receiver on loopback.
   services = await createTestServices({
-    env: { PORTAL_RATE_LIMIT: '10000/minute', EMAIL_BACKEND: 'memory', SLACK_ENABLED: 'true' },
+    env: {
+      PORTAL_RATE_LIMIT: '10000/minute',
+      EMAIL_BACKEND: 'memory',
+      SLACK_ENABLED: 'true',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    },
   });
   app = await buildApp(services);
   fx = await createAccountFixtures(services.database.db);
+  receiver = await startWebhookReceiver(() => Math.floor(Date.now() / 1000));
 }, 180_000);
 
 afterAll(async () => {
+  await receiver?.close();
   await app?.close();
   await services?.dispose();
 });
@@ -355,15 +365,16 @@ describe('/portal/alerts/channels/', () => {
     expect((await staff.post(`/portal/alerts/channels/${slack?.id}/delete/`)).statusCode).toBe(404);
   });
 
-  it('webhook-type channels name one of the customer’s endpoints; their test points to the endpoint page', async () => {
+  it('webhook-type channels name one of the customer’s endpoints; their test sends a signed ping there', async () => {
+    receiver.secret = 'b'.repeat(64);
     const endpoint = await services.database.db
       .insertInto('webhook_endpoints')
       .values({
         customer_id: fx.customerA.id,
         name: 'Ops hook',
-        url: 'https://hooks.example.com/x',
+        url: receiver.url('/ops'),
         event_types: '[]',
-        secret_enc: sealSecret(services.config, 'b'.repeat(64)),
+        secret_enc: sealSecret(services.config, receiver.secret),
         secret_last4: 'bbbb',
       })
       .returning('id')
@@ -379,10 +390,50 @@ describe('/portal/alerts/channels/', () => {
     expect(created.statusCode).toBe(302);
     const row = await channelNamed('Hook channel');
     expect(row?.config).toEqual({ endpoint: endpoint.id });
+
+    const sent = await c.post(`/portal/alerts/channels/${row?.id}/test/`);
+    expect(sent.statusCode).toBe(302);
+    expect(text((await c.get('/portal/alerts/channels/')).body)).toContain(
+      "Test notification sent to 'Hook channel'.",
+    );
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]).toMatchObject({
+      path: '/ops',
+      signatureValid: true,
+      envelope: { type: 'ping', data: { endpoint_id: endpoint.id } },
+    });
+
+    receiver.respond = (_hook, res) => {
+      res.statusCode = 500;
+      res.end('down for maintenance');
+    };
     await c.post(`/portal/alerts/channels/${row?.id}/test/`);
     expect(text((await c.get('/portal/alerts/channels/')).body)).toContain(
-      "Test notification to 'Hook channel' failed: Send a test event from the webhook endpoint's page.",
+      "Test notification to 'Hook channel' failed: HTTP 500: down for maintenance",
     );
+    expect(receiver.received).toHaveLength(2);
+
+    await services.database.db
+      .updateTable('webhook_endpoints')
+      .set({ active: false })
+      .where('id', '=', endpoint.id)
+      .execute();
+    await c.post(`/portal/alerts/channels/${row?.id}/test/`);
+    expect(text((await c.get('/portal/alerts/channels/')).body)).toContain(
+      "Test notification to 'Hook channel' failed: Endpoint is inactive",
+    );
+    expect(receiver.received).toHaveLength(2);
+    const log = await services.database.db
+      .selectFrom('webhook_deliveries')
+      .select(['event_type', 'status'])
+      .where('endpoint_id', '=', endpoint.id)
+      .orderBy('id')
+      .execute();
+    expect(log).toEqual([
+      { event_type: 'ping', status: 'success' },
+      { event_type: 'ping', status: 'failed' },
+    ]);
+
     const bad = await c.post('/portal/alerts/channels/', { name: 'Hook 2', type: 'webhook', endpoint: '' });
     expect(bad.statusCode).toBe(400);
     expect(text(bad.body)).toContain('Choose one of your webhook endpoints.');

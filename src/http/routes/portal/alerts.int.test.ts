@@ -217,6 +217,17 @@ describe('/portal/alerts/', () => {
     expect((await ids('?status=sent')).sort()).toEqual([main.id, cooldown.id, noiseMemory.id].sort());
     const none = await viewer.get('/portal/alerts/?payer=Nobody');
     expect(none.body).toContain('No alerts match these filters.');
+    // The selects' "All" option sends an empty value: no filter.
+    expect((await ids('?status=&product=&severity=&payer=')).length).toBe((await ids('')).length);
+  });
+
+  it('an unknown status, product or severity is a 400 page, not a silently unfiltered list', async () => {
+    const viewer = await client('viewer_a');
+    for (const query of ['?status=archived', '?product=claimsbot', '?severity=urgent', '?status=Sent']) {
+      const page = await viewer.get(`/portal/alerts/${query}`);
+      expect(page.statusCode, query).toBe(400);
+      expect(page.body, query).not.toContain('data-alert-id=');
+    }
   });
 
   it('the DriftWatch and DelayGuard dashboards show the open alerts and the recovery ledger', async () => {
@@ -436,5 +447,40 @@ describe('portal feedback form', () => {
       .where('alert_event_id', '=', noiseMemory.id)
       .execute();
     expect(judgments).toEqual([]);
+  });
+});
+
+describe('/portal/alerts/ pages', () => {
+  it('shows 50 alerts a page; a page past the end shows the last page', async () => {
+    const db = claims.services.database.db;
+    const run = await insertRun(db, customerB, { asOf: '2024-01-08' });
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    const created: number[] = [];
+    for (let i = 0; i < 53; i++) {
+      const f = await insertFinding(db, customerB, run, { as_of: '2024-01-08', cpt_group: `G${i}` });
+      created.push((await insertAlert(db, customerB, f, { triggeredAt: new Date(base + i * 60_000) })).id);
+    }
+    const newestFirst = [...created].reverse();
+    const viewer = await client('viewer_b');
+    const idsOf = (body: string) =>
+      [...body.matchAll(/<tr data-alert-id="(\d+)">/g)].map((m) => Number(m[1]));
+
+    const first = await viewer.get('/portal/alerts/');
+    expect(idsOf(first.body)).toEqual(newestFirst.slice(0, 50));
+    expect(first.body).toContain('Page 1 of 2');
+    const second = await viewer.get('/portal/alerts/?page=2');
+    expect(idsOf(second.body)).toEqual(newestFirst.slice(50));
+    expect(second.body).toContain('Page 2 of 2');
+    const beyond = await viewer.get('/portal/alerts/?page=9');
+    expect(beyond.statusCode).toBe(200);
+    expect(idsOf(beyond.body)).toEqual(newestFirst.slice(50));
+    expect(beyond.body).toContain('Page 2 of 2');
+    expect(beyond.body).toContain('href="/portal/alerts/?page=1"');
+    // Filters narrow the count the pages are made of.
+    const filtered = await viewer.get('/portal/alerts/?status=pending&page=2');
+    expect(idsOf(filtered.body)).toEqual(newestFirst.slice(50));
+    const none = await viewer.get('/portal/alerts/?status=sent&page=3');
+    expect(none.statusCode).toBe(200);
+    expect(none.body).toContain('No alerts match these filters.');
   });
 });

@@ -5,6 +5,7 @@ import {
   MAX_REASON_CODES,
 } from '../../../domain/alerts/feedback.ts';
 import {
+  Choice,
   Form,
   FormCheckboxes,
   FormText,
@@ -12,17 +13,23 @@ import {
   IdParams,
   PaginationProperties,
 } from '../../schemas/index.ts';
+import { ALERT_PRODUCTS, ALERT_SEVERITIES, ALERT_STATUSES } from '../api/alerts.schemas.ts';
 
 /**
- * Query and form schemas of the alert pages (alerts-reports §12). Filter values a person can pick
- * wrongly are ignored by the page (no such filter); the feedback rules are the domain's, so the
- * form answers with the API's field messages.
+ * Query and form schemas of the alert pages (alerts-reports §12). The list's filters are the
+ * values its selects offer ('' = "All"), so an unknown status, product or severity is a 400 page
+ * (issue 11's convention) rather than a silently unfiltered list; a well-formed payer without
+ * alerts simply lists nothing. The feedback rules are the domain's, so the form answers with
+ * the API's field messages.
  */
 
+const optionalChoice = <const Values extends string[]>(values: readonly [...Values]) =>
+  Type.Optional(Choice(['', ...values]));
+
 export const AlertsPageQuery = Type.Object({
-  status: FormText(40),
-  product: FormText(40),
-  severity: FormText(40),
+  status: optionalChoice(ALERT_STATUSES),
+  product: optionalChoice(ALERT_PRODUCTS),
+  severity: optionalChoice(ALERT_SEVERITIES),
   payer: FormText(255),
   page: PaginationProperties.page,
 });

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from 'typebox';
 import { submitAlertFeedback } from '../../../commands/submit-alert-feedback.ts';
 import { NotFoundError, ValidationError } from '../../../config/errors.ts';
 import { recordSystemEvent } from '../../../db/repositories/ingestion-records.repository.ts';
-import type { AlertStatus, AnalysisProduct, FindingSeverityLabel } from '../../../db/schema.ts';
 import { can, isAdmin } from '../../../domain/accounts/permissions.ts';
 import { PRODUCTS } from '../../../domain/accounts/products.ts';
 import { recoveryLedger } from '../../../domain/alerts/recovery.ts';
@@ -17,7 +17,7 @@ import {
   STATUS_LABELS,
 } from '../../../presenters/alert-pages.ts';
 import { type AlertDeepDive, loadAlertDeepDive } from '../../../queries/alert-deep-dive.ts';
-import { alertKey, alertPayers, deliveriesOfAlerts, listAlertsPage } from '../../../queries/alerts-list.ts';
+import { alertKey, loadAlertsListPage } from '../../../queries/alerts-list.ts';
 import { listRecoveries, loadAlertsCard } from '../../../queries/recovery-ledger.ts';
 import { similarJudgmentsOfFindings } from '../../../queries/similar-alerts.ts';
 import type { Services } from '../../../services.ts';
@@ -41,11 +41,6 @@ import { field, fieldList } from './form.ts';
  */
 
 const PAGE_SIZE = 50;
-
-function choice<T extends string>(values: readonly T[], raw: string | undefined): T | undefined {
-  const value = (raw ?? '').trim().toLowerCase();
-  return (values as readonly string[]).includes(value) ? (value as T) : undefined;
-}
 
 /**
  * "Where is my email?" (issue 12 item 8): outside production without SMTP, alert email stays on
@@ -78,18 +73,13 @@ export function registerAlertsRoutes(app: FastifyInstance, services: Services): 
     );
   }
 
-  app.get<{
-    Querystring: { status?: string; product?: string; severity?: string; payer?: string; page?: number };
-  }>(
+  app.get<{ Querystring: Static<typeof AlertsPageQuery> }>(
     '/portal/alerts/',
     { preValidation: requireView, schema: { querystring: AlertsPageQuery } },
     async (request, reply) => {
       const customerId = request.auth.customer!.id;
-      const q = request.query;
-      const status = choice<AlertStatus>(ALERT_STATUSES, q.status);
-      const product = choice<AnalysisProduct>(ALERT_PRODUCTS, q.product);
-      const severity = choice<FindingSeverityLabel>(ALERT_SEVERITIES, q.severity);
-      const payer = (q.payer ?? '').trim();
+      const { status, product, severity } = request.query;
+      const payer = (request.query.payer ?? '').trim();
       const filter = {
         customerId,
         ...(status ? { status } : {}),
@@ -97,14 +87,10 @@ export function registerAlertsRoutes(app: FastifyInstance, services: Services): 
         ...(severity ? { severity } : {}),
         ...(payer ? { payer } : {}),
       };
-      const first = await listAlertsPage(db, filter, { limit: PAGE_SIZE, offset: 0 });
-      const lastPage = Math.max(1, Math.ceil(first.count / PAGE_SIZE));
-      const page = Math.min(lastPage, q.page ?? 1);
-      const { count, rows } =
-        page === 1
-          ? first
-          : await listAlertsPage(db, filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-      const deliveries = await deliveriesOfAlerts(db, rows);
+      const { count, page, lastPage, rows, deliveries, payers } = await loadAlertsListPage(db, filter, {
+        page: request.query.page ?? 1,
+        pageSize: PAGE_SIZE,
+      });
       const values = { status: status ?? '', product: product ?? '', severity: severity ?? '', payer };
       const ledger = recoveryLedger(await listRecoveries(db, customerId), today());
       return renderPage(
@@ -116,7 +102,7 @@ export function registerAlertsRoutes(app: FastifyInstance, services: Services): 
           statuses: ALERT_STATUSES.map((v) => ({ value: v, label: STATUS_LABELS[v] })),
           products: ALERT_PRODUCTS.map((v) => ({ value: v, label: PRODUCTS[v].label })),
           severities: ALERT_SEVERITIES.map((v) => ({ value: v, label: v[0]?.toUpperCase() + v.slice(1) })),
-          payers: await alertPayers(db, customerId),
+          payers,
           alerts: rows.map((row) => presentAlertListRow(row, deliveries.get(alertKey(row)) ?? [])),
           count,
           filtered: Boolean(status || product || severity || payer),
