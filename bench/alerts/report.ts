@@ -1,0 +1,185 @@
+/**
+ * The alert-fatigue bench's report (pure): per customer and pass, alerts per week, delivered vs
+ * suppressed by reason, first alerts vs reminders, and per planted change the weeks from the
+ * change becoming visible to its first alert.
+ */
+import { toEpochDay } from '../../src/domain/analytics/dates.ts';
+import type { AlertRecord, CustomerResult, PassResult } from './replay.ts';
+import { plantEntities } from './year.ts';
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Nearest-rank percentile (p in 0–100). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+/** Longest run of consecutive weeks in a set of week indexes. */
+export function longestStreak(weeks: Iterable<number>): number {
+  const set = new Set(weeks);
+  let best = 0;
+  for (const w of set) {
+    if (set.has(w - 1)) continue;
+    let n = 1;
+    while (set.has(w + n)) n++;
+    best = Math.max(best, n);
+  }
+  return best;
+}
+
+export interface PassSummary {
+  readonly total: number;
+  readonly mean: number;
+  readonly median: number;
+  readonly p90: number;
+  readonly max: number;
+  readonly delivered: number;
+  readonly cooldown: number;
+  readonly noiseMemory: number;
+  readonly other: number;
+  readonly planted: number;
+  readonly sideEffect: number;
+  readonly falseAlarm: number;
+  readonly firstAlerts: number;
+  readonly reminders: number;
+  readonly remindersOfChanges: number;
+  readonly remindersOfFalseAlarms: number;
+  /** Noise-memory suppressions of alerts that were false alarms / that matched a change. */
+  readonly noiseMemoryFalseAlarms: number;
+  readonly noiseMemoryReal: number;
+  /** Delivered per week (what the billing team reads). */
+  readonly deliveredMean: number;
+  readonly deliveredMax: number;
+}
+
+export function summarisePass(pass: PassResult): PassSummary {
+  const a = pass.alerts;
+  const count = (f: (r: AlertRecord) => boolean): number => a.filter(f).length;
+  const deliveredPerWeek = pass.perWeek.map((_, week) =>
+    count((r) => r.week === week && r.outcome === 'delivered'),
+  );
+  const weeks = Math.max(pass.perWeek.length, 1);
+  return {
+    total: a.length,
+    mean: a.length / weeks,
+    median: median(pass.perWeek),
+    p90: percentile(pass.perWeek, 90),
+    max: Math.max(0, ...pass.perWeek),
+    delivered: count((r) => r.outcome === 'delivered'),
+    cooldown: count((r) => r.outcome === 'cooldown'),
+    noiseMemory: count((r) => r.outcome === 'noise_memory'),
+    other: count((r) => r.outcome === 'other'),
+    planted: count((r) => r.klass === 'planted'),
+    sideEffect: count((r) => r.klass === 'side_effect'),
+    falseAlarm: count((r) => r.klass === 'false_alarm'),
+    firstAlerts: count((r) => !r.reminder),
+    reminders: count((r) => r.reminder),
+    remindersOfChanges: count((r) => r.reminder && r.klass !== 'false_alarm'),
+    remindersOfFalseAlarms: count((r) => r.reminder && r.klass === 'false_alarm'),
+    noiseMemoryFalseAlarms: count((r) => r.outcome === 'noise_memory' && r.klass === 'false_alarm'),
+    noiseMemoryReal: count((r) => r.outcome === 'noise_memory' && r.klass !== 'false_alarm'),
+    deliveredMean: deliveredPerWeek.reduce((s, n) => s + n, 0) / weeks,
+    deliveredMax: Math.max(0, ...deliveredPerWeek),
+  };
+}
+
+export interface PlantSummary {
+  readonly label: string;
+  readonly entities: readonly string[];
+  /** First replayed Monday after the change started (its first claims are in that export). */
+  readonly visible: string | null;
+  readonly firstAlert: string | null;
+  /** Weeks from visible to the first alert on an expected (product, signal, entity). */
+  readonly weeksToFirstAlert: number | null;
+  /** Alerts on the change's expected keys: total, of which reminders. */
+  readonly alerts: number;
+  readonly reminders: number;
+  /** Alerts on keys the change legitimately moves (side effects). */
+  readonly sideEffects: number;
+  /** Longest run of consecutive weekly alerts on one of its expected keys. */
+  readonly longestStreak: number;
+  /** Weeks the change was in effect during the replay (visible … reverted or year end). */
+  readonly weeksActive: number | null;
+}
+
+export function summarisePlants(result: CustomerResult, pass: PassResult): PlantSummary[] {
+  const mondays = result.mondays;
+  return result.plants.map((plant, index) => {
+    const fromDay = toEpochDay(plant.from);
+    const visibleWeek = mondays.findIndex((m) => toEpochDay(m) > fromDay);
+    const endWeek =
+      plant.until === null
+        ? mondays.length
+        : mondays.findIndex((m) => toEpochDay(m) > toEpochDay(plant.until as string));
+    const own = pass.alerts.filter((r) => r.plant === index && r.klass === 'planted');
+    const first = own[0];
+    const weeksByKey = new Map<string, number[]>();
+    for (const r of own) weeksByKey.set(r.key, [...(weeksByKey.get(r.key) ?? []), r.week]);
+    return {
+      label: plant.label,
+      entities: plantEntities(plant.effect),
+      visible: visibleWeek < 0 ? null : (mondays[visibleWeek] as string),
+      firstAlert: first ? first.asOf : null,
+      weeksToFirstAlert: first && visibleWeek >= 0 ? first.week - visibleWeek : null,
+      alerts: own.length,
+      reminders: own.filter((r) => r.reminder).length,
+      sideEffects: pass.alerts.filter((r) => r.plant === index && r.klass === 'side_effect').length,
+      longestStreak: Math.max(0, ...[...weeksByKey.values()].map((w) => longestStreak(w))),
+      weeksActive: visibleWeek < 0 ? null : (endWeek < 0 ? mondays.length : endWeek) - visibleWeek,
+    };
+  });
+}
+
+function f2(n: number): string {
+  return n.toFixed(2);
+}
+
+function passLines(title: string, s: PassSummary, pass: PassResult): string[] {
+  return [
+    `  ${title}: ${s.total} alerts; per week mean ${f2(s.mean)}, median ${s.median}, p90 ${s.p90}, max ${s.max}; delivered ${s.delivered} (per week mean ${f2(s.deliveredMean)}, max ${s.deliveredMax}), suppressed cooldown ${s.cooldown}, noise memory ${s.noiseMemory}${s.other ? `, other ${s.other}` : ''}.`,
+    `    of a planted change ${s.planted}, side effect of one ${s.sideEffect}, false alarm ${s.falseAlarm}; first alerts ${s.firstAlerts}, reminders ${s.reminders} (of changes ${s.remindersOfChanges}, of false alarms ${s.remindersOfFalseAlarms}).`,
+    ...(pass.judgments.real + pass.judgments.noise > 0
+      ? [
+          `    feedback: ${pass.judgments.real} judged real, ${pass.judgments.noise} judged noise; noise memory suppressed ${s.noiseMemory} (false alarms ${s.noiseMemoryFalseAlarms}, real ${s.noiseMemoryReal}).`,
+        ]
+      : []),
+  ];
+}
+
+/** The printed report of one customer. */
+export function customerLines(result: CustomerResult): string[] {
+  const p = result.profile;
+  const plain = summarisePass(result.noFeedback);
+  const judged = summarisePass(result.withFeedback);
+  const lines = [
+    `${p.name}: ${p.payers} payers x ${p.groups} CPT groups (${result.cells} cells), ${p.claimsPerCellWeek} claims/cell/week, ${result.claims} claims; ${result.mondays.length} Mondays ${result.mondays[0]} … ${result.mondays.at(-1)} findings ${result.findings.total} (severity ≥ 0.70: ${result.findings.severe}) (generate ${result.millis.generate} ms, load ${(result.millis.load / 1000).toFixed(1)} s, analyse ${(result.millis.analyse / 1000).toFixed(1)} s).`,
+    ...passLines('No feedback', plain, result.noFeedback),
+    ...passLines('With feedback', judged, result.withFeedback),
+    '  Planted changes (no-feedback pass): visible → first alert (weeks), alerts on it (reminders), longest weekly streak on one key, weeks active, side-effect alerts:',
+  ];
+  for (const s of summarisePlants(result, result.noFeedback)) {
+    lines.push(
+      `    - ${s.label} [${s.entities.join(', ')}]: visible ${s.visible ?? '—'} → ${s.firstAlert ?? 'no alert'}${s.weeksToFirstAlert === null ? '' : ` (+${s.weeksToFirstAlert} wk)`}; ${s.alerts} alerts (${s.reminders} reminders), streak ${s.longestStreak}, active ${s.weeksActive ?? '—'} wk, side effects ${s.sideEffects}.`,
+    );
+  }
+  lines.push(
+    `  Per week, no feedback (created): ${result.noFeedback.perWeek.join(' ')}`,
+    `  Per week, with feedback (delivered): ${result.withFeedback.perWeek
+      .map(
+        (_, week) =>
+          result.withFeedback.alerts.filter((r) => r.week === week && r.outcome === 'delivered').length,
+      )
+      .join(' ')}`,
+  );
+  return lines;
+}
