@@ -5,7 +5,7 @@
  *
  * Three generated customers (a small practice, a mid-size group, an RCM firm with ten payers;
  * bench/alerts/year.ts) with the detection bench's generator and loader: a year of claims with
- * five payer changes planted at different times (three persist to year end, two revert after
+ * six payer changes planted at different times (four persist to year end, two stop after
  * four or five weeks) on top of the generator's stationary noise. For each customer the 52
  * scheduled Monday runs of 2026 are replayed (bench/alerts/replay.ts): data as of that Monday,
  * DriftWatch, DenialScope and DelayGuard, then alert evaluation and sending with the clock at

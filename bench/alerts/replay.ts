@@ -50,6 +50,13 @@ export interface AlertRecord {
   readonly reminder: boolean;
 }
 
+export interface FindingRecord {
+  readonly week: number;
+  readonly klass: AlertClass;
+  readonly plant: number | null;
+  readonly severity: number;
+}
+
 export interface PassResult {
   readonly alerts: readonly AlertRecord[];
   /** Alerts created per week (index = week). */
@@ -66,8 +73,8 @@ export interface CustomerResult {
   readonly noFeedback: PassResult;
   readonly withFeedback: PassResult;
   readonly millis: { readonly generate: number; readonly load: number; readonly analyse: number };
-  /** Findings of the week's runs (all products), and those at severity ≥ 0.70 (the default rule). */
-  readonly findings: { readonly total: number; readonly severe: number };
+  /** Every finding of the replayed runs, classified like the alerts. */
+  readonly findings: readonly FindingRecord[];
 }
 
 function entityOf(product: string, payer: string, sub: string | null): string {
@@ -250,7 +257,7 @@ export async function replayCustomer(services: Services, profile: CustomerProfil
 
     const weeks: Array<{ asOf: string; runs: Array<{ id: number; run_type: 'scheduled' }> }> = [];
     const deps = { db, logger: silentLogger() };
-    const findings = { total: 0, severe: 0 };
+    const findings: FindingRecord[] = [];
     for (const asOf of year.mondays) {
       const tl = performance.now();
       await syncToAsOf(database, year.history, customer, asOf);
@@ -268,22 +275,16 @@ export async function replayCustomer(services: Services, profile: CustomerProfil
       }
       millis.analyse += performance.now() - ta;
       weeks.push({ asOf, runs });
-      if (runs.length > 0) {
-        const counts = await db
-          .selectFrom('findings')
-          .select((eb) => [
-            eb.fn.countAll<number>().as('total'),
-            eb.fn.countAll<number>().filterWhere('severity', '>=', 0.7).as('severe'),
-          ])
-          .where('customer_id', '=', customer.id)
-          .where(
-            'run_id',
-            'in',
-            runs.map((r) => r.id),
-          )
-          .executeTakeFirstOrThrow();
-        findings.total += Number(counts.total);
-        findings.severe += Number(counts.severe);
+      const rows = await db
+        .selectFrom('findings')
+        .select(['product', 'signal_type', 'payer', 'cpt_group', 'denial_reason', 'severity'])
+        .where('customer_id', '=', customer.id)
+        .where('run_id', 'in', runs.map((r) => r.id).concat(-1))
+        .execute();
+      for (const row of rows) {
+        const entity = entityOf(row.product, row.payer, row.cpt_group ?? row.denial_reason);
+        const { klass, plant } = classify(year.plants, asOf, row.product, row.signal_type, entity);
+        findings.push({ week: weeks.length - 1, klass, plant, severity: Number(row.severity) });
       }
     }
 

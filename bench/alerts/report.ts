@@ -110,6 +110,10 @@ export interface PlantSummary {
   readonly longestStreak: number;
   /** Weeks the change was in effect during the replay (visible … reverted or year end). */
   readonly weeksActive: number | null;
+  /** Findings (any severity) on its expected keys: weeks with one, first week, max severity. */
+  readonly findingWeeks: number;
+  readonly firstFinding: string | null;
+  readonly maxSeverity: number | null;
 }
 
 export function summarisePlants(result: CustomerResult, pass: PassResult): PlantSummary[] {
@@ -125,7 +129,12 @@ export function summarisePlants(result: CustomerResult, pass: PassResult): Plant
     const first = own[0];
     const weeksByKey = new Map<string, number[]>();
     for (const r of own) weeksByKey.set(r.key, [...(weeksByKey.get(r.key) ?? []), r.week]);
+    const found = result.findings.filter((f) => f.plant === index && f.klass === 'planted');
+    const firstFindingWeek = found.length ? Math.min(...found.map((f) => f.week)) : null;
     return {
+      findingWeeks: new Set(found.map((f) => f.week)).size,
+      firstFinding: firstFindingWeek === null ? null : (mondays[firstFindingWeek] as string),
+      maxSeverity: found.length ? Math.max(...found.map((f) => f.severity)) : null,
       label: plant.label,
       entities: plantEntities(plant.effect),
       visible: visibleWeek < 0 ? null : (mondays[visibleWeek] as string),
@@ -139,6 +148,15 @@ export function summarisePlants(result: CustomerResult, pass: PassResult): Plant
     };
   });
 }
+
+const CLASS_LABEL: Record<AlertRecord['klass'], string> = {
+  planted: 'change',
+  side_effect: 'side effect',
+  false_alarm: 'false alarm',
+};
+
+/** The default rule's threshold (severity ≥ 0.70). */
+const SEVERE = 0.7;
 
 function f2(n: number): string {
   return n.toFixed(2);
@@ -162,14 +180,22 @@ export function customerLines(result: CustomerResult): string[] {
   const plain = summarisePass(result.noFeedback);
   const judged = summarisePass(result.withFeedback);
   const lines = [
-    `${p.name}: ${p.payers} payers x ${p.groups} CPT groups (${result.cells} cells), ${p.claimsPerCellWeek} claims/cell/week, ${result.claims} claims; ${result.mondays.length} Mondays ${result.mondays[0]} … ${result.mondays.at(-1)} findings ${result.findings.total} (severity ≥ 0.70: ${result.findings.severe}) (generate ${result.millis.generate} ms, load ${(result.millis.load / 1000).toFixed(1)} s, analyse ${(result.millis.analyse / 1000).toFixed(1)} s).`,
+    `${p.name}: ${p.payers} payers x ${p.groups} CPT groups (${result.cells} cells), ${p.claimsPerCellWeek} claims/cell/week, ${result.claims} claims; ${result.mondays.length} Mondays ${result.mondays[0]} … ${result.mondays.at(-1)} findings ${result.findings.length} (severity ≥ 0.70: ${result.findings.filter((f) => f.severity >= SEVERE).length}; false alarms ${result.findings.filter((f) => f.klass === 'false_alarm').length}, of them ≥ 0.70: ${result.findings.filter((f) => f.klass === 'false_alarm' && f.severity >= SEVERE).length}) (generate ${result.millis.generate} ms, load ${(result.millis.load / 1000).toFixed(1)} s, analyse ${(result.millis.analyse / 1000).toFixed(1)} s).`,
     ...passLines('No feedback', plain, result.noFeedback),
     ...passLines('With feedback', judged, result.withFeedback),
     '  Planted changes (no-feedback pass): visible → first alert (weeks), alerts on it (reminders), longest weekly streak on one key, weeks active, side-effect alerts:',
   ];
   for (const s of summarisePlants(result, result.noFeedback)) {
     lines.push(
-      `    - ${s.label} [${s.entities.join(', ')}]: visible ${s.visible ?? '—'} → ${s.firstAlert ?? 'no alert'}${s.weeksToFirstAlert === null ? '' : ` (+${s.weeksToFirstAlert} wk)`}; ${s.alerts} alerts (${s.reminders} reminders), streak ${s.longestStreak}, active ${s.weeksActive ?? '—'} wk, side effects ${s.sideEffects}.`,
+      `    - ${s.label} [${s.entities.join(', ')}]: visible ${s.visible ?? '—'} → ${s.firstAlert ?? 'no alert'}${s.weeksToFirstAlert === null ? '' : ` (+${s.weeksToFirstAlert} wk)`}; ${s.alerts} alerts (${s.reminders} reminders), streak ${s.longestStreak}, active ${s.weeksActive ?? '—'} wk, side effects ${s.sideEffects}; findings in ${s.findingWeeks} weeks${s.firstFinding ? ` from ${s.firstFinding}, max severity ${s.maxSeverity?.toFixed(2)}` : ''}.`,
+    );
+  }
+  const byKey = new Map<string, AlertRecord[]>();
+  for (const r of result.noFeedback.alerts) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+  for (const [key, records] of byKey) {
+    if (records.length < 2) continue;
+    lines.push(
+      `    repeated key ${key}: ${records.map((r) => `${r.asOf} (${CLASS_LABEL[r.klass]})`).join(', ')}`,
     );
   }
   lines.push(

@@ -183,10 +183,12 @@ export function plantEntities(effect: PlantedEffect): string[] {
 }
 
 /**
- * Three customers of different size, each with five changes at different times of the year:
- * a denial-rate doubling from March that persists, a denial-rate jump in May that reverts after
- * five weeks, a payment slowdown of one payer from July that persists, a new denial reason used
- * for four weeks in August–September, and a decision slowdown from October that persists.
+ * Three customers of different size, each with six changes at different times of the year:
+ * a denial-rate doubling in some cells from March that persists, a payer's top denial reason
+ * used three times as often from April on, a denial-rate jump in May that reverts after five
+ * weeks, a payment slowdown of one payer from July that persists, a new denial reason used for
+ * four weeks in August–September (10–15 a week: DenialScope needs 10 in a week to call a
+ * reason new), and a decision slowdown from October that persists.
  * `scale` multiplies the claim volumes (1 = the sizes below).
  */
 export function customerProfiles(scale = 1): CustomerProfile[] {
@@ -201,6 +203,11 @@ export function customerProfiles(scale = 1): CustomerProfile[] {
         label: 'denial rate x2.5 2026-05-04 to 2026-06-08 (5 weeks), reverts',
         change: { kind: 'denial_rate', cells: cells.revert, factor: 2.5, from: '2026-05-04', by: 'decided' },
         until: '2026-06-08',
+      },
+      {
+        label: "a payer's top denial reason x3 from 2026-04-13, persists",
+        change: { kind: 'reason_spike', factor: 3, from: '2026-04-13', payer: 'with_allowed' },
+        until: null,
       },
       {
         label: 'payment lag +8 days (1 payer) from 2026-07-06, persists',
@@ -232,7 +239,7 @@ export function customerProfiles(scale = 1): CustomerProfile[] {
       payers: 3,
       groups: 4,
       claimsPerCellWeek: volume(30),
-      changes: year({ persist: 1, revert: 1, slow: 1 }, Math.max(6, volume(12))),
+      changes: year({ persist: 1, revert: 1, slow: 1 }, Math.max(12, volume(40))),
     },
     {
       name: 'Mid-size group',
@@ -240,7 +247,7 @@ export function customerProfiles(scale = 1): CustomerProfile[] {
       payers: 5,
       groups: 8,
       claimsPerCellWeek: volume(40),
-      changes: year({ persist: 2, revert: 2, slow: 2 }, Math.max(6, volume(25))),
+      changes: year({ persist: 2, revert: 2, slow: 2 }, Math.max(12, volume(60))),
     },
     {
       name: 'RCM firm',
@@ -248,7 +255,7 @@ export function customerProfiles(scale = 1): CustomerProfile[] {
       payers: 10,
       groups: 8,
       claimsPerCellWeek: volume(25),
-      changes: year({ persist: 3, revert: 2, slow: 2 }, Math.max(6, volume(30))),
+      changes: year({ persist: 3, revert: 2, slow: 2 }, Math.max(12, volume(60))),
     },
   ];
 }
