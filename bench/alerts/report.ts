@@ -57,9 +57,17 @@ export interface PassSummary {
   /** Noise-memory suppressions of alerts that were false alarms / that matched a change. */
   readonly noiseMemoryFalseAlarms: number;
   readonly noiseMemoryReal: number;
+  /** Noise-judged alerts whose key alerted again within 30 days (4 weeks) / distinct keys judged noise. */
+  readonly noiseKeysAgainWithin30Days: number;
+  readonly noiseKeys: number;
   /** Delivered per week (what the billing team reads). */
   readonly deliveredMean: number;
   readonly deliveredMax: number;
+}
+
+/** What the simulated operator judges noise: a delivered alert matching no planted change. */
+function judgedNoise(r: AlertRecord): boolean {
+  return r.outcome === 'delivered' && r.klass === 'false_alarm';
 }
 
 export function summarisePass(pass: PassResult): PassSummary {
@@ -88,6 +96,12 @@ export function summarisePass(pass: PassResult): PassSummary {
     remindersOfFalseAlarms: count((r) => r.reminder && r.klass === 'false_alarm'),
     noiseMemoryFalseAlarms: count((r) => r.outcome === 'noise_memory' && r.klass === 'false_alarm'),
     noiseMemoryReal: count((r) => r.outcome === 'noise_memory' && r.klass !== 'false_alarm'),
+    noiseKeys: new Set(a.filter(judgedNoise).map((r) => r.key)).size,
+    noiseKeysAgainWithin30Days: a.filter(
+      (r) =>
+        judgedNoise(r) &&
+        a.some((later) => later.key === r.key && later.week > r.week && later.week - r.week <= 4),
+    ).length,
     deliveredMean: deliveredPerWeek.reduce((s, n) => s + n, 0) / weeks,
     deliveredMax: Math.max(0, ...deliveredPerWeek),
   };
@@ -168,7 +182,7 @@ function passLines(title: string, s: PassSummary, pass: PassResult): string[] {
     `    of a planted change ${s.planted}, side effect of one ${s.sideEffect}, false alarm ${s.falseAlarm}; first alerts ${s.firstAlerts}, reminders ${s.reminders} (of changes ${s.remindersOfChanges}, of false alarms ${s.remindersOfFalseAlarms}).`,
     ...(pass.judgments.real + pass.judgments.noise > 0
       ? [
-          `    feedback: ${pass.judgments.real} judged real, ${pass.judgments.noise} judged noise; noise memory suppressed ${s.noiseMemory} (false alarms ${s.noiseMemoryFalseAlarms}, real ${s.noiseMemoryReal}).`,
+          `    feedback: ${pass.judgments.real} judged real, ${pass.judgments.noise} judged noise; noise memory suppressed ${s.noiseMemory} (false alarms ${s.noiseMemoryFalseAlarms}, real ${s.noiseMemoryReal}); keys judged noise ${s.noiseKeys}, noise-judged alerts whose key alerted again within 30 days ${s.noiseKeysAgainWithin30Days} (noise memory needs 2 noise verdicts on a key within 30 days, then a 3rd alert).`,
         ]
       : []),
   ];
