@@ -1,130 +1,60 @@
 /**
  * `npm run bench alerts` (issue 12 item 9): alert fatigue. How many alerts a week would a
- * billing team get, and how many does suppression hold back?
+ * billing team get when payers change mid-year, how many are reminders of a change already
+ * alerted, and how much does suppression (alerts-reports §6, unchanged) hold back?
  *
- * 1. **The demo**: `seedDemo` as `npm run demo` runs it (13 months of generated claims with
- *    planted payer changes, one analysis per product, alerts evaluated and sent).
- * 2. **A generated year, week by week**: on the same claims, the scheduled Monday runs are
- *    replayed for every Monday whose windows are covered by the data (DriftWatch, DenialScope
- *    and DelayGuard as of that Monday), each followed by alert evaluation and sending with the
- *    clock set to that Monday 06:00 UTC, so the 4-hour cooldown and the 30-day noise memory
- *    see the time they would in production. The default rule only ("High severity findings",
- *    severity ≥ 0.70), no operator feedback (so noise memory never fires: an upper bound).
+ * Three generated customers (a small practice, a mid-size group, an RCM firm with ten payers;
+ * bench/alerts/year.ts) with the detection bench's generator and loader: a year of claims with
+ * six payer changes planted at different times (four persist to year end, two stop after
+ * four or five weeks) on top of the generator's stationary noise. For each customer the 52
+ * scheduled Monday runs of 2026 are replayed (bench/alerts/replay.ts): data as of that Monday,
+ * DriftWatch, DenialScope and DelayGuard, then alert evaluation and sending with the clock at
+ * Monday 06:00 UTC, default rule only. A second pass over the same runs adds an operator who
+ * judges every delivered alert through the real feedback command (noise when it matches no
+ * planted change, real otherwise).
  *
- * Reported: alerts created per week (mean, median, max), how many were delivered and how many
- * suppressed, by product. Embedded PostgreSQL; a few minutes.
+ * BENCH_ALERTS_SCALE multiplies the claim volumes (default 1; 0.5 halves the runtime roughly).
+ * Embedded PostgreSQL; a few minutes on 2 cores.
  */
-import { evaluateAndSendAlertsNow } from '../src/commands/alert-runs-now.ts';
-import { ANALYSIS_PRODUCTS, runAnalysis } from '../src/commands/run-analysis.ts';
-import { seedDemo } from '../src/commands/seed-demo.ts';
 import { createTestServices } from '../test/services.ts';
+import { type CustomerResult, replayCustomer } from './alerts/replay.ts';
+import { customerLines, summarisePass, summarisePlants } from './alerts/report.ts';
+import { customerProfiles } from './alerts/year.ts';
 import type { Benchmark, BenchResult } from './run.ts';
-
-const DAY = 86_400_000;
-
-function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 export const benchmark: Benchmark = {
   name: 'alerts',
   async run(): Promise<BenchResult> {
+    const scale = Number(process.env['BENCH_ALERTS_SCALE'] ?? '1');
+    if (!(scale > 0)) throw new Error('BENCH_ALERTS_SCALE must be a positive number');
     const services = await createTestServices({ redis: false, env: { EMAIL_BACKEND: 'memory' } });
+    const t0 = performance.now();
+    const results: CustomerResult[] = [];
     try {
-      const db = services.database.db;
-      const seeded = await seedDemo(services, { log: () => {} });
-      const customerId = seeded.customerId;
-      const demo = seeded.alerts;
-
-      // The replay starts from a clean slate of alerts (the demo's own were counted above).
-      await db.deleteFrom('alert_events').where('customer_id', '=', customerId).execute();
-      const span = await db
-        .selectFrom('claims')
-        .select((eb) => [eb.fn.min('decided_date').as('first'), eb.fn.max('decided_date').as('last')])
-        .where('customer_id', '=', customerId)
-        .executeTakeFirstOrThrow();
-      const first = Date.parse(`${String(span.first)}T00:00:00Z`);
-      const last = Date.parse(`${String(span.last)}T00:00:00Z`);
-      // Windows reach back up to 104 days (analytics spec): start once they are covered.
-      let monday = first + 105 * DAY;
-      while (new Date(monday).getUTCDay() !== 1) monday += DAY;
-
-      const now = { at: new Date(monday) };
-      const clock = { now: () => new Date(now.at) };
-      const weeks: Array<{ asOf: string; created: number; sent: number; suppressed: number }> = [];
-      const byProduct: Record<string, number> = {};
-      for (; monday <= last + DAY; monday += 7 * DAY) {
-        const asOf = isoDay(monday);
-        now.at = new Date(monday + 6 * 3_600_000);
-        const runs = [];
-        for (const product of ANALYSIS_PRODUCTS) {
-          const result = await runAnalysis(
-            { db, logger: services.logger },
-            { customerId, product, asOf, runType: 'scheduled' },
-          );
-          if (result.status === 'success') runs.push(result.run);
-        }
-        const before = await db
-          .selectFrom('alert_events')
-          .select(['id', 'product'])
-          .where('customer_id', '=', customerId)
-          .execute();
-        const known = new Set(before.map((row) => row.id));
-        const outcome = await evaluateAndSendAlertsNow(
-          { db, config: services.config, mailer: services.mailer, clock },
-          customerId,
-          runs,
-        );
-        const created = await db
-          .selectFrom('alert_events')
-          .select(['id', 'product'])
-          .where('customer_id', '=', customerId)
-          .execute();
-        for (const row of created)
-          if (!known.has(row.id)) byProduct[row.product] = (byProduct[row.product] ?? 0) + 1;
-        weeks.push({ asOf, created: outcome.created, sent: outcome.sent, suppressed: outcome.suppressed });
-      }
-
-      const created = weeks.map((w) => w.created);
-      const total = created.reduce((a, b) => a + b, 0);
-      const sent = weeks.reduce((a, w) => a + w.sent, 0);
-      const suppressed = weeks.reduce((a, w) => a + w.suppressed, 0);
-      const lines = [
-        `Demo (one run per product, as npm run demo): ${demo?.created ?? 0} alerts created, ${demo?.sent ?? 0} sent, ${demo?.suppressed ?? 0} suppressed.`,
-        `Replay: ${weeks.length} Mondays (${weeks[0]?.asOf} … ${weeks.at(-1)?.asOf}), default rule only, no feedback.`,
-        `Alerts per week: mean ${(total / Math.max(weeks.length, 1)).toFixed(2)}, median ${median(created)}, max ${Math.max(0, ...created)}; total ${total}, delivered ${sent}, suppressed ${suppressed} (${total ? ((100 * suppressed) / total).toFixed(1) : '0.0'} %).`,
-        `By product: ${
-          Object.entries(byProduct)
-            .map(([p, n]) => `${p} ${n}`)
-            .join(', ') || 'none'
-        }.`,
-        `Weeks with 0 / 1–3 / 4–6 / more alerts: ${created.filter((n) => n === 0).length} / ${created.filter((n) => n >= 1 && n <= 3).length} / ${created.filter((n) => n >= 4 && n <= 6).length} / ${created.filter((n) => n > 6).length}.`,
-        `Per week (as_of: created/delivered/suppressed): ${weeks.map((w) => `${w.asOf} ${w.created}/${w.sent}/${w.suppressed}`).join('; ')}`,
-      ];
-      console.log(`\n${lines.join('\n')}`);
-      return {
-        name: 'alerts',
-        metrics: {
-          demo_alerts: demo?.created ?? 0,
-          weeks: weeks.length,
-          alerts_total: total,
-          alerts_per_week_mean: Number((total / Math.max(weeks.length, 1)).toFixed(2)),
-          alerts_per_week_max: Math.max(0, ...created),
-          delivered: sent,
-          suppressed,
-        },
-        notes: lines.join('\n'),
-      };
+      for (const profile of customerProfiles(scale)) results.push(await replayCustomer(services, profile));
     } finally {
       await services.dispose();
     }
+    const lines = [
+      `Alert fatigue: ${results.length} generated customers, 52 Mondays of 2026 each, default rule only (scale ${scale}); ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
+      ...results.flatMap(customerLines),
+    ];
+    console.log(`\n${lines.join('\n')}`);
+    const metrics: Record<string, number> = {};
+    for (const result of results) {
+      const slug = result.profile.name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+      const plain = summarisePass(result.noFeedback);
+      const judged = summarisePass(result.withFeedback);
+      const plants = summarisePlants(result, result.noFeedback);
+      metrics[`${slug}_alerts_per_week_mean`] = Number(plain.mean.toFixed(2));
+      metrics[`${slug}_alerts_per_week_p90`] = plain.p90;
+      metrics[`${slug}_alerts_per_week_max`] = plain.max;
+      metrics[`${slug}_reminders`] = plain.reminders;
+      metrics[`${slug}_false_alarms`] = plain.falseAlarm;
+      metrics[`${slug}_changes_alerted`] = plants.filter((p) => p.firstAlert !== null).length;
+      metrics[`${slug}_feedback_delivered`] = judged.delivered;
+      metrics[`${slug}_feedback_noise_memory`] = judged.noiseMemory;
+    }
+    return { name: 'alerts', metrics, notes: lines.join('\n'), summaryLine: 'report above' };
   },
 };
