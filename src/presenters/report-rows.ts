@@ -1,9 +1,8 @@
 import type { AnalysisRunRecord } from '../db/repositories/analysis-runs.repository.ts';
-import type { FindingRecord } from '../db/repositories/findings.repository.ts';
 import { PRODUCTS } from '../domain/accounts/products.ts';
 import { VERDICT_LABELS } from '../domain/alerts/feedback.ts';
 import { addDays, formatCentsDecimal, parseCents, severityLabelTitle } from '../domain/analytics/index.ts';
-import type { AlertExportRow } from '../queries/report-exports.ts';
+import type { AlertExportRow, ReportFinding } from '../queries/report-exports.ts';
 import { type CsvCell, csvMoney } from '../reports/csv.ts';
 import { STATUS_LABELS } from './alert-pages.ts';
 
@@ -56,7 +55,7 @@ function moneyCell(decimal: string | null | undefined): SheetCell {
 }
 
 /** The format of a finding's values by its unit (rates 0.0%, days 0.0, money, counts). */
-function unitFormat(unit: FindingRecord['unit']): string {
+function unitFormat(unit: ReportFinding['unit']): string {
   switch (unit) {
     case 'rate':
       return NUMBER_FORMATS.rate;
@@ -72,7 +71,7 @@ function unitFormat(unit: FindingRecord['unit']): string {
 }
 
 /** The second key of a finding: CPT group (DriftWatch), denial reason (DenialScope), or empty. */
-export function findingSubkey(finding: Pick<FindingRecord, 'cpt_group' | 'denial_reason'>): string {
+export function findingSubkey(finding: Pick<ReportFinding, 'cpt_group' | 'denial_reason'>): string {
   return finding.cpt_group ?? finding.denial_reason ?? '';
 }
 
@@ -82,7 +81,7 @@ function compareText(a: string, b: string): number {
 }
 
 /** The PDF's order (§13.1 item 4): severity desc, payer, CPT group, signal, fingerprint. */
-export function compareFindingsForReport(a: FindingRecord, b: FindingRecord): number {
+export function compareFindingsForReport(a: ReportFinding, b: ReportFinding): number {
   return (
     b.severity - a.severity ||
     compareText(a.payer, b.payer) ||
@@ -92,12 +91,22 @@ export function compareFindingsForReport(a: FindingRecord, b: FindingRecord): nu
   );
 }
 
-export function sortFindingsForReport(findings: readonly FindingRecord[]): FindingRecord[] {
+export function sortFindingsForReport(findings: readonly ReportFinding[]): ReportFinding[] {
   return [...findings].sort(compareFindingsForReport);
 }
 
+/** Window ends repeat across a run's findings: each distinct date is computed once. */
+const inclusiveEnds = new Map<string, string>();
+
 function inclusiveEnd(exclusiveEnd: string): string {
-  return addDays(exclusiveEnd, -1);
+  let end = inclusiveEnds.get(exclusiveEnd);
+  if (end === undefined) {
+    end = addDays(exclusiveEnd, -1);
+    // Bounded: a long-lived process sees a few dates a week; never let it grow without limit.
+    if (inclusiveEnds.size > 10_000) inclusiveEnds.clear();
+    inclusiveEnds.set(exclusiveEnd, end);
+  }
+  return end;
 }
 
 // ---- Findings CSV (§13.3) ----
@@ -131,7 +140,7 @@ export const FINDINGS_CSV_HEADER = [
  * signal type, `cpt_group` the denial reason (or empty), `estimated_weekly_impact` the finding's
  * impact.
  */
-export function findingCsvRow(finding: FindingRecord): CsvCell[] {
+export function findingCsvRow(finding: ReportFinding): CsvCell[] {
   return [
     finding.payer,
     findingSubkey(finding),
@@ -182,7 +191,7 @@ export const DRIFT_EVENT_COLUMNS: readonly SheetColumn[] = [
   'Current End',
 ].map((header) => ({ header }));
 
-export function driftEventRow(finding: FindingRecord): SheetCell[] {
+export function driftEventRow(finding: ReportFinding): SheetCell[] {
   const valueFormat = unitFormat(finding.unit);
   return [
     text(finding.payer),
@@ -271,13 +280,13 @@ function periodText(summary: Record<string, unknown>, start: string, end: string
 export function workbookSummaryRows(input: {
   customerName: string;
   run: AnalysisRunRecord;
-  findings: readonly FindingRecord[];
+  findings: readonly ReportFinding[];
   alertEventCount: number;
 }): Array<[string, SheetCell | null]> {
   const { run, findings } = input;
   const summary = (run.summary_json ?? {}) as Record<string, unknown>;
   const parameters = (run.parameters ?? {}) as Record<string, unknown>;
-  const count = (label: FindingRecord['severity_label']) =>
+  const count = (label: ReportFinding['severity_label']) =>
     num(findings.filter((f) => f.severity_label === label).length, NUMBER_FORMATS.integer);
   let impactCents = 0n;
   for (const f of findings) {

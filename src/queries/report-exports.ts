@@ -19,6 +19,36 @@ export interface FindingFilters {
   payer?: string;
 }
 
+/** The finding columns the exports show (not `details` or `summary_text`: 50,000 rows read faster). */
+export const REPORT_FINDING_COLUMNS = [
+  'id',
+  'product',
+  'signal_type',
+  'fingerprint',
+  'payer',
+  'cpt_group',
+  'denial_reason',
+  'baseline_start',
+  'baseline_end',
+  'current_start',
+  'current_end',
+  'baseline_value',
+  'current_value',
+  'delta_value',
+  'unit',
+  'baseline_count',
+  'current_count',
+  'direction',
+  'severity',
+  'severity_label',
+  'confidence',
+  'p_value',
+  'q_value',
+  'estimated_impact',
+] as const;
+
+export type ReportFinding = Pick<FindingRecord, (typeof REPORT_FINDING_COLUMNS)[number]>;
+
 /**
  * Findings of one run of the customer, filtered. Unordered: the presenter sorts them as the
  * PDF does in code, so the order does not depend on the database's collation.
@@ -32,10 +62,10 @@ export async function findingsOfRun(
   customerId: number,
   runId: number,
   filters: FindingFilters = {},
-): Promise<FindingRecord[]> {
+): Promise<ReportFinding[]> {
   let query = db
     .selectFrom('findings')
-    .selectAll()
+    .select(REPORT_FINDING_COLUMNS)
     .where('customer_id', '=', customerId)
     .where('run_id', '=', runId);
   if (filters.minSeverity !== undefined) {

@@ -87,12 +87,31 @@ function styleHeader(row: ExcelJS.Row, columnCount: number): void {
   }
 }
 
+/**
+ * One style object per number format, and one for plain cells, shared by every cell that uses
+ * it: exceljs resolves a cell's style id through a WeakMap keyed by the style object, so a shared
+ * object costs one lookup, while a fresh object per cell (what `cell.numFmt = …` creates) is
+ * serialised and matched again for each of the million cells of a 50,000-row sheet.
+ */
+const PLAIN_STYLE: Partial<ExcelJS.Style> = {};
+const formatStyles = new Map<string, Partial<ExcelJS.Style>>();
+
+function styleOf(numFmt: string | undefined): Partial<ExcelJS.Style> {
+  if (!numFmt) return PLAIN_STYLE;
+  let style = formatStyles.get(numFmt);
+  if (!style) {
+    style = { numFmt };
+    formatStyles.set(numFmt, style);
+  }
+  return style;
+}
+
 function addCells(row: ExcelJS.Row, cells: ReadonlyArray<SheetCell | null>): void {
   cells.forEach((cell, i) => {
     if (cell === null || cell.value === null) return;
     const target = row.getCell(i + 1);
     target.value = cell.value;
-    if (cell.numFmt) target.numFmt = cell.numFmt;
+    target.style = styleOf(cell.numFmt);
   });
 }
 
