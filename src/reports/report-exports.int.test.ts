@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountFixtures } from '../../test/accounts.ts';
 import { insertAlert, insertFinding, insertRun } from '../../test/alert-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
@@ -40,10 +40,16 @@ function pairs(sheet: ExcelJS.Worksheet): Record<string, Cell> {
 
 describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
   let handle: TestDatabase | undefined;
+  let b18: Awaited<ReturnType<typeof setUpB18>>;
 
-  afterEach(async () => {
+  // One database for the file: the tests read it, and what they add (an empty run, a
+  // DenialScope run) is of other runs.
+  beforeAll(async () => {
+    b18 = await setUpB18();
+  }, 180_000);
+
+  afterAll(async () => {
     await handle?.close();
-    handle = undefined;
   });
 
   /** B18's run: 5 findings (0.95, 0.80, 0.60, 0.50, 0.30; P1, P2, P2, P3, P4), alerts at ≥ 0.7. */
@@ -71,7 +77,13 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
       [0.8, 'high', 'P2', { estimated_impact: '-900.00', direction: 'improving' }],
       [0.6, 'medium', 'P2', { signal_type: 'DECISION_TIME', unit: 'days', cpt_group: 'Imaging' }],
       [0.5, 'medium', 'P3', { estimated_impact: '150.50' }],
-      [0.3, 'low', 'P4', { estimated_impact: null }],
+      // P4 is named like a formula, with a negative delta and a tiny p: the CSV guard cases.
+      [
+        0.3,
+        'low',
+        '=HYPERLINK("http://x")',
+        { estimated_impact: null, delta_value: -0.15, p_value: 5.96e-8 },
+      ],
     ];
     const findings: FindingRecord[] = [];
     for (const [severity, label, payer, extra] of spec) {
@@ -115,7 +127,7 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
   }
 
   it('B18: the workbook has Summary, Drift Events and Alert Events with the counts of the run', async () => {
-    const { input } = await setUpB18();
+    const { input } = b18;
     const built = await REPORT_BUILDERS.drift_workbook!(input);
     expect(built.recordCount).toBe(5);
     const workbook = await readWorkbook(built.bytes);
@@ -197,7 +209,7 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
   });
 
   it('B18: cells are typed with the formats of §13.2, headers styled, frozen and filtered', async () => {
-    const { input } = await setUpB18();
+    const { input } = b18;
     const workbook = await readWorkbook((await REPORT_BUILDERS.drift_workbook!(input)).bytes);
     const drift = workbook.getWorksheet('Drift Events')!;
     const header = drift.getCell('A1');
@@ -229,7 +241,7 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
   });
 
   it('B18: min_severity keeps findings at or above it, and their alerts; payer filters by contains', async () => {
-    const { input } = await setUpB18();
+    const { input } = b18;
     const filtered = await REPORT_BUILDERS.drift_workbook!({ ...input, filters: { minSeverity: 0.7 } });
     expect(filtered.recordCount).toBe(2);
     const workbook = await readWorkbook(filtered.bytes);
@@ -245,7 +257,7 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
   });
 
   it("B18: an empty run has header rows only and Total 0; another customer's id finds nothing", async () => {
-    const { db, fixtures, input } = await setUpB18();
+    const { db, fixtures, input } = b18;
     const emptyRunId = await insertRun(db, fixtures.customerA.id, { asOf: '2026-03-09' });
     const emptyRun = await db
       .selectFrom('analysis_runs')
@@ -270,12 +282,7 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
   });
 
   it('findings CSV of a DriftWatch run: §13.3 columns, PDF order, formats and guard', async () => {
-    const { db, input } = await setUpB18();
-    await db
-      .updateTable('findings')
-      .set({ payer: '=HYPERLINK("http://x")', delta_value: -0.15, p_value: 5.96e-8 })
-      .where('payer', '=', 'P4')
-      .execute();
+    const { input } = b18;
     const built = await REPORT_BUILDERS.findings_csv!(input);
     expect(built.recordCount).toBe(5);
     const text = built.bytes.toString('utf8');
@@ -315,9 +322,7 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
   });
 
   it('findings CSV of a DenialScope run: drift_type is the signal, cpt_group the reason', async () => {
-    handle = await createTestDatabase();
-    const db = handle.database.db;
-    const fixtures = await createAccountFixtures(db);
+    const { db, fixtures } = b18;
     const runId = await insertRun(db, fixtures.customerA.id, { product: 'denialscope', asOf: '2026-03-02' });
     await insertFinding(db, fixtures.customerA.id, runId, {
       product: 'denialscope',
