@@ -1,9 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountFixtures } from '../../test/accounts.ts';
 import { insertAlert, insertFinding, insertRun } from '../../test/alert-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
+import { runDownload } from '../commands/report-artifact.ts';
 import type { FindingRecord } from '../db/repositories/findings.repository.ts';
+import { createArtifactStore } from './artifact-store.ts';
 import { REPORT_BUILDERS } from './index.ts';
 
 /**
@@ -371,5 +376,33 @@ describe('Excel and CSV exports (alerts-reports §13.2, §13.3)', () => {
     const aetna = lines[2]?.split(',') ?? [];
     expect(aetna.slice(0, 3)).toEqual(['Aetna', '', 'denial_rate_spike']);
     expect(aetna[19]).toBe('');
+  });
+
+  it('downloads of a run go through the registered builders and are cached (xlsx, csv)', async () => {
+    const { db, fixtures, run } = b18;
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'payrixa-exports-'));
+    try {
+      const deps = {
+        db,
+        clock: { now: () => new Date('2026-03-02T07:00:00Z') },
+        store: createArtifactStore(dataDir),
+      };
+      const input = { customerId: fixtures.customerA.id, runId: run.id };
+      const xlsx = await runDownload(deps, { ...input, format: 'xlsx' });
+      expect(xlsx.filename).toBe('payrixa_drift_a_2026-03-02.xlsx');
+      expect(xlsx.recordCount).toBe(5);
+      expect(xlsx.artifact?.kind).toBe('drift_workbook');
+      const csv = await runDownload(deps, { ...input, format: 'csv' });
+      expect(csv.filename).toBe('payrixa_driftwatch_findings_a_2026-03-02.csv');
+      expect(csv.artifact?.kind).toBe('findings_csv');
+      const again = await runDownload(deps, { ...input, format: 'csv' });
+      expect(again.artifact?.id).toBe(csv.artifact?.id);
+      expect(again.bytes.equals(csv.bytes)).toBe(true);
+      const filtered = await runDownload(deps, { ...input, format: 'csv', filters: { minSeverity: 0.9 } });
+      expect(filtered.artifact).toBeNull();
+      expect(filtered.recordCount).toBe(1);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
