@@ -51,6 +51,7 @@ const QUERY_PAGES = new Set<string>([
   '/portal/quality/api/validation/chart-data/',
   '/portal/quality/trends/',
   '/portal/reports/',
+  '/portal/reports/alerts.xlsx',
   '/portal/reports/progress/',
   '/portal/uploads/',
 ]);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, money } from './claims.ts';
+import { csvField } from '../reports/csv.ts';
+import { claimCsvCell, money } from './claims.ts';
+
+const csvCell = (column: string, value: unknown) => csvField(claimCsvCell(column, value));
 
 describe('claims presenters', () => {
   it('formats money as strings with exactly 2 decimals', () => {
@@ -21,5 +24,10 @@ describe('claims presenters', () => {
     expect(csvCell('allowed_amount', '-5.00')).toBe('-5.00');
     expect(csvCell('payer', 'A, B')).toBe('"A, B"');
     expect(csvCell('payer', null)).toBe('');
+    expect(csvCell('id', 7)).toBe('7');
+    expect(csvCell('authorization_required', true)).toBe('true');
+    expect(csvCell('created_at', '2024-01-02T03:04:05.678Z')).toBe('2024-01-02T03:04:05Z');
+    // A money column holding something that is not a number stays guarded text.
+    expect(csvCell('paid_amount', '=1+1')).toBe("'=1+1");
   });
 });

@@ -6,6 +6,7 @@ import type {
   PayerAllowlistRecord,
   PayerMappingRecord,
 } from '../db/repositories/mappings.repository.ts';
+import { type CsvCell, csvDecimal, csvHead, csvRow } from '../reports/csv.ts';
 import { isoOrNull } from './accounts.ts';
 
 /**
@@ -143,22 +144,29 @@ const NUMERIC_COLUMNS = new Set<string>([
   'billed_amount',
 ]);
 
-/** One CSV cell: formula-injection guard (numeric money/id cells excepted), then quoting. */
-export function csvCell(column: string, value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  const numeric = NUMERIC_COLUMNS.has(column) && /^-?\d+(\.\d+)?$/.test(text);
-  if (!numeric && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+const TIMESTAMP_COLUMNS = new Set<string>(['created_at', 'updated_at']);
+
+/**
+ * One typed CSV cell of the claims export for the shared writer (src/reports/csv.ts): ids and
+ * money are numbers (never prefixed by the formula guard), everything else is text (guarded).
+ */
+export function claimCsvCell(column: string, value: unknown): CsvCell {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean' || typeof value === 'number') return value;
+  const text = String(value);
+  // Timestamps as §13.3 writes them (whole seconds, `Z`), not the API's milliseconds.
+  if (TIMESTAMP_COLUMNS.has(column)) return new Date(text);
+  return NUMERIC_COLUMNS.has(column) ? csvDecimal(text) : text;
 }
 
+/** BOM and header row: the first chunk of the streamed export. */
 export function claimCsvHeader(): string {
-  return `${CLAIM_EXPORT_COLUMNS.join(',')}\r\n`;
+  return csvHead(CLAIM_EXPORT_COLUMNS);
 }
 
 export function claimCsvLine(claim: ClaimRecord, claimId: string | null): string {
   const detail = presentClaimDetail(claim, claimId) as Record<string, unknown>;
-  return `${CLAIM_EXPORT_COLUMNS.map((column) => csvCell(column, detail[column])).join(',')}\r\n`;
+  return csvRow(CLAIM_EXPORT_COLUMNS.map((column) => claimCsvCell(column, detail[column])));
 }
 
 export function presentPayerSummary(row: PayerSummaryRow) {

@@ -1,5 +1,6 @@
 import type { QualityReportRecord } from '../db/repositories/quality.repository.ts';
 import type { UploadRecord } from '../db/repositories/uploads.repository.ts';
+import { csvDocument } from '../reports/csv.ts';
 import { presentUploadProgress, UPLOAD_STATUS_LABELS } from './uploads.ts';
 
 /**
@@ -83,20 +84,14 @@ export function presentUploadRow(
   };
 }
 
-/** A CSV cell with the formula-injection guard of the downloads (§2.13). */
-export function csvCell(value: string | number): string {
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** The rejections download of an upload: `row,category,reason`, CRLF lines. */
+/** The rejections download of an upload: `row,category,reason` through the shared CSV writer. */
 export function rejectionsCsv(
   rejections: ReadonlyArray<{ row: number; category: string; reason: string }>,
-): string {
-  const lines = ['row,category,reason'];
-  for (const r of rejections) lines.push([r.row, r.category, r.reason].map(csvCell).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+): Buffer {
+  return csvDocument(
+    ['row', 'category', 'reason'],
+    rejections.map((r) => [r.row, r.category, r.reason]),
+  );
 }
 
 export const REJECTION_PAGE_SIZE = 50;

@@ -93,6 +93,10 @@ describe('/portal/claims/', () => {
     const response = await c.get('/portal/claims/export.csv?payer=PayerTwo&ordering=submitted_date');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/csv');
+    // The shared writer (alerts-reports §13.3): UTF-8 BOM, then the header row.
+    expect(response.body.startsWith('\uFEFFid,claim_id,payer,cpt,cpt_group,outcome,submitted_date')).toBe(
+      true,
+    );
     const lines = response.body.trim().split('\r\n');
     expect(lines[0]?.startsWith('id,claim_id,payer,cpt,cpt_group,outcome,submitted_date')).toBe(true);
     expect(lines).toHaveLength(4);

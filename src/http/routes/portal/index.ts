@@ -16,6 +16,7 @@ import { registerClaimsRoutes } from './claims.ts';
 import { registerInsightsRoutes } from './insights.ts';
 import { registerMappingsRoutes } from './mappings.ts';
 import { registerQualityRoutes } from './quality.ts';
+import { registerReportExportRoutes } from './report-exports.ts';
 import { registerSettingsRoutes } from './settings.ts';
 import { registerTeamRoutes } from './team.ts';
 import { registerUploadRoutes } from './uploads.ts';
@@ -31,6 +32,7 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerUploadRoutes(app, services);
   registerClaimsRoutes(app, services);
   registerAlertsRoutes(app, services);
+  registerReportExportRoutes(app, services);
   registerMappingsRoutes(app, services);
   registerInsightsRoutes(app, services);
   registerQualityRoutes(app, services);

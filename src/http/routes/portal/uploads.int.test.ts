@@ -196,7 +196,8 @@ describe('uploading from the portal', () => {
 
     const rejections = await c.get(`/portal/uploads/${id}/rejections.csv`);
     expect(rejections.statusCode).toBe(200);
-    expect(rejections.body.split('\r\n')[0]).toBe('row,category,reason');
+    // UTF-8 with BOM and CRLF, like every CSV the product writes (alerts-reports §13.3).
+    expect(rejections.body.split('\r\n')[0]).toBe('\uFEFFrow,category,reason');
     expect(rejections.body).toContain('7,missing_fields,Missing required field: submitted_date');
 
     // The same bytes again: refused with the exact message, nothing stored.
