@@ -46,7 +46,12 @@ describe('weekly report view (alerts-reports §13.1)', () => {
     const payers = ['P1', 'P2', 'P3', 'P4', 'P5', 'P1', 'P2', 'P3'];
     const labels = ['critical', 'high', 'high', 'high', 'medium', 'medium', 'medium', 'medium'] as const;
     const findings = payers.map((payer, i) =>
-      finding({ id: i + 1, fingerprint: `fp${i}`, payer, severity_label: labels[i] as (typeof labels)[number] }),
+      finding({
+        id: i + 1,
+        fingerprint: `fp${i}`,
+        payer,
+        severity_label: labels[i] as (typeof labels)[number],
+      }),
     );
     const view = presentWeeklyReport({
       customerName: 'Acme Family Practice',

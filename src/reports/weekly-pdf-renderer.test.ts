@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { readPdf } from '../../test/pdf-text.ts';
 import { analysisRun } from '../../test/analytics-records.ts';
+import { readPdf } from '../../test/pdf-text.ts';
 import type { DB } from '../db/schema.ts';
 import { presentWeeklyReport, type WeeklyReportView } from '../presenters/weekly-report.ts';
 import type { WeeklyReportFinding } from '../queries/weekly-report.ts';
