@@ -38,6 +38,7 @@ async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> 
     await import('./api.bench.ts'),
     await import('./serialization.bench.ts'),
     await import('./alerts.bench.ts'),
+    await import('./report-pdf.bench.ts'),
   ];
   return modules
     .map((module) => module.benchmark as Benchmark)

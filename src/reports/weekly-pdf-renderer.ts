@@ -118,29 +118,46 @@ function drawDistribution(doc: Doc, view: WeeklyReportView, y: number): number {
   return at + 10;
 }
 
-/**
- * Heights of wrapped cell texts, per document: most cells repeat ("Degrading", "E&M", a
- * payer name), and measuring a wrapped string is the costly part of the table layout.
- */
-const cellHeights = new WeakMap<Doc, Map<string, number>>();
+/** How a cell's text is laid out: its height, and whether it fits on one line. */
+interface CellLayout {
+  height: number;
+  singleLine: boolean;
+}
 
-function rowHeight(doc: Doc, cells: readonly string[], font: string): number {
-  let known = cellHeights.get(doc);
+/**
+ * Cell layouts, per document. Most cells fit on one line: those are measured by their width
+ * (cheap) and drawn without pdfkit's line wrapper; only longer texts (a long payer name) are
+ * wrapped. Texts repeat ("Degrading", "EVAL", a payer), so each is measured once.
+ */
+const cellLayouts = new WeakMap<Doc, Map<string, CellLayout>>();
+
+function cellLayout(doc: Doc, font: string, cell: string, width: number): CellLayout {
+  let known = cellLayouts.get(doc);
   if (!known) {
     known = new Map();
-    cellHeights.set(doc, known);
+    cellLayouts.set(doc, known);
   }
-  doc.font(font).fontSize(TABLE_FONT_SIZE);
+  const key = `${font}|${width}|${cell}`;
+  let layout = known.get(key);
+  if (!layout) {
+    doc.font(font).fontSize(TABLE_FONT_SIZE);
+    layout =
+      !cell.includes('\n') && doc.widthOfString(cell) <= width
+        ? { height: doc.currentLineHeight(true), singleLine: true }
+        : { height: doc.heightOfString(cell, { width }), singleLine: false };
+    known.set(key, layout);
+  }
+  return layout;
+}
+
+function innerWidth(column: number): number {
+  return (COLUMN_WIDTHS[column] ?? 40) - 2 * CELL_PAD;
+}
+
+function rowHeight(doc: Doc, cells: readonly string[], font: string): number {
   let height = 0;
   cells.forEach((cell, i) => {
-    const width = (COLUMN_WIDTHS[i] ?? 40) - 2 * CELL_PAD;
-    const key = `${font}|${width}|${cell}`;
-    let cellHeight = known.get(key);
-    if (cellHeight === undefined) {
-      cellHeight = doc.heightOfString(cell, { width });
-      known.set(key, cellHeight);
-    }
-    height = Math.max(height, cellHeight);
+    height = Math.max(height, cellLayout(doc, font, cell, innerWidth(i)).height);
   });
   return height + 2 * CELL_PAD;
 }
@@ -153,13 +170,14 @@ function drawCells(
 ): void {
   let x = MARGIN;
   cells.forEach((cell, i) => {
-    const width = COLUMN_WIDTHS[i] ?? 40;
+    const width = innerWidth(i);
+    const { singleLine } = cellLayout(doc, style.font, cell, width);
     doc
       .font(style.font)
       .fontSize(TABLE_FONT_SIZE)
       .fillColor(style.colour(i))
-      .text(cell, x + CELL_PAD, y + CELL_PAD, { width: width - 2 * CELL_PAD });
-    x += width;
+      .text(cell, x + CELL_PAD, y + CELL_PAD, singleLine ? { lineBreak: false } : { width });
+    x += COLUMN_WIDTHS[i] ?? 40;
   });
 }
 
