@@ -39,6 +39,7 @@ async function loadBenchmarks(filter: string | undefined): Promise<Benchmark[]> 
     await import('./serialization.bench.ts'),
     await import('./alerts.bench.ts'),
     await import('./report-exports.bench.ts'),
+    await import('./report-pdf.bench.ts'),
   ];
   return modules
     .map((module) => module.benchmark as Benchmark)

@@ -7,9 +7,10 @@ import type { Mailer } from '../notify/mail.ts';
 import type { Clock } from '../services.ts';
 import { evaluateAlerts } from './evaluate-alerts.ts';
 import { type SendOutcome, sendPendingAlerts } from './send-alert.ts';
+import { produceWeeklyDriftPdf, weeklyPdfProvider } from './weekly-drift-pdf.ts';
 
 /**
- * Alerting for runs executed in this process (`payrixa analyze`, `payrixa demo`): the same two
+ * Alerting and reports for runs executed in this process (`payrixa analyze`, `payrixa demo`): the same two
  * steps the `alerts.evaluate` and `alerts.send` jobs take (alerts-reports §3, §5), run now with
  * the process's mailer and clock, so the alerts exist and are delivered when the command
  * prints its summary. Backtests and unsuccessful runs never alert (evaluateAlerts skips them).
@@ -60,6 +61,8 @@ export async function evaluateAndSendAlertsNow(
       mailer: deps.mailer,
       clock: deps.clock,
       ...(deps.logger && { logger: deps.logger }),
+      // As the alerts.send job: the run's weekly PDF attached when `attach_pdf` (§7).
+      weeklyPdf: weeklyPdfProvider({ db: deps.db, config: deps.config, clock: deps.clock }),
     },
     customerId,
   );
@@ -70,4 +73,42 @@ export async function evaluateAndSendAlertsNow(
     failed: counts.failed,
     pending: counts.pending,
   };
+}
+
+export interface WeeklyPdfNow {
+  runId: number;
+  asOf: string;
+  artifactId: number;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/**
+ * The weekly drift PDF of each successful non-backtest DriftWatch run executed in this process
+ * (`payrixa analyze`), exactly as the `report_artifact` job makes it (§13.1): artifact,
+ * `report_generated`, `report.completed`. Other runs are skipped. Runs before alerting, so the
+ * alert e-mails attach the stored file.
+ */
+export async function produceWeeklyPdfsNow(
+  deps: Omit<AlertRunsNowDeps, 'mailer'>,
+  customerId: number,
+  runs: ReadonlyArray<Pick<AnalysisRunRecord, 'id' | 'as_of' | 'product' | 'run_type' | 'status'>>,
+  requestId: string | null = null,
+): Promise<WeeklyPdfNow[]> {
+  const made: WeeklyPdfNow[] = [];
+  for (const run of runs) {
+    if (run.product !== 'driftwatch' || run.run_type === 'backtest' || run.status !== 'success') continue;
+    const { artifact } = await produceWeeklyDriftPdf(
+      { db: deps.db, config: deps.config, clock: deps.clock, ...(deps.logger && { logger: deps.logger }) },
+      { customerId, runId: run.id, requestId },
+    );
+    made.push({
+      runId: run.id,
+      asOf: run.as_of,
+      artifactId: artifact.id,
+      sizeBytes: Number(artifact.size_bytes),
+      sha256: artifact.sha256,
+    });
+  }
+  return made;
 }

@@ -36,6 +36,7 @@ import { recordAudit } from '../obs/audit.ts';
 import {
   pingData,
   type RunEventSource,
+  reportCompletedData,
   runCompletedData,
   runFailedData,
   serializeEnvelope,
@@ -423,7 +424,22 @@ export async function emitRunWebhookEvents(
     type === 'analysis_run.completed'
       ? runCompletedData(run, extras.findings ?? 0, extras.counts ?? {})
       : runFailedData(run);
-  const body = serializeEnvelope({ eventId, type, createdAt: now, customerId, data, requestId });
+  return deliverToEndpoints(deps, customerId, endpoints, { eventId, type, data, requestId }, now);
+}
+
+/**
+ * One delivery per endpoint of an event (skipping endpoints that already have it, so a repeated
+ * call creates nothing), created together, then each attempted once right away.
+ */
+async function deliverToEndpoints(
+  deps: WebhookDeliveryDeps,
+  customerId: number,
+  endpoints: readonly WebhookEndpointRecord[],
+  event: { eventId: string; type: WebhookEventType; data: JsonObject; requestId: string | null },
+  now: Date,
+): Promise<WebhookDeliveryRecord[]> {
+  const { eventId, type, requestId } = event;
+  const body = serializeEnvelope({ eventId, type, createdAt: now, customerId, data: event.data, requestId });
   const created = await deps.db.transaction().execute(async (trx) => {
     const rows: WebhookDeliveryRecord[] = [];
     for (const endpoint of endpoints) {
@@ -456,6 +472,42 @@ export function alertWebhookSkipReason(endpoint: WebhookEndpointRecord): string 
   if (endpoint.event_types.length > 0 && !endpoint.event_types.includes('alert.triggered'))
     return 'Endpoint is not subscribed to alert.triggered';
   return null;
+}
+
+/**
+ * `report.completed` (§9) after a run's weekly PDF was generated, to every active endpoint
+ * subscribed. The event id is derived from the artifact and its content hash: generating the
+ * same bytes again (a retried job, a re-run over unchanged data) is the same event and creates
+ * no second delivery, while a PDF whose content changed is a new event.
+ */
+export async function emitReportCompletedEvent(
+  deps: WebhookDeliveryDeps,
+  input: {
+    customerId: number;
+    runId: number;
+    artifact: { id: number; kind: string; sha256: string };
+    format: string;
+    requestId?: string | null;
+  },
+): Promise<WebhookDeliveryRecord[]> {
+  const type: WebhookEventType = 'report.completed';
+  const endpoints = await listSubscribedEndpoints(deps.db, input.customerId, type);
+  if (endpoints.length === 0) return [];
+  const data = reportCompletedData({
+    runId: input.runId,
+    artifactId: input.artifact.id,
+    kind: input.artifact.kind,
+    contentHash: input.artifact.sha256,
+    downloadUrl: `${deps.config.portalBaseUrl}/api/v1/reports/${input.runId}/download/?format=${input.format}`,
+  });
+  const eventId = `evt_report_${input.artifact.id}_${input.artifact.sha256.slice(0, 16)}`;
+  return deliverToEndpoints(
+    deps,
+    input.customerId,
+    endpoints,
+    { eventId, type, data, requestId: input.requestId ?? null },
+    deps.clock.now(),
+  );
 }
 
 export interface AlertTriggeredInput {

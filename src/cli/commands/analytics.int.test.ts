@@ -113,6 +113,12 @@ describe('payrixa analyze', () => {
     expect(result.stdout).toContain(
       'Denial rate for UnitedHealthcare (EVAL) moved from 10.0% to 60.0% (+50.0 pts).',
     );
+    // The run's weekly drift PDF, as the report_artifact job would make it (alerts-reports §13.1).
+    const pdf = result.stdout.match(/Weekly drift PDF for 2026-02-23: (\d+) bytes, sha256 ([0-9a-f]{64})/);
+    const artifact = await withDb((db) =>
+      db.selectFrom('report_artifacts').selectAll().where('customer_id', '=', 42).executeTakeFirstOrThrow(),
+    );
+    expect(pdf?.slice(1)).toEqual([String(artifact.size_bytes), artifact.sha256]);
     // Again: same run, the finding is replaced, nothing new.
     const again = await runCli(
       ['analyze', '--customer', '42', '--product', 'driftwatch', '--as-of', '2026-02-23'],

@@ -1,4 +1,4 @@
-import { evaluateAndSendAlertsNow } from '../../commands/alert-runs-now.ts';
+import { evaluateAndSendAlertsNow, produceWeeklyPdfsNow } from '../../commands/alert-runs-now.ts';
 import { analysisAsOf, utcToday } from '../../commands/request-analysis.ts';
 import { ANALYSIS_PRODUCTS, runAnalysis } from '../../commands/run-analysis.ts';
 import { AppError, UsageError } from '../../config/errors.ts';
@@ -43,6 +43,8 @@ findings. Without --product every enabled product runs; a named product must be
 enabled. Default as_of: today (DriftWatch: the latest Monday on or before today).
 After the successful runs their alert rules are evaluated and the new alerts sent from
 this process, as the alerts.evaluate and alerts.send jobs would (--no-alerts skips it).
+A successful DriftWatch run also gets its weekly drift PDF (stored under DATA_DIR), as
+the report_artifact job would make it.
 
 Options:
   --customer <id|name>   the customer
@@ -130,6 +132,23 @@ Options:
           failed = true;
           println(context.io.stderr, `Error: ${error instanceof Error ? error.message : String(error)}`);
         }
+      }
+      // The weekly drift PDF of a DriftWatch run, as the report_artifact job would make it.
+      try {
+        const pdfs = await produceWeeklyPdfsNow(
+          { db, config, clock: systemClock, logger },
+          customer.id,
+          succeeded,
+        );
+        for (const pdf of pdfs) {
+          println(
+            stdout,
+            `Weekly drift PDF for ${pdf.asOf}: ${pdf.sizeBytes} bytes, sha256 ${pdf.sha256} (artifact ${pdf.artifactId}).`,
+          );
+        }
+      } catch (error) {
+        failed = true;
+        println(context.io.stderr, `Error: ${error instanceof Error ? error.message : String(error)}`);
       }
       if (succeeded.length > 0 && !values['no-alerts']) {
         const mailer = createMailer(config, logger);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { alertStatusRefresher, alertWebhookDeliverer } from '../../commands/alert-webhook-bridge.ts';
 import { emitRunWebhookEvents } from '../../commands/deliver-webhook.ts';
+import { weeklyPdfProvider } from '../../commands/weekly-drift-pdf.ts';
 import type { Config } from '../../config/env.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
@@ -13,6 +14,7 @@ import type { JobQueue } from '../types.ts';
 import { queueAlertEvaluation, registerAlertJobs } from './alerts.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
+import { queueReportArtifact, registerReportJobs } from './reports.ts';
 import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
 import { webhookDispatchJob, webhookDispatchSchedule } from './webhooks.ts';
 
@@ -67,6 +69,8 @@ export function registerJobs(
     onRunSucceeded: async (run, context) => {
       const requestId = context?.requestId ?? null;
       if (queue) await queueAlertEvaluation(queue, run, requestId);
+      // The weekly drift PDF (alerts-reports §13.1); only successful non-backtest DriftWatch runs.
+      if (queue) await queueReportArtifact(queue, run, requestId);
       try {
         await emitRunWebhookEvents(webhookDeps, run, { requestId });
       } catch (error) {
@@ -90,8 +94,18 @@ export function registerJobs(
       clock,
       ...(queue && { queue }),
       deliverAlertWebhook: alertWebhookDeliverer(webhookDeps),
+      // The run's weekly PDF attached to alert e-mails when `attach_pdf` (§7).
+      weeklyPdf: weeklyPdfProvider({ db: deps.db, config: deps.config, clock }),
     });
   }
+  // Report artifacts and the weekly e-mail (alerts-reports §13–§14), on the `reports` queue.
+  registerReportJobs(registry, {
+    db: deps.db,
+    config: deps.config,
+    clock,
+    ...(queue && { queue }),
+    webhook: { onAlertDeliveryChanged: webhookDeps.onAlertDeliveryChanged },
+  });
   // Outbound webhook retries (alerts-reports §9); later attempts refresh the alert's status.
   registry.register(webhookDispatchJob(webhookDeps));
 }

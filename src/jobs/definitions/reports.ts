@@ -1,5 +1,20 @@
-import type { AnalysisRunRecord } from '../../db/repositories/analysis-runs.repository.ts';
-import type { JobQueue } from '../types.ts';
+import type { Kysely } from 'kysely';
+import {
+  produceWeeklyDriftPdf,
+  type WeeklyDriftPdfDeps,
+  type WeeklyDriftPdfResult,
+} from '../../commands/weekly-drift-pdf.ts';
+import type { Config } from '../../config/env.ts';
+import { NotFoundError } from '../../config/errors.ts';
+import { type AnalysisRunRecord, findRun } from '../../db/repositories/analysis-runs.repository.ts';
+import type { DB, JsonObject } from '../../db/schema.ts';
+import type { ArtifactStore } from '../../reports/artifact-store.ts';
+// Fills REPORT_BUILDERS in every process that registers jobs: the web process (downloads) and
+// each job thread.
+import '../../reports/index.ts';
+import type { Clock } from '../../services.ts';
+import type { JobRegistry } from '../registry.ts';
+import { type JobDefinition, type JobQueue, PermanentJobError } from '../types.ts';
 
 /**
  * Report jobs (alerts-reports §14), on the `reports` queue:
@@ -46,4 +61,84 @@ export async function queueWeeklyReportEmail(
       ...(requestId && { requestId }),
     },
   );
+}
+
+// ---- Weekly drift PDF: `report_artifact` (PDF engineer) ----
+
+export interface ReportJobDeps {
+  db: Kysely<DB>;
+  config: Config;
+  clock: Clock;
+  queue?: Pick<JobQueue, 'enqueue'>;
+  /** Defaults to the artifact store under DATA_DIR. */
+  store?: ArtifactStore;
+  /** Webhook transport options of `report.completed` (tests). */
+  webhook?: WeeklyDriftPdfDeps['webhook'];
+}
+
+function positiveId(payload: JsonObject, key: string): number {
+  const id = Number(payload[key]);
+  if (!Number.isInteger(id) || id <= 0) throw new PermanentJobError('invalid report job payload');
+  return id;
+}
+
+/**
+ * `report_artifact` {customer_id, run_id}: the run's weekly drift PDF, `report_generated` and
+ * `report.completed` (§13.1). A run that is gone or has no PDF is a permanent failure (no
+ * retries). After the PDF of a **scheduled** run, the weekly e-mail is queued (§13.5) — only
+ * when its job kind exists in this process (enqueueing an unknown kind throws, and the PDF job
+ * must not fail because the e-mail feature is absent); the e-mail job decides whether the
+ * customer gets one.
+ */
+export function reportArtifactJob(deps: ReportJobDeps, registry: JobRegistry): JobDefinition<JsonObject> {
+  return {
+    kind: REPORT_ARTIFACT_JOB,
+    queue: 'reports',
+    maxAttempts: 3,
+    backoffMs: 30_000,
+    async handler({ job, payload, logger }) {
+      const customerId = positiveId(payload, 'customer_id');
+      const runId = positiveId(payload, 'run_id');
+      let result: WeeklyDriftPdfResult;
+      try {
+        result = await produceWeeklyDriftPdf(
+          {
+            db: deps.db,
+            config: deps.config,
+            clock: deps.clock,
+            logger,
+            ...(deps.store && { store: deps.store }),
+            ...(deps.webhook && { webhook: deps.webhook }),
+          },
+          { customerId, runId, requestId: job.request_id },
+        );
+      } catch (error) {
+        if (error instanceof NotFoundError) throw new PermanentJobError(error.message);
+        throw error;
+      }
+      let weeklyEmailQueued = false;
+      const run = await findRun(deps.db, customerId, runId);
+      if (run?.run_type === 'scheduled' && deps.queue && registry.get(WEEKLY_REPORT_EMAIL_JOB)) {
+        await queueWeeklyReportEmail(deps.queue, run, job.request_id);
+        weeklyEmailQueued = true;
+      }
+      return {
+        artifact_id: result.artifact.id,
+        sha256: result.artifact.sha256,
+        size_bytes: Number(result.artifact.size_bytes),
+        webhook_deliveries: result.webhookDeliveries,
+        weekly_email_queued: weeklyEmailQueued,
+      };
+    },
+  };
+}
+
+/**
+ * Registers the report job kinds. Each engineer's definitions in their own block:
+ * the weekly drift PDF (`report_artifact`) here; the weekly e-mail (`reports.weekly_email`) below.
+ */
+export function registerReportJobs(registry: JobRegistry, deps: ReportJobDeps): void {
+  // Weekly drift PDF (PDF engineer).
+  registry.register(reportArtifactJob(deps, registry));
+  // Weekly e-mail (reports-page engineer): registry.register(weeklyReportEmailJob(...)).
 }
