@@ -7,10 +7,17 @@ import {
   findFinding,
   findFindingByFingerprint,
 } from '../db/repositories/findings.repository.ts';
+import { NO_HISTOGRAMS, rollupRowsInWindow } from '../db/repositories/rollups.repository.ts';
 import type { AlertRulesTable, DB } from '../db/schema.ts';
 import { type SimilarAlertContext, similarAlertContext } from '../domain/alerts/similar-alerts.ts';
-import type { EvidencePayload, Interpretation } from '../domain/analytics/index.ts';
+import {
+  addDays,
+  type DailyRollupRow,
+  type EvidencePayload,
+  type Interpretation,
+} from '../domain/analytics/index.ts';
 import { type AlertRecord, type DeliveryRecord, findAlertScoped, type JudgmentRow } from './alerts-list.ts';
+import { type DelayGuardChartData, loadDelayGuardChartData } from './delayguard-dashboard.ts';
 import { type DriftWatchChartData, loadDriftWatchChartData } from './driftwatch-dashboard.ts';
 import { similarJudgments } from './similar-alerts.ts';
 
@@ -18,7 +25,8 @@ import { similarJudgments } from './similar-alerts.ts';
  * Read model of the alert deep dive `/portal/alerts/<id>/deep-dive/` (alerts-reports §12): the
  * alert of the caller's customer with its rule, deliveries, judgments, the live finding (or none
  * when retention or a newer analysis replaced it: the page then shows the payload snapshot),
- * the similar-alert context, sample claims and the DriftWatch trend data. Everything is read
+ * the similar-alert context, sample claims and the trend data of the finding's product (§12
+ * section 5: the product dashboard's chart data, for the finding's payer). Everything is read
  * with the caller's customer id; another customer's alert is `undefined` (404 at the edge).
  */
 
@@ -34,9 +42,30 @@ export interface AlertDeepDive {
   evidence: { evidence: EvidencePayload; interpretation: Interpretation } | null;
   similar: SimilarAlertContext | null;
   sampleClaims: ClaimRecord[];
-  /** DriftWatch alerts with a live finding and run: the dashboard's weekly chart data. */
-  trend: DriftWatchChartData | null;
+  /** Alerts with a live finding: the chart data of its product (null without a finding). */
+  trend: AlertTrend | null;
 }
+
+/** Weeks of the DenialScope deep-dive chart (7-day periods ending with the finding's window). */
+export const DENIAL_TREND_WEEKS = 12;
+
+/**
+ * What the DenialScope deep-dive chart reads: the DENIED decision-rollup rows of the finding's
+ * payer (and denial reason, when the finding has one) over the 12 seven-day periods that end
+ * where the finding's current window ends, so the last period is exactly the detector's recent
+ * window and the three before it its nominal baseline.
+ */
+export interface DenialTrendData {
+  /** First day of the first period. */
+  first: string;
+  rows: DailyRollupRow[];
+}
+
+/** The trend chart data of §12 section 5, by the finding's product. */
+export type AlertTrend =
+  | { product: 'driftwatch'; data: DriftWatchChartData }
+  | { product: 'denialscope'; data: DenialTrendData }
+  | { product: 'delayguard'; data: DelayGuardChartData };
 
 /** Signals about denials list denied claims first among the samples (§12 section 6). */
 export function isDenialSignal(product: string, signalType: string): boolean {
@@ -89,6 +118,61 @@ async function liveFinding(db: Kysely<DB>, alert: AlertRecord): Promise<FindingR
     if (byId && byId.fingerprint === alert.finding_fingerprint) return byId;
   }
   return (await findFindingByFingerprint(db, alert.customer_id, alert.finding_fingerprint)) ?? null;
+}
+
+/**
+ * The DenialScope chart's rows: the dashboard's read (`rollupRowsInWindow` at the denial-reason
+ * grain, no histograms) over the 12 periods, kept to the finding's payer and reason here. The
+ * read is by customer and day range (the rollups' primary key), a few thousand rows at most.
+ */
+async function loadDenialTrendData(
+  db: Kysely<DB>,
+  customerId: number,
+  finding: Pick<FindingRecord, 'payer' | 'denial_reason' | 'current_end'>,
+): Promise<DenialTrendData> {
+  const first = addDays(finding.current_end, -7 * DENIAL_TREND_WEEKS);
+  const rows = await rollupRowsInWindow(
+    db,
+    customerId,
+    { start: first, end: finding.current_end },
+    'denialscope',
+    { histograms: NO_HISTOGRAMS },
+  );
+  return {
+    first,
+    rows: rows.filter(
+      (r) =>
+        r.outcome === 'DENIED' &&
+        r.payer === finding.payer &&
+        (finding.denial_reason === null || r.denial_reason === finding.denial_reason),
+    ),
+  };
+}
+
+/** The chart data of the finding's product, as its dashboard reads it, for the finding's payer. */
+async function loadTrend(
+  db: Kysely<DB>,
+  customerId: number,
+  finding: FindingRecord,
+): Promise<AlertTrend | null> {
+  switch (finding.product) {
+    case 'driftwatch': {
+      const run = await findRun(db, customerId, finding.run_id);
+      if (!run) return null;
+      const data = await loadDriftWatchChartData(db, customerId, run, {
+        payer: finding.payer,
+        ...(finding.cpt_group ? { group: finding.cpt_group } : {}),
+      });
+      return { product: 'driftwatch', data };
+    }
+    case 'denialscope':
+      return { product: 'denialscope', data: await loadDenialTrendData(db, customerId, finding) };
+    case 'delayguard':
+      // The run date is the finding's as_of (one run per customer, product and date).
+      return { product: 'delayguard', data: await loadDelayGuardChartData(db, customerId, finding.as_of) };
+    default:
+      return null;
+  }
 }
 
 function text(value: unknown): string | null {
@@ -145,16 +229,7 @@ export async function loadAlertDeepDive(
       })) ?? null)
     : null;
   const sampleClaims = finding ? await sampleClaimsOfFinding(db, customerId, finding) : [];
-  let trend: DriftWatchChartData | null = null;
-  if (finding && finding.product === 'driftwatch') {
-    const run = await findRun(db, customerId, finding.run_id);
-    if (run) {
-      trend = await loadDriftWatchChartData(db, customerId, run, {
-        payer: finding.payer,
-        ...(finding.cpt_group ? { group: finding.cpt_group } : {}),
-      });
-    }
-  }
+  const trend = finding ? await loadTrend(db, customerId, finding) : null;
   return {
     alert,
     rule,
