@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findingRecord } from '../../test/analytics-records.ts';
 import { addDays } from '../domain/analytics/index.ts';
 import { type ClaimLine, rollupsFromClaims } from '../domain/analytics/rollup-fixtures.ts';
-import { DENIAL_TREND_WEEKS } from '../queries/alert-deep-dive.ts';
+import { DENIAL_TREND_WEEKS, type DenialDay } from '../queries/alert-deep-dive.ts';
 import { DELAY_CHART_WEEKS } from '../queries/delayguard-dashboard.ts';
 import { alertTrendChart, denialTrendChart } from './alert-trend.ts';
 
@@ -22,6 +22,18 @@ function denied(day: string, allowed: string | null): ClaimLine {
   };
 }
 
+/** The deep-dive read's days of claim lines (one payer and reason), via the rollup reference. */
+function denialDays(claims: readonly ClaimLine[]): DenialDay[] {
+  return rollupsFromClaims(claims)
+    .filter((r) => r.outcome === 'DENIED')
+    .map((r) => ({
+      day: r.day,
+      claimCount: r.claim_count,
+      allowedSum: r.allowed_sum,
+      allowedCount: r.allowed_count,
+    }));
+}
+
 const denialFinding = findingRecord({
   product: 'denialscope',
   signal_type: 'denial_dollars_spike',
@@ -38,7 +50,7 @@ const denialFinding = findingRecord({
 
 describe('denialTrendChart', () => {
   // Baseline: one $100.00 denial a week for 3 weeks; current window: three of $100.00, $50.25.
-  const rows = rollupsFromClaims([
+  const days = denialDays([
     denied(addDays(AS_OF, -25), '100.00'),
     denied(addDays(AS_OF, -18), '100.00'),
     denied(addDays(AS_OF, -11), '100.00'),
@@ -48,7 +60,7 @@ describe('denialTrendChart', () => {
   ]);
 
   it('sums 12 seven-day periods ending with the finding window, the last one marked', () => {
-    const chart = denialTrendChart({ first: FIRST, rows }, denialFinding);
+    const chart = denialTrendChart({ first: FIRST, days }, denialFinding);
     expect(chart.columns).toEqual(['Week', 'Denied claims', 'Denied dollars']);
     expect(chart.rows).toHaveLength(DENIAL_TREND_WEEKS);
     expect(chart.rows.at(-1)).toEqual(['2026-11-23 – 2026-11-29', '3', '$250.25']);
@@ -62,8 +74,8 @@ describe('denialTrendChart', () => {
   });
 
   it('falls back to denied claims when no denial has an allowed amount', () => {
-    const counts = rollupsFromClaims([denied(addDays(AS_OF, -3), null), denied(addDays(AS_OF, -2), null)]);
-    const chart = denialTrendChart({ first: FIRST, rows: counts }, denialFinding);
+    const counts = denialDays([denied(addDays(AS_OF, -3), null), denied(addDays(AS_OF, -2), null)]);
+    const chart = denialTrendChart({ first: FIRST, days: counts }, denialFinding);
     expect(chart.svg).toContain('Weekly denied claims — Aetna · CO-97');
     expect(chart.rows.at(-1)).toEqual(['2026-11-23 – 2026-11-29', '2', '$0.00']);
   });
@@ -73,12 +85,12 @@ describe('alertTrendChart', () => {
   it('is null without a live finding, or for a DenialScope payer and reason without denials', () => {
     expect(alertTrendChart(null, denialFinding)).toBeNull();
     expect(
-      alertTrendChart({ product: 'denialscope', data: { first: FIRST, rows: [] } }, denialFinding),
+      alertTrendChart({ product: 'denialscope', data: { first: FIRST, days: [] } }, denialFinding),
     ).toBeNull();
-    const rows = rollupsFromClaims([denied(addDays(AS_OF, -3), '100.00')]);
-    expect(alertTrendChart({ product: 'denialscope', data: { first: FIRST, rows } }, null)).toBeNull();
+    const days = denialDays([denied(addDays(AS_OF, -3), '100.00')]);
+    expect(alertTrendChart({ product: 'denialscope', data: { first: FIRST, days } }, null)).toBeNull();
     expect(
-      alertTrendChart({ product: 'denialscope', data: { first: FIRST, rows } }, denialFinding)?.svg,
+      alertTrendChart({ product: 'denialscope', data: { first: FIRST, days } }, denialFinding)?.svg,
     ).toContain('chart-alert-denials');
   });
 

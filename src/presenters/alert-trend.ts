@@ -7,7 +7,12 @@ import {
   parseCents,
   severityLabelTitle,
 } from '../domain/analytics/index.ts';
-import { type AlertTrend, DENIAL_TREND_WEEKS, type DenialTrendData } from '../queries/alert-deep-dive.ts';
+import {
+  type AlertTrend,
+  DENIAL_TREND_WEEKS,
+  type DenialDay,
+  type DenialTrendData,
+} from '../queries/alert-deep-dive.ts';
 import { lineChartSvg } from '../web/charts.ts';
 import { type ChartView, findingMarker, weekOf, wholeDollars } from './dashboard-common.ts';
 import { delayGuardChart } from './delayguard-dashboard.ts';
@@ -27,28 +32,24 @@ import { driftWatchCharts } from './driftwatch-dashboard.ts';
  * mean line, and the finding marked on the last period.
  */
 export function denialTrendChart(data: DenialTrendData, finding: FindingRecord): ChartView {
+  const sums = (days: readonly DenialDay[]) => ({
+    claims: days.reduce((n, d) => n + d.claimCount, 0),
+    cents: days.reduce((c, d) => c + parseCents(d.allowedSum), 0n),
+  });
   const weeks = Array.from({ length: DENIAL_TREND_WEEKS }, (_, i) => {
     const start = addDays(data.first, 7 * i);
     const end = addDays(start, 7);
-    const rows = data.rows.filter((r) => r.day >= start && r.day < end);
-    return {
-      start,
-      end,
-      claims: rows.reduce((s, r) => s + r.claim_count, 0),
-      cents: rows.reduce((s, r) => s + parseCents(r.allowed_sum), 0n),
-    };
+    return { start, end, ...sums(data.days.filter((d) => d.day >= start && d.day < end)) };
   });
-  const dollars = data.rows.some((r) => r.allowed_count > 0);
+  const dollars = data.days.some((d) => d.allowedCount > 0);
   const value = (w: { claims: number; cents: bigint }) => (dollars ? Number(w.cents) / 100 : w.claims);
   const format = (v: number) => (dollars ? formatMoney(fixed(v, 2)) : fixed(v, 0));
   // The baseline as a weekly mean: the window's total over its days, times 7 (the detector
   // compares per-day values, so a shortened baseline compares the same way).
   const baselineDays = daysBetween(finding.baseline_start, finding.baseline_end);
-  const inBaseline = data.rows.filter((r) => r.day >= finding.baseline_start && r.day < finding.baseline_end);
-  const baselineTotal = value({
-    claims: inBaseline.reduce((s, r) => s + r.claim_count, 0),
-    cents: inBaseline.reduce((s, r) => s + parseCents(r.allowed_sum), 0n),
-  });
+  const baselineTotal = value(
+    sums(data.days.filter((d) => d.day >= finding.baseline_start && d.day < finding.baseline_end)),
+  );
   const baseline = baselineDays > 0 ? (baselineTotal / baselineDays) * 7 : null;
   const entity = finding.denial_reason ? `${finding.payer} · ${finding.denial_reason}` : finding.payer;
   const what = dollars ? 'denied dollars' : 'denied claims';
@@ -101,6 +102,6 @@ export function alertTrendChart(trend: AlertTrend | null, finding: FindingRecord
       return chart.payer === finding.payer ? chart.chart : null;
     }
     case 'denialscope':
-      return trend.data.rows.length ? denialTrendChart(trend.data, finding) : null;
+      return trend.data.days.length ? denialTrendChart(trend.data, finding) : null;
   }
 }

@@ -12,6 +12,8 @@ import { createTestServices, type TestServices } from '../../../../test/services
 import { runAnalysis } from '../../../commands/run-analysis.ts';
 import type { FindingRecord } from '../../../db/repositories/findings.repository.ts';
 import { listFindings } from '../../../db/repositories/findings.repository.ts';
+import { addDays } from '../../../domain/analytics/index.ts';
+import type { ClaimLine } from '../../../domain/analytics/rollup-fixtures.ts';
 import type { AlertRecord } from '../../../queries/alerts-list.ts';
 import { buildApp } from '../../app.ts';
 
@@ -51,7 +53,19 @@ beforeAll(async () => {
   fx = await createAccountFixtures(services.database.db);
   const db = services.database.db;
   const a = fx.customerA.id;
-  await writeClaims(db, a, [...a12Claims(T), ...a16Claims(T)]);
+  // Beside A12's CO-197 denials: one of another reason (A) and one of another customer (B), both
+  // in the finding's current window — the DenialScope deep-dive chart counts neither.
+  const stray = (allowed: string, reason: string): ClaimLine => ({
+    payer: 'Blue Cross Blue Shield',
+    cpt_group: 'E&M',
+    submitted_date: addDays(T, -5),
+    decided_date: addDays(T, -2),
+    outcome: 'DENIED',
+    allowed_amount: allowed,
+    denial_reason_code: reason,
+  });
+  await writeClaims(db, a, [...a12Claims(T), ...a16Claims(T), stray('777.00', 'CO-16')]);
+  await writeClaims(db, fx.customerB.id, [stray('500.00', 'CO-197')]);
   for (const product of ['denialscope', 'delayguard'] as const) {
     await runAnalysis({ db }, { customerId: a, product, asOf: T, runType: 'manual' });
   }
