@@ -17,9 +17,8 @@ import {
 } from '../domain/analytics/index.ts';
 import type { AlertDeepDive } from '../queries/alert-deep-dive.ts';
 import type { AlertListRow, DeliveryRecord, JudgmentRow } from '../queries/alerts-list.ts';
-import type { DriftWatchChartData } from '../queries/driftwatch-dashboard.ts';
+import { alertTrendChart } from './alert-trend.ts';
 import { formatUnitDelta, formatUnitValue, signalLabel } from './analytics.ts';
-import { driftWatchCharts } from './driftwatch-dashboard.ts';
 
 /**
  * View models of the alert pages (alerts-reports §12): the alerts list with its recovery ledger
@@ -250,12 +249,6 @@ function judgmentEntry(j: JudgmentRow) {
   };
 }
 
-function trendChart(trend: DriftWatchChartData | null, finding: FindingRecord | null) {
-  if (!trend || !finding) return null;
-  const charts = driftWatchCharts(trend, [finding]);
-  return finding.signal_type === 'DECISION_TIME' ? charts.decision : charts.rate;
-}
-
 export interface FeedbackFormValues {
   verdict: string;
   reason_codes: string[];
@@ -330,7 +323,7 @@ export function presentAlertDeepDive(
     summary: evidenceSummary(evidence, dive.finding),
     evidenceRows: evidenceRows((evidence.evidence_rows ?? []) as Record<string, unknown>[]),
     snapshot,
-    chart: trendChart(dive.trend, dive.finding),
+    chart: alertTrendChart(dive.trend, dive.finding),
     sampleClaims: dive.sampleClaims.map(sampleClaim),
     deliveries: dive.deliveries.map((d) => ({
       channel: `${CHANNEL_LABEL[d.channel_type]} · ${d.channel_name}`,

@@ -5,11 +5,15 @@ import { isStaffUser } from '../../../domain/accounts/permissions.ts';
 import { PRODUCT_SLUGS, PRODUCTS } from '../../../domain/accounts/products.ts';
 import { resolveNext } from '../../../domain/accounts/safe-redirect.ts';
 import { recordAudit } from '../../../obs/audit.ts';
+import { presentAlertListRow } from '../../../presenters/alert-pages.ts';
+import { listRecentAlerts } from '../../../queries/dashboard-alerts.ts';
 import type { Services } from '../../../services.ts';
 import { NO_CUSTOMER_MESSAGE, requireLogin, requireStaff, sendErrorPage } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
 import { SwitchCustomerForm } from './accounts.schemas.ts';
+import { dashboardAlertsCard } from './alerts.ts';
 import { axisTile } from './analytics.ts';
+import { todayOf } from './analytics-context.ts';
 
 /** Axis hub and the staff customer switcher. */
 export function registerAxisRoutes(app: FastifyInstance, services: Services): void {
@@ -31,11 +35,20 @@ export function registerAxisRoutes(app: FastifyInstance, services: Services): vo
         axisTile(services, customerId, slug),
       ),
     );
+    // Alerts (issue 12 item 7, alerts-reports §11–§12): the newest raised alerts, the open-alert
+    // count and the recovery ledger, under the tiles. A customer without products sees neither.
+    const alerts =
+      tiles.length === 0
+        ? null
+        : {
+            recentAlerts: (await listRecentAlerts(db, customerId)).map((row) => presentAlertListRow(row, [])),
+            alertsCard: await dashboardAlertsCard(services, customerId, todayOf(services)),
+          };
     return renderPage(
       request,
       reply,
       'axis',
-      { customers: null, tiles, customerName: auth.customer.name },
+      { customers: null, tiles, customerName: auth.customer.name, ...alerts },
       { title: 'Axis', section: 'axis' },
     );
   });

@@ -5,6 +5,7 @@ import { loadDenialScopeDashboard } from '../../../queries/denialscope-dashboard
 import type { Services } from '../../../services.ts';
 import { requireProduct, requireView } from '../../guards.ts';
 import { renderPage } from '../../page.ts';
+import { dashboardAlertsCard, similarAlertBadges } from './alerts.ts';
 import { PayerQuery } from './analytics.schemas.ts';
 import { canRunAnalysis, customerIdOf, filterText, todayOf } from './analytics-context.ts';
 
@@ -18,16 +19,24 @@ export function registerDenialScopeRoutes(app: FastifyInstance, services: Servic
     { preValidation: [requireView, requireProduct('denialscope')], schema: { querystring: PayerQuery } },
     async (request, reply) => {
       const today = todayOf(services);
-      const view = await loadDenialScopeDashboard(db, customerIdOf(request), today);
+      const customerId = customerIdOf(request);
+      const view = await loadDenialScopeDashboard(db, customerId, today);
+      const page = presentDenialScopeDashboard(view, {
+        today,
+        payer: filterText(request.query.payer),
+        canRun: canRunAnalysis(request),
+      });
+      // Alerts (alerts-reports §11): similar-alert badges of the recent signals and the alerts card.
+      const badges = await similarAlertBadges(services, customerId, view.recent, today);
       return renderPage(
         request,
         reply,
         'denialscope',
-        presentDenialScopeDashboard(view, {
-          today,
-          payer: filterText(request.query.payer),
-          canRun: canRunAnalysis(request),
-        }),
+        {
+          ...page,
+          recent: page.recent.map((row) => ({ ...row, similar: badges.get(row.id) ?? null })),
+          alertsCard: await dashboardAlertsCard(services, customerId, today),
+        },
         { title: 'DenialScope', section: 'denialscope' },
       );
     },
