@@ -13,6 +13,7 @@ import type { JobQueue } from '../types.ts';
 import { queueAlertEvaluation, registerAlertJobs } from './alerts.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
+import { queueWeeklyReportAfterRun, registerReportJobs } from './reports.ts';
 import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
 import { webhookDispatchJob, webhookDispatchSchedule } from './webhooks.ts';
 
@@ -67,6 +68,8 @@ export function registerJobs(
     onRunSucceeded: async (run, context) => {
       const requestId = context?.requestId ?? null;
       if (queue) await queueAlertEvaluation(queue, run, requestId);
+      // The weekly report e-mail's job exists where a mailer does (registered below).
+      if (queue && deps.mailer) await queueWeeklyReportAfterRun(queue, run, requestId);
       try {
         await emitRunWebhookEvents(webhookDeps, run, { requestId });
       } catch (error) {
@@ -91,6 +94,10 @@ export function registerJobs(
       ...(queue && { queue }),
       deliverAlertWebhook: alertWebhookDeliverer(webhookDeps),
     });
+  }
+  // The weekly report e-mail (alerts-reports §13.5); its retries ride on the alert dispatch sweeper.
+  if (deps.mailer) {
+    registerReportJobs(registry, { db: deps.db, config: deps.config, mailer: deps.mailer, clock });
   }
   // Outbound webhook retries (alerts-reports §9); later attempts refresh the alert's status.
   registry.register(webhookDispatchJob(webhookDeps));
