@@ -52,6 +52,7 @@ const QUERY_PAGES = new Set<string>([
   '/portal/quality/trends/',
   '/portal/reports/',
   '/portal/reports/alerts.xlsx',
+  '/portal/reports/:id/download/:format/',
   '/portal/reports/progress/',
   '/portal/uploads/',
 ]);
@@ -83,6 +84,7 @@ const PORTAL_WRITE_PERMISSIONS: ReadonlyArray<{
   { prefix: '/portal/mappings/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/products/driftwatch/backtest/', roles: ['owner', 'admin', 'analyst'] },
   { prefix: '/portal/reports/run/', roles: ['owner', 'admin', 'analyst'] },
+  { prefix: '/portal/reports/:id/generate/', roles: ['owner', 'admin', 'analyst'] }, // run_analysis
   { prefix: '/portal/alerts/rules/', roles: ['owner', 'admin'] },
   { prefix: '/portal/alerts/channels/', roles: ['owner', 'admin'] },
   { prefix: '/portal/alerts/:id/feedback/', roles: ['owner', 'admin', 'analyst'] }, // triage_alerts

@@ -192,7 +192,7 @@ export function presentReport(run: AnalysisRunRecord, findings: number) {
   };
 }
 
-/** A report file of a run (PDF, XLSX, CSV): built by the reports issue, none until then. */
+/** A stored report file of a run (PDF, XLSX, CSV; alerts-reports §13.2), see presentRunArtifacts. */
 export interface ReportArtifact {
   kind: string;
   format: string;
@@ -201,7 +201,11 @@ export interface ReportArtifact {
   download_url: string;
 }
 
-export function presentReportDetail(run: AnalysisRunRecord, findings: readonly FindingRecord[]) {
+export function presentReportDetail(
+  run: AnalysisRunRecord,
+  findings: readonly FindingRecord[],
+  artifacts: readonly ReportArtifact[] = [],
+) {
   return {
     ...presentReport(run, findings.length),
     customer: run.customer_id,
@@ -211,7 +215,7 @@ export function presentReportDetail(run: AnalysisRunRecord, findings: readonly F
     summary_json: run.summary_json,
     error_message: run.error_message,
     drift_events: findings.filter((f) => f.product === 'driftwatch').map(presentDriftEvent),
-    artifacts: [] as ReportArtifact[],
+    artifacts: [...artifacts],
   };
 }
 

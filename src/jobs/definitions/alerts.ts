@@ -7,11 +7,13 @@ import {
   sendPendingAlerts,
   type WeeklyPdfProvider,
 } from '../../commands/send-alert.ts';
+import { dispatchDueWeeklyReports } from '../../commands/send-weekly-report.ts';
 import type { Config } from '../../config/env.ts';
 import { otherSendJobRunning } from '../../db/repositories/alert-events.repository.ts';
 import type { AnalysisRunRecord } from '../../db/repositories/analysis-runs.repository.ts';
 import type { DB, JsonObject } from '../../db/schema.ts';
 import type { Mailer } from '../../notify/mail.ts';
+import { createArtifactStore } from '../../reports/artifact-store.ts';
 import type { Clock } from '../../services.ts';
 import type { JobRegistry } from '../registry.ts';
 import { type JobDefinition, type JobQueue, PermanentJobError } from '../types.ts';
@@ -145,7 +147,13 @@ export function dispatchAlertsJob(deps: AlertJobDeps): JobDefinition<JsonObject>
     queue: 'alerts',
     maxAttempts: 1,
     async handler({ logger }) {
-      return { due: await dispatchDueDeliveries(sendDeps(deps, logger)) };
+      const due = await dispatchDueDeliveries(sendDeps(deps, logger));
+      // Weekly report e-mails due at their local slot or for a retry (alerts-reports §14).
+      const weeklyReports = await dispatchDueWeeklyReports({
+        ...sendDeps(deps, logger),
+        store: createArtifactStore(deps.config.dataDir),
+      });
+      return { due, weekly_reports: weeklyReports };
     },
   };
 }

@@ -70,6 +70,7 @@ export function registerJobs(
       const requestId = context?.requestId ?? null;
       if (queue) await queueAlertEvaluation(queue, run, requestId);
       // The weekly drift PDF (alerts-reports §13.1); only successful non-backtest DriftWatch runs.
+      // After a scheduled run's PDF, that job queues the weekly report e-mail (§13.5).
       if (queue) await queueReportArtifact(queue, run, requestId);
       try {
         await emitRunWebhookEvents(webhookDeps, run, { requestId });
@@ -98,11 +99,13 @@ export function registerJobs(
       weeklyPdf: weeklyPdfProvider({ db: deps.db, config: deps.config, clock }),
     });
   }
-  // Report artifacts and the weekly e-mail (alerts-reports §13–§14), on the `reports` queue.
+  // Report artifacts and the weekly e-mail (alerts-reports §13–§14), on the `reports` queue; the
+  // e-mail's retries ride on the alert dispatch sweeper.
   registerReportJobs(registry, {
     db: deps.db,
     config: deps.config,
     clock,
+    ...(deps.mailer && { mailer: deps.mailer }),
     ...(queue && { queue }),
     webhook: { onAlertDeliveryChanged: webhookDeps.onAlertDeliveryChanged },
   });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { sendWeeklyReport } from '../../commands/send-weekly-report.ts';
 import {
   produceWeeklyDriftPdf,
   type WeeklyDriftPdfDeps,
@@ -8,7 +9,8 @@ import type { Config } from '../../config/env.ts';
 import { NotFoundError } from '../../config/errors.ts';
 import { type AnalysisRunRecord, findRun } from '../../db/repositories/analysis-runs.repository.ts';
 import type { DB, JsonObject } from '../../db/schema.ts';
-import type { ArtifactStore } from '../../reports/artifact-store.ts';
+import type { Mailer } from '../../notify/mail.ts';
+import { type ArtifactStore, createArtifactStore } from '../../reports/artifact-store.ts';
 // Fills REPORT_BUILDERS in every process that registers jobs: the web process (downloads) and
 // each job thread.
 import '../../reports/index.ts';
@@ -63,12 +65,14 @@ export async function queueWeeklyReportEmail(
   );
 }
 
-// ---- Weekly drift PDF: `report_artifact` (PDF engineer) ----
+// ---- job definitions ----
 
 export interface ReportJobDeps {
   db: Kysely<DB>;
   config: Config;
   clock: Clock;
+  /** The weekly e-mail needs a mailer; without one (no mail transport in this process) its job is not registered. */
+  mailer?: Mailer;
   queue?: Pick<JobQueue, 'enqueue'>;
   /** Defaults to the artifact store under DATA_DIR. */
   store?: ArtifactStore;
@@ -134,11 +138,33 @@ export function reportArtifactJob(deps: ReportJobDeps, registry: JobRegistry): J
 }
 
 /**
- * Registers the report job kinds. Each engineer's definitions in their own block:
- * the weekly drift PDF (`report_artifact`) here; the weekly e-mail (`reports.weekly_email`) below.
+ * `reports.weekly_email` {customer_id, run_id} (§13.5): records the run's weekly e-mail and
+ * sends it when its slot is due. Delivery failures are not job failures: they are stored on the
+ * record and retried by the dispatch sweeper on the §5 schedule; only an error before the record
+ * exists (the database) retries the job itself, and the record's unique key makes that safe.
+ */
+export function weeklyReportEmailJob(deps: ReportJobDeps & { mailer: Mailer }): JobDefinition<JsonObject> {
+  return {
+    kind: WEEKLY_REPORT_EMAIL_JOB,
+    queue: 'reports',
+    maxAttempts: 3,
+    backoffMs: 30_000,
+    async handler({ payload, logger }) {
+      const input = { customerId: positiveId(payload, 'customer_id'), runId: positiveId(payload, 'run_id') };
+      const store = deps.store ?? createArtifactStore(deps.config.dataDir);
+      const outcome = await sendWeeklyReport({ ...deps, store, logger }, input);
+      return { outcome };
+    },
+  };
+}
+
+/**
+ * Registers the report job kinds: the weekly drift PDF (`report_artifact`) always, the weekly
+ * e-mail (`reports.weekly_email`) where a mailer exists. The e-mail is queued by the PDF job after
+ * a scheduled run's PDF (§13.5 "after … its PDF exists"), not by the run itself.
  */
 export function registerReportJobs(registry: JobRegistry, deps: ReportJobDeps): void {
-  // Weekly drift PDF (PDF engineer).
   registry.register(reportArtifactJob(deps, registry));
-  // Weekly e-mail (reports-page engineer): registry.register(weeklyReportEmailJob(...)).
+  const mailer = deps.mailer;
+  if (mailer) registry.register(weeklyReportEmailJob({ ...deps, mailer }));
 }

@@ -134,7 +134,11 @@ export const ReportDetail = Type.Object(
         sha256: Type.String(),
         download_url: Type.String(),
       }),
-      { description: 'Report files (PDF, XLSX, CSV) once the reports issue builds them.' },
+      {
+        description:
+          'The stored report files of the run (PDF, XLSX, CSV), each with its relative `download_url`. ' +
+          'A format the run offers but that was not built yet is built on its first download.',
+      },
     ),
   },
   { title: 'ReportDetail' },

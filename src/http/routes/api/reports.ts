@@ -1,17 +1,21 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
 import { requestAnalysesForCustomer } from '../../../commands/request-analysis.ts';
 import { AppError, NotFoundError, PermissionDeniedError, ValidationError } from '../../../config/errors.ts';
 import { findingCountsByRun } from '../../../db/repositories/finding-feed.repository.ts';
 import { listRunFindings } from '../../../db/repositories/findings.repository.ts';
 import { findExposedJob } from '../../../db/repositories/jobs.repository.ts';
+import { listArtifactsOfRuns } from '../../../db/repositories/report-artifacts.repository.ts';
 import type { AnalysisProduct, AnalysisRunStatus, AnalysisRunType } from '../../../db/schema.ts';
 import { recordAudit } from '../../../obs/audit.ts';
+import { presentRunArtifacts } from '../../../presenters/analysis-runs.ts';
 import { presentJob, presentReport, presentReportDetail } from '../../../presenters/analytics.ts';
 import { findReportScoped, listReports, REPORT_ORDER_FIELDS } from '../../../queries/reports.ts';
 import type { Services } from '../../../services.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { paginate, parsePageRequest } from '../../pagination.ts';
+import { downloadFilters, sendRunDownload } from '../../report-download.ts';
 import { IdParams, operation, Paginated, parseOrdering } from '../../schemas/index.ts';
 import {
   CustomerOnlyQuery,
@@ -23,6 +27,7 @@ import {
   TriggerAccepted,
   TriggerBody,
 } from './analytics.schemas.ts';
+import { ReportDownloadQuery, ReportFileResponse } from './reports.schemas.ts';
 
 /**
  * `reports/` (analysis runs), `reports/<id>/`, `reports/trigger/` and `jobs/<id>/` (web-api-ops
@@ -103,7 +108,49 @@ export function registerReportsApiRoutes(app: FastifyInstance, services: Service
     async (request) => {
       const run = await findReportScoped(db, request.apiCustomerId, request.params.id);
       if (!run) throw new NotFoundError();
-      return presentReportDetail(run, await listRunFindings(db, run.customer_id, run.id));
+      const [findings, artifacts] = await Promise.all([
+        listRunFindings(db, run.customer_id, run.id),
+        listArtifactsOfRuns(db, run.customer_id, [run.id]),
+      ]);
+      return presentReportDetail(run, findings, presentRunArtifacts(run.id, artifacts));
+    },
+  );
+
+  api.get(
+    '/api/v1/reports/:id/download/',
+    {
+      preValidation: read,
+      schema: {
+        ...operation(
+          {
+            tag: reportsTag,
+            summary: 'Download a report file of an analysis run (PDF, Excel or CSV)',
+            description:
+              'PDF, Excel and CSV exist for successful non-backtest DriftWatch runs, CSV also for DenialScope and ' +
+              'DelayGuard runs; another format, an unknown run or another tenant’s run is 404. The stored file is ' +
+              'served (rebuilt when expired); `min_severity` and `payer` build a filtered file that is never cached. ' +
+              'Audited (`report_exported` {export_type, format, record_count}).',
+          },
+          {
+            params: IdParams,
+            querystring: ReportDownloadQuery,
+            // The file is not JSON: its response object documents the media types (reports.schemas.ts).
+            response: { 200: ReportFileResponse as unknown as TSchema },
+          },
+        ),
+      },
+    },
+    async (request, reply) => {
+      // Staff without `customer` may read any run: its own customer is the download's tenant.
+      const run = await findReportScoped(db, request.apiCustomerId, request.params.id);
+      if (!run) throw new NotFoundError();
+      return sendRunDownload(request, reply, services, {
+        customerId: run.customer_id,
+        runId: run.id,
+        format: request.query.format,
+        filters: downloadFilters(request.query),
+        via: 'api',
+      });
     },
   );
 
