@@ -58,19 +58,28 @@ export interface WeeklyDriftPdfResult {
  */
 export async function produceWeeklyDriftPdf(
   deps: WeeklyDriftPdfDeps,
-  input: { customerId: number; runId: number; requestId?: string | null },
+  input: {
+    customerId: number;
+    runId: number;
+    requestId?: string | null;
+    /** Progress of the three steps (PDF stored, event recorded, webhooks queued) for the job record. */
+    progress?: (done: number, total: number) => Promise<void>;
+  },
 ): Promise<WeeklyDriftPdfResult> {
+  const step = async (done: number) => input.progress?.(done, 3);
   const run = await findRun(deps.db, input.customerId, input.runId);
   if (!run) throw new NotFoundError(`Run ${input.runId} not found`);
   if (!downloadFormats({ product: run.product, runType: run.run_type, status: run.status }).includes('pdf')) {
     throw new NotFoundError(`Run ${input.runId} has no PDF download.`);
   }
   const requestId = input.requestId ?? null;
+  await step(0);
   const artifact = await generateRunArtifact(artifactDeps(deps), {
     customerId: input.customerId,
     runId: run.id,
     kind: 'weekly_drift_summary',
   });
+  await step(1);
   await recordSystemEvent(deps.db, input.customerId, {
     eventType: 'report_generated',
     payload: {
@@ -85,6 +94,7 @@ export async function produceWeeklyDriftPdf(
     },
     requestId,
   });
+  await step(2);
   let webhookDeliveries = 0;
   try {
     const deliveries = await emitReportCompletedEvent(
@@ -95,6 +105,7 @@ export async function produceWeeklyDriftPdf(
   } catch (error) {
     deps.logger?.warn({ err: error, run_id: run.id }, 'report.completed webhook event failed');
   }
+  await step(3);
   return { artifact, webhookDeliveries };
 }
 

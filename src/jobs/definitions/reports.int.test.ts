@@ -113,6 +113,8 @@ describe('report_artifact job', () => {
       return open.length === 0 && runs.every((r) => r.status === 'success');
     }, 180_000);
     expect(job.payload).toEqual({ customer_id: 42, run_id: drift.run.id });
+    // Progress of its three steps (PDF stored, event recorded, webhooks queued), as the jobs API shows it.
+    expect({ done: job.progress_done, total: job.progress_total }).toEqual({ done: 3, total: 3 });
     expect(job.request_id).toBe('req-run');
     const reportJobs = await db
       .selectFrom('jobs')

@@ -100,7 +100,7 @@ export function reportArtifactJob(deps: ReportJobDeps, registry: JobRegistry): J
     queue: 'reports',
     maxAttempts: 3,
     backoffMs: 30_000,
-    async handler({ job, payload, logger }) {
+    async handler({ job, payload, logger, progress }) {
       const customerId = positiveId(payload, 'customer_id');
       const runId = positiveId(payload, 'run_id');
       let result: WeeklyDriftPdfResult;
@@ -114,7 +114,7 @@ export function reportArtifactJob(deps: ReportJobDeps, registry: JobRegistry): J
             ...(deps.store && { store: deps.store }),
             ...(deps.webhook && { webhook: deps.webhook }),
           },
-          { customerId, runId, requestId: job.request_id },
+          { customerId, runId, requestId: job.request_id, progress },
         );
       } catch (error) {
         if (error instanceof NotFoundError) throw new PermanentJobError(error.message);
