@@ -162,18 +162,6 @@ export function findingRow(f: FindingRecord): FindingRow {
   };
 }
 
-/** Window text of a run ("baseline a – b · current c – d"), "-" when unknown. */
-export function runWindowText(run: AnalysisRunRecord): string {
-  const s = run.summary_json as Record<string, unknown>;
-  const str = (k: string) => (typeof s[k] === 'string' ? (s[k] as string) : null);
-  const bs = str('baseline_start');
-  const be = str('baseline_end');
-  const cs = str('current_start') ?? str('recent_start');
-  const ce = str('current_end') ?? str('recent_end');
-  if (!bs || !be || !cs || !ce) return '-';
-  return `${bs} – ${addDays(be, -1)} · ${cs} – ${addDays(ce, -1)}`;
-}
-
 // ---- API presenters (§4.6, analytics §13.8) ----
 
 function iso(d: Date | null): string | null {

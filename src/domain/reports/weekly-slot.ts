@@ -10,16 +10,7 @@
  * the repeated hour (fall back) uses its first occurrence. An unknown time zone counts as UTC.
  */
 
-export const WEEKDAYS = [
-  'monday',
-  'tuesday',
-  'wednesday',
-  'thursday',
-  'friday',
-  'saturday',
-  'sunday',
-] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+import type { WeekdayName as Weekday } from '../accounts/settings.ts';
 
 export interface WeeklySlotSettings {
   timeZone: string;
