@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type {
   AlertDeliveriesTable,
   AlertEventsTable,
@@ -57,6 +57,22 @@ export async function countAlerts(db: Kysely<DB>, filter: AlertListFilter): Prom
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(counted.n);
+}
+
+/**
+ * The alert's latest verdict (newest `verdict_at`, then id) as a `latest_verdict` column of a
+ * query over `alert_events as a`: the list, the Axis card and the Excel export all show it.
+ */
+export function latestVerdict(eb: ExpressionBuilder<DB & { a: DB['alert_events'] }, 'a'>) {
+  return eb
+    .selectFrom('operator_judgments as j')
+    .select('j.verdict')
+    .whereRef('j.customer_id', '=', 'a.customer_id')
+    .whereRef('j.alert_event_id', '=', 'a.id')
+    .orderBy('j.verdict_at', 'desc')
+    .orderBy('j.id', 'desc')
+    .limit(1)
+    .as('latest_verdict');
 }
 
 /**

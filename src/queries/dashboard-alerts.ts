@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import type { AlertListRow } from './alerts-list.ts';
+import { type AlertListRow, latestVerdict } from './alerts-list.ts';
 
 /** Alerts the Axis hub lists (the newest few; the alerts page has the rest). */
 export const RECENT_ALERTS_LIMIT = 5;
@@ -23,17 +23,7 @@ export async function listRecentAlerts(
   return db
     .selectFrom('alert_events as a')
     .selectAll('a')
-    .select((eb) =>
-      eb
-        .selectFrom('operator_judgments as j')
-        .select('j.verdict')
-        .whereRef('j.customer_id', '=', 'a.customer_id')
-        .whereRef('j.alert_event_id', '=', 'a.id')
-        .orderBy('j.verdict_at', 'desc')
-        .orderBy('j.id', 'desc')
-        .limit(1)
-        .as('latest_verdict'),
-    )
+    .select(latestVerdict)
     .where('a.customer_id', '=', customerId)
     .where('a.suppressed', '=', false)
     .orderBy('a.triggered_at', 'desc')

@@ -2,7 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { FindingRecord } from '../db/repositories/findings.repository.ts';
 import type { AlertStatus, AnalysisProduct, DB, FindingSeverityLabel, Verdict } from '../db/schema.ts';
 import { THRESHOLD_TOLERANCE } from '../domain/stats/numeric.ts';
-import type { AlertListFilter } from './alerts-list.ts';
+import { type AlertListFilter, latestVerdict } from './alerts-list.ts';
 
 /**
  * Read models of the Excel and CSV exports (alerts-reports §13.2, §13.3): the findings of a run
@@ -123,15 +123,7 @@ function selectAlertExportColumns(base: AlertFrom) {
       'a.error_message',
     ])
     .select((eb) => [
-      eb
-        .selectFrom('operator_judgments as j')
-        .select('j.verdict')
-        .whereRef('j.customer_id', '=', 'a.customer_id')
-        .whereRef('j.alert_event_id', '=', 'a.id')
-        .orderBy('j.verdict_at', 'desc')
-        .orderBy('j.id', 'desc')
-        .limit(1)
-        .as('latest_verdict'),
+      latestVerdict(eb),
       eb
         .selectFrom('operator_judgments as j')
         .select(sql<string | null>`sum(j.recovered_amount)::text`.as('total'))
