@@ -137,6 +137,23 @@ async function b20World() {
     .insertInto('report_deliveries')
     .values({ customer_id: 42, run_id: old.runId, kind: 'weekly_email', status: 'sent' })
     .execute();
+  // A workbook of the old run downloaded yesterday: young itself, it goes with its run.
+  const oldWorkbookKey = `reports/42/drift_workbook_${old.runId}.xlsx`;
+  await createArtifactStore(handle.config.dataDir).write(oldWorkbookKey, Buffer.from('xlsx'));
+  await db
+    .insertInto('report_artifacts')
+    .values({
+      customer_id: 42,
+      run_id: old.runId,
+      kind: 'drift_workbook',
+      format: 'xlsx',
+      storage_key: oldWorkbookKey,
+      size_bytes: 4,
+      sha256: '0'.repeat(64),
+      created_at: new Date('2026-03-19T10:00:00Z'),
+      updated_at: new Date('2026-03-19T10:00:00Z'),
+    })
+    .execute();
 
   const judged = await run(43, '2024-03-04');
   const judgedAlert = await insertAlert(db, 43, judged.finding, {
@@ -153,7 +170,7 @@ async function b20World() {
     .where('id', '=', dormantFailed.runId)
     .execute();
 
-  return { young, pdf, old, lateAlert, judged, judgedAlert, dormantLatest, dormantFailed };
+  return { young, pdf, old, oldWorkbookKey, lateAlert, judged, judgedAlert, dormantLatest, dormantFailed };
 }
 
 describe('retention (B20, today 2026-03-20)', () => {
@@ -165,14 +182,14 @@ describe('retention (B20, today 2026-03-20)', () => {
     const result = await runRetention(retentionDeps());
 
     expect(result.counts).toEqual({
-      report_artifacts: 1,
+      report_artifacts: 2,
       analysis_runs: 2,
       findings: 2,
       alert_events: 1,
       operator_judgments: 1,
       webhook_deliveries: 0,
     });
-    expect(result.total).toBe(7);
+    expect(result.total).toBe(8);
 
     // The PDF: row and file gone; the next download rebuilds it byte for byte.
     expect(await countRows('report_artifacts', 42)).toBe(0);
@@ -189,6 +206,7 @@ describe('retention (B20, today 2026-03-20)', () => {
     // Customer 42: the old run went with its finding, weekly e-mail record, the old alert, its
     // delivery and judgment; the young run stays.
     expect(await runIds(42)).toEqual([world.young.runId]);
+    expect(await store.read(world.oldWorkbookKey)).toBeNull();
     expect(await countRows('findings', 42)).toBe(1);
     expect(await db.selectFrom('report_deliveries').selectAll().execute()).toEqual([]);
     expect(await countRows('alert_deliveries', 42)).toBe(0);
@@ -228,10 +246,11 @@ describe('retention (B20, today 2026-03-20)', () => {
 
     const dry = await runRetention(retentionDeps(), { dryRun: true, requestId: 'req-dry' });
     expect(dry.dryRun).toBe(true);
-    expect(dry.total).toBe(7);
+    expect(dry.total).toBe(8);
     expect(await Promise.all([42, 43, 44].map(runIds))).toEqual(before);
-    expect(await countRows('report_artifacts', 42)).toBe(1);
+    expect(await countRows('report_artifacts', 42)).toBe(2);
     expect(await store.read(world.pdf.artifact.storage_key)).not.toBeNull();
+    expect(await store.read(world.oldWorkbookKey)).not.toBeNull();
     expect(await countRows('alert_events', 42)).toBe(2);
     expect(await countRows('operator_judgments', 42)).toBe(1);
 
@@ -252,11 +271,11 @@ describe('retention (B20, today 2026-03-20)', () => {
         dry_run: true,
         today: '2026-03-20',
         customers: 3,
-        total: 7,
+        total: 8,
         counts: dry.counts,
       },
     });
-    expect(audits[1]?.metadata).toMatchObject({ dry_run: false, total: 7, counts: dry.counts });
+    expect(audits[1]?.metadata).toMatchObject({ dry_run: false, total: 8, counts: dry.counts });
 
     // Nothing left to do the same day.
     expect((await runRetention(retentionDeps())).total).toBe(0);
@@ -270,7 +289,7 @@ describe('retention (B20, today 2026-03-20)', () => {
     expect(await runIds(44)).toEqual([world.dormantLatest.runId]);
     // Customer 42's expired run, alert and PDF are all still there.
     expect(await runIds(42)).toEqual([world.young.runId, world.old.runId]);
-    expect(await countRows('report_artifacts', 42)).toBe(1);
+    expect(await countRows('report_artifacts', 42)).toBe(2);
     expect(await countRows('alert_events', 42)).toBe(2);
     const audit = await db
       .selectFrom('audit_events')
@@ -283,13 +302,21 @@ describe('retention (B20, today 2026-03-20)', () => {
     );
   });
 
-  it('keeps the latest successful run of each product (backtests never count as latest) and runs still executing', async () => {
+  it('keeps the latest successful run of each product (and the one dashboards show), never a backtest, and runs still executing', async () => {
     await createAnalyticsCustomer(db, {
       id: 45,
       name: 'Three Products',
       products: ['driftwatch', 'denialscope'],
     });
+    // The dashboards' latest DriftWatch run is the one whose window held claims (findLatestRun);
+    // the newest is a run over a period without data. Both stay.
     const drift = await run(45, '2023-01-02');
+    const driftNoData = await run(45, '2023-01-09');
+    await db
+      .updateTable('analysis_runs')
+      .set({ summary_json: JSON.stringify({ current_claims: 0 }) })
+      .where('id', '=', driftNoData.runId)
+      .execute();
     const olderDenial = await run(45, '2023-01-01', 'denialscope');
     const latestDenial = await run(45, '2023-02-01', 'denialscope');
     const running = await run(45, '2023-03-01', 'denialscope');
@@ -303,7 +330,7 @@ describe('retention (B20, today 2026-03-20)', () => {
 
     const result = await runRetention(retentionDeps(), { customerId: 45 });
     expect(result.counts.analysis_runs).toBe(2);
-    expect(await runIds(45)).toEqual([drift.runId, latestDenial.runId, running.runId]);
+    expect(await runIds(45)).toEqual([drift.runId, driftNoData.runId, latestDenial.runId, running.runId]);
     expect(await runIds(45)).not.toContain(olderDenial.runId);
   });
 

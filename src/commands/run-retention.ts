@@ -77,9 +77,9 @@ interface BatchOutcome {
  * given transaction. Adding a category (issue 13: claims, uploads, validation rows, system events,
  * audit) is one entry in RETENTION_CATEGORIES plus its counts in RETENTION_COUNTS.
  *
- * Order matters only for the dry run's honesty: artifacts come before runs, so an expired
- * artifact of an expired run is counted (and deleted) as an artifact by both kinds of run; the
- * rest of a deleted run's artifacts go by cascade with it (files removed, not counted).
+ * Order matters only for the dry run's honesty: artifacts expired by age go first, then the runs
+ * with the rest of their artifacts (by cascade; files removed, counted as report artifacts too),
+ * so a dry run and a real run on the same day report the same numbers.
  */
 interface RetentionCategory {
   count(db: Kysely<DB>, customerId: number, cutoffs: RetentionCutoffs): Promise<Partial<RetentionCounts>>;
@@ -103,12 +103,21 @@ const RETENTION_CATEGORIES: readonly RetentionCategory[] = [
   },
   {
     async count(db, customerId, cutoffs) {
-      const { runs, findings } = await countExpiredRuns(db, customerId, cutoffs);
-      return { analysis_runs: runs, findings };
+      const { runs, findings, artifacts } = await countExpiredRuns(db, customerId, cutoffs);
+      return { analysis_runs: runs, findings, report_artifacts: artifacts };
     },
     async deleteBatch(trx, customerId, cutoffs, limit) {
-      const { runs, findings, storageKeys } = await deleteExpiredRuns(trx, customerId, cutoffs, limit);
-      return { counts: { analysis_runs: runs, findings }, files: storageKeys, rows: runs };
+      const { runs, findings, artifacts, storageKeys } = await deleteExpiredRuns(
+        trx,
+        customerId,
+        cutoffs,
+        limit,
+      );
+      return {
+        counts: { analysis_runs: runs, findings, report_artifacts: artifacts },
+        files: storageKeys,
+        rows: runs,
+      };
     },
   },
   {

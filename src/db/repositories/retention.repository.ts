@@ -74,8 +74,11 @@ export async function deleteExpiredArtifacts(
 //   right now over an old date);
 // - it is not the customer's latest successful non-backtest run of its product (rule 1). "Latest"
 //   is the newest `as_of` (ties: latest `finished_at`, then id), the order of the
-//   analysis_runs_customer_product_latest index; backtests are extra rows beside the weekly
-//   history, never "the" run of a product, so they neither count as latest nor are protected;
+//   analysis_runs_customer_product_latest index — and also the run the dashboards show as latest
+//   (`findLatestRun`: a run whose window held claims before a newer one over a period without
+//   data), so retention never empties a product page; both are kept when they differ. Backtests
+//   are extra rows beside the weekly history, never "the" run of a product, so they neither count
+//   as latest nor are protected;
 // - no alert event with a judgment given since `judgedSince` points to it (rule 2). An event
 //   points to a run through its `run_id`, or through its finding — by `finding_id`, or by
 //   `finding_fingerprint` (a finding's identity, unique per customer; it still matches when
@@ -93,6 +96,15 @@ function expiredRun(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<u
               AND latest.status = 'success'
               AND latest.run_type <> 'backtest'
             ORDER BY latest.product, latest.as_of DESC, latest.finished_at DESC NULLS LAST, latest.id DESC)
+     AND r.id NOT IN (
+           SELECT DISTINCT ON (shown.product) shown.id
+             FROM analysis_runs shown
+            WHERE shown.customer_id = ${customerId}
+              AND shown.status = 'success'
+              AND shown.run_type <> 'backtest'
+            ORDER BY shown.product,
+                     coalesce((shown.summary_json->>'current_claims')::bigint, 1) = 0,
+                     shown.as_of DESC, shown.finished_at DESC NULLS LAST, shown.id DESC)
      AND NOT EXISTS (
            SELECT 1
              FROM alert_events ae
@@ -106,20 +118,31 @@ function expiredRun(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<u
                                  AND (f.id = ae.finding_id OR f.fingerprint = ae.finding_fingerprint))))`;
 }
 
+/**
+ * What deleting the expired runs would take: the runs, their findings, and their report artifacts
+ * not already expired by age (those are counted by the artifacts category, which runs first).
+ */
 export async function countExpiredRuns(
   db: Db,
   customerId: number,
   cutoffs: RetentionCutoffs,
-): Promise<{ runs: number; findings: number }> {
+): Promise<{ runs: number; findings: number; artifacts: number }> {
   const row = (
-    await sql<{ runs: number; findings: number }>`
+    await sql<{ runs: number; findings: number; artifacts: number }>`
       SELECT count(*)::int AS runs,
              coalesce(sum((SELECT count(*) FROM findings f
-                            WHERE f.customer_id = r.customer_id AND f.run_id = r.id)), 0)::int AS findings
+                            WHERE f.customer_id = r.customer_id AND f.run_id = r.id)), 0)::int AS findings,
+             coalesce(sum((SELECT count(*) FROM report_artifacts a
+                            WHERE a.customer_id = r.customer_id AND a.run_id = r.id
+                              AND NOT (${expiredArtifact(customerId, cutoffs)}))), 0)::int AS artifacts
         FROM analysis_runs r
        WHERE ${expiredRun(customerId, cutoffs)}`.execute(db)
   ).rows[0];
-  return { runs: Number(row?.runs ?? 0), findings: Number(row?.findings ?? 0) };
+  return {
+    runs: Number(row?.runs ?? 0),
+    findings: Number(row?.findings ?? 0),
+    artifacts: Number(row?.artifacts ?? 0),
+  };
 }
 
 /**
@@ -135,7 +158,7 @@ export async function deleteExpiredRuns(
   customerId: number,
   cutoffs: RetentionCutoffs,
   limit: number,
-): Promise<{ runs: number; findings: number; storageKeys: string[] }> {
+): Promise<{ runs: number; findings: number; artifacts: number; storageKeys: string[] }> {
   const picked = await sql<{ id: number | string }>`
     SELECT r.id FROM analysis_runs r
      WHERE ${expiredRun(customerId, cutoffs)}
@@ -143,7 +166,7 @@ export async function deleteExpiredRuns(
      LIMIT ${limit}
        FOR UPDATE OF r SKIP LOCKED`.execute(db);
   const runIds = picked.rows.map((row) => Number(row.id));
-  if (runIds.length === 0) return { runs: 0, findings: 0, storageKeys: [] };
+  if (runIds.length === 0) return { runs: 0, findings: 0, artifacts: 0, storageKeys: [] };
 
   const artifacts = await sql<{ storage_key: string }>`
     SELECT storage_key FROM report_artifacts
@@ -164,6 +187,7 @@ export async function deleteExpiredRuns(
   return {
     runs: runs.rows.length,
     findings: findings.rows.length,
+    artifacts: artifacts.rows.length,
     storageKeys: artifacts.rows.map((row) => row.storage_key),
   };
 }
