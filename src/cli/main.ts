@@ -10,6 +10,7 @@ import { customerCommand } from './commands/customer.ts';
 import { demoCommand } from './commands/demo.ts';
 import { mailCommand } from './commands/mail.ts';
 import { migrateCommand, migrationsCommand } from './commands/migrate.ts';
+import { retentionCommand } from './commands/retention.ts';
 import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
 import { type Command, makeContext } from './context.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   mailCommand,
   analyzeCommand,
   backtestCommand,
+  retentionCommand,
 ];
 
 function generalHelp(): string {

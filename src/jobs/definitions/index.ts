@@ -15,6 +15,7 @@ import { queueAlertEvaluation, registerAlertJobs } from './alerts.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
 import { queueReportArtifact, registerReportJobs } from './reports.ts';
+import { RETENTION_JOB, retentionJob } from './retention.ts';
 import { analysisSchedules, registerAnalyticsJobs } from './run-analysis.ts';
 import { webhookDispatchJob, webhookDispatchSchedule } from './webhooks.ts';
 
@@ -111,6 +112,8 @@ export function registerJobs(
   });
   // Outbound webhook retries (alerts-reports §9); later attempts refresh the alert's status.
   registry.register(webhookDispatchJob(webhookDeps));
+  // Daily retention (alerts-reports §15, web-api-ops §7.5) on SCHEDULE_RETENTION.
+  registry.register(retentionJob({ db: deps.db, config: deps.config, clock }));
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
@@ -118,6 +121,7 @@ export function configuredSchedules(config: Config, registry: JobRegistry): Sche
   const wanted: Array<{ name: keyof Config['scheduler']['schedules']; kind: string }> = [
     { name: 'cleanup', kind: 'maintenance.cleanup' },
     { name: 'alert_dispatch', kind: 'alerts.dispatch' },
+    { name: 'retention', kind: RETENTION_JOB },
   ];
   const schedules: ScheduleDefinition[] = [];
   for (const { name, kind } of wanted) {

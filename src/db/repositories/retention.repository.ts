@@ -1,0 +1,292 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { RetentionCutoffs } from '../../domain/retention.ts';
+import type { DB } from '../schema.ts';
+
+/**
+ * Retention's reads and deletes (alerts-reports §15, web-api-ops §7.5), one tenant at a time
+ * (`customer_id` leads every predicate, so each statement stays on the tenant's index prefix and
+ * a Citus shard). Each category has a count (the dry run and nothing else) and a batch delete
+ * that the command runs inside a transaction; both use the same predicate, so a dry run finds
+ * exactly what a real run on the same day deletes. Portable to PostgreSQL 14+ and PGlite.
+ *
+ * Batches pick at most `limit` primary-key ids in a sub-select and delete by id, re-checking the
+ * predicate in the DELETE itself, so a row that changed since (an artifact rebuilt by a download,
+ * a judgment given) is left alone.
+ */
+
+type Db = Kysely<DB>;
+
+function ids(values: readonly number[]): RawBuilder<unknown> {
+  return sql.join(values.map((value) => sql`${value}::bigint`));
+}
+
+async function countOf(db: Db, query: RawBuilder<{ n: number | string }>): Promise<number> {
+  const row = (await query.execute(db)).rows[0];
+  return Number(row?.n ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report artifacts (§15 rule 4): a PDF last built before the PDF cutoff, an Excel or CSV file
+// before the other cutoff. `updated_at` is the last (re)build — an artifact rebuilt on download
+// yesterday is young again whatever its `created_at`. The file goes with the row (the caller
+// removes it after commit); the next download rebuilds both.
+
+function expiredArtifact(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<unknown> {
+  return sql`customer_id = ${customerId}
+         AND ((format = 'pdf' AND updated_at < ${cutoffs.pdfArtifactsBefore})
+           OR (format <> 'pdf' AND updated_at < ${cutoffs.otherArtifactsBefore}))`;
+}
+
+export function countExpiredArtifacts(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+): Promise<number> {
+  return countOf(
+    db,
+    sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM report_artifacts WHERE ${expiredArtifact(customerId, cutoffs)}`,
+  );
+}
+
+/** Deletes up to `limit` expired artifacts; their storage keys, for the files to go after commit. */
+export async function deleteExpiredArtifacts(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<string[]> {
+  const result = await sql<{ storage_key: string }>`
+    DELETE FROM report_artifacts
+     WHERE ${expiredArtifact(customerId, cutoffs)}
+       AND id IN (SELECT id FROM report_artifacts
+                   WHERE ${expiredArtifact(customerId, cutoffs)}
+                   ORDER BY id LIMIT ${limit})
+    RETURNING storage_key`.execute(db);
+  return result.rows.map((row) => row.storage_key);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis runs with their findings (§15 rules 1–3). A run goes when all of:
+// - its `as_of` is before the findings cutoff;
+// - it is not queued or running (a backtest or an explicit `--as-of` in the past may be executing
+//   right now over an old date);
+// - it is not the customer's latest successful non-backtest run of its product (rule 1). "Latest"
+//   is the newest `as_of` (ties: latest `finished_at`, then id), the order of the
+//   analysis_runs_customer_product_latest index — and also the run the dashboards show as latest
+//   (`findLatestRun`: a run whose window held claims before a newer one over a period without
+//   data), so retention never empties a product page; both are kept when they differ. Backtests
+//   are extra rows beside the weekly history, never "the" run of a product, so they neither count
+//   as latest nor are protected;
+// - no alert event with a judgment given since `judgedSince` points to it (rule 2). An event
+//   points to a run through its `run_id`, or through its finding — by `finding_id`, or by
+//   `finding_fingerprint` (a finding's identity, unique per customer; it still matches when
+//   `finding_id` was already cleared). alert_events has no foreign key to runs or findings
+//   (migration 0025), so these are the only links.
+
+function expiredRun(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<unknown> {
+  return sql`r.customer_id = ${customerId}
+     AND r.as_of < ${cutoffs.runsAsOfBefore}::date
+     AND r.status NOT IN ('queued', 'running')
+     AND r.id NOT IN (
+           SELECT DISTINCT ON (latest.product) latest.id
+             FROM analysis_runs latest
+            WHERE latest.customer_id = ${customerId}
+              AND latest.status = 'success'
+              AND latest.run_type <> 'backtest'
+            ORDER BY latest.product, latest.as_of DESC, latest.finished_at DESC NULLS LAST, latest.id DESC)
+     AND r.id NOT IN (
+           SELECT DISTINCT ON (shown.product) shown.id
+             FROM analysis_runs shown
+            WHERE shown.customer_id = ${customerId}
+              AND shown.status = 'success'
+              AND shown.run_type <> 'backtest'
+            ORDER BY shown.product,
+                     coalesce((shown.summary_json->>'current_claims')::bigint, 1) = 0,
+                     shown.as_of DESC, shown.finished_at DESC NULLS LAST, shown.id DESC)
+     AND NOT EXISTS (
+           SELECT 1
+             FROM alert_events ae
+             JOIN operator_judgments j ON j.customer_id = ae.customer_id AND j.alert_event_id = ae.id
+            WHERE ae.customer_id = ${customerId}
+              AND j.verdict_at >= ${cutoffs.judgedSince}
+              AND (ae.run_id = r.id
+                   OR EXISTS (SELECT 1 FROM findings f
+                               WHERE f.customer_id = ${customerId}
+                                 AND f.run_id = r.id
+                                 AND (f.id = ae.finding_id OR f.fingerprint = ae.finding_fingerprint))))`;
+}
+
+/**
+ * What deleting the expired runs would take: the runs, their findings, and their report artifacts
+ * not already expired by age (those are counted by the artifacts category, which runs first).
+ */
+export async function countExpiredRuns(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+): Promise<{ runs: number; findings: number; artifacts: number }> {
+  const row = (
+    await sql<{ runs: number; findings: number; artifacts: number }>`
+      SELECT count(*)::int AS runs,
+             coalesce(sum((SELECT count(*) FROM findings f
+                            WHERE f.customer_id = r.customer_id AND f.run_id = r.id)), 0)::int AS findings,
+             coalesce(sum((SELECT count(*) FROM report_artifacts a
+                            WHERE a.customer_id = r.customer_id AND a.run_id = r.id
+                              AND NOT (${expiredArtifact(customerId, cutoffs)}))), 0)::int AS artifacts
+        FROM analysis_runs r
+       WHERE ${expiredRun(customerId, cutoffs)}`.execute(db)
+  ).rows[0];
+  return {
+    runs: Number(row?.runs ?? 0),
+    findings: Number(row?.findings ?? 0),
+    artifacts: Number(row?.artifacts ?? 0),
+  };
+}
+
+/**
+ * Deletes up to `limit` expired runs with their findings, in the caller's transaction. The runs
+ * are locked first (`FOR UPDATE SKIP LOCKED`): a run being re-analysed right now holds its row
+ * lock and is left for the next night instead of losing its findings mid-write. Alert events
+ * whose finding goes keep their payload snapshot and get `finding_id` null (rule 2); the run's
+ * report artifacts and report deliveries go by their ON DELETE CASCADE (migration 0026) — their
+ * storage keys are returned so the caller removes the files after commit.
+ */
+export async function deleteExpiredRuns(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<{ runs: number; findings: number; artifacts: number; storageKeys: string[] }> {
+  const picked = await sql<{ id: number | string }>`
+    SELECT r.id FROM analysis_runs r
+     WHERE ${expiredRun(customerId, cutoffs)}
+     ORDER BY r.id
+     LIMIT ${limit}
+       FOR UPDATE OF r SKIP LOCKED`.execute(db);
+  const runIds = picked.rows.map((row) => Number(row.id));
+  if (runIds.length === 0) return { runs: 0, findings: 0, artifacts: 0, storageKeys: [] };
+
+  const artifacts = await sql<{ storage_key: string }>`
+    SELECT storage_key FROM report_artifacts
+     WHERE customer_id = ${customerId} AND run_id IN (${ids(runIds)})`.execute(db);
+  // alert_events has no index on finding_id; the customer prefix of its primary key bounds the scan.
+  await sql`
+    UPDATE alert_events SET finding_id = NULL
+     WHERE customer_id = ${customerId}
+       AND finding_id IN (SELECT id FROM findings
+                           WHERE customer_id = ${customerId} AND run_id IN (${ids(runIds)}))`.execute(db);
+  // The FK would cascade too; deleting explicitly gives the count.
+  const findings = await sql`
+    DELETE FROM findings WHERE customer_id = ${customerId} AND run_id IN (${ids(runIds)})
+    RETURNING id`.execute(db);
+  const runs = await sql`
+    DELETE FROM analysis_runs WHERE customer_id = ${customerId} AND id IN (${ids(runIds)})
+    RETURNING id`.execute(db);
+  return {
+    runs: runs.rows.length,
+    findings: findings.rows.length,
+    artifacts: artifacts.rows.length,
+    storageKeys: artifacts.rows.map((row) => row.storage_key),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alert events with their judgments (§7.5 "alert events, operator judgments"): an event triggered
+// before the findings cutoff goes unless it has a judgment given since `judgedSince` — the same
+// judgment that keeps its run keeps the event (and with it every judgment of that event, so the
+// recovery ledger of a recently judged alert stays whole). Judgments are never deleted on their
+// own; they go with their event, as do its alert deliveries (ON DELETE CASCADE, rule 3).
+
+function expiredAlertEvent(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<unknown> {
+  return sql`ae.customer_id = ${customerId}
+     AND ae.triggered_at < ${cutoffs.alertEventsBefore}
+     AND NOT EXISTS (SELECT 1 FROM operator_judgments j
+                      WHERE j.customer_id = ae.customer_id
+                        AND j.alert_event_id = ae.id
+                        AND j.verdict_at >= ${cutoffs.judgedSince})`;
+}
+
+export async function countExpiredAlertEvents(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+): Promise<{ events: number; judgments: number }> {
+  const row = (
+    await sql<{ events: number; judgments: number }>`
+      SELECT count(*)::int AS events,
+             coalesce(sum((SELECT count(*) FROM operator_judgments j
+                             WHERE j.customer_id = ae.customer_id AND j.alert_event_id = ae.id)), 0)::int AS judgments
+        FROM alert_events ae
+       WHERE ${expiredAlertEvent(customerId, cutoffs)}`.execute(db)
+  ).rows[0];
+  return { events: Number(row?.events ?? 0), judgments: Number(row?.judgments ?? 0) };
+}
+
+export async function deleteExpiredAlertEvents(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<{ events: number; judgments: number }> {
+  const picked = await sql<{ id: number | string }>`
+    SELECT ae.id FROM alert_events ae
+     WHERE ${expiredAlertEvent(customerId, cutoffs)}
+     ORDER BY ae.id
+     LIMIT ${limit}
+       FOR UPDATE OF ae SKIP LOCKED`.execute(db);
+  const eventIds = picked.rows.map((row) => Number(row.id));
+  if (eventIds.length === 0) return { events: 0, judgments: 0 };
+  // Counted before the cascade removes them (the count is the audit's `operator_judgments`).
+  const judgments = await countOf(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM operator_judgments
+                        WHERE customer_id = ${customerId} AND alert_event_id IN (${ids(eventIds)})`,
+  );
+  const events = await sql`
+    DELETE FROM alert_events WHERE customer_id = ${customerId} AND id IN (${ids(eventIds)})
+    RETURNING id`.execute(db);
+  return { events: events.rows.length, judgments };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhook delivery logs (§7.5, RETENTION_DELIVERIES_DAYS): a delivery created before the cutoff
+// goes with its attempts (ON DELETE CASCADE). Only finished ones (success / failed): an open
+// delivery is still the dispatcher's work, and an alert delivery may be waiting on it
+// (`alert_deliveries.webhook_delivery_id`) — at 90 days that only happens when the dispatcher has
+// been down, and then the log is kept until it finishes.
+
+function expiredWebhookDelivery(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<unknown> {
+  return sql`customer_id = ${customerId}
+     AND created_at < ${cutoffs.webhookDeliveriesBefore}
+     AND status IN ('success', 'failed')`;
+}
+
+export function countExpiredWebhookDeliveries(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+): Promise<number> {
+  return countOf(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM webhook_deliveries
+                        WHERE ${expiredWebhookDelivery(customerId, cutoffs)}`,
+  );
+}
+
+export async function deleteExpiredWebhookDeliveries(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM webhook_deliveries
+     WHERE ${expiredWebhookDelivery(customerId, cutoffs)}
+       AND id IN (SELECT id FROM webhook_deliveries
+                   WHERE ${expiredWebhookDelivery(customerId, cutoffs)}
+                   ORDER BY id LIMIT ${limit})
+    RETURNING id`.execute(db);
+  return result.rows.length;
+}

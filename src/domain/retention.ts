@@ -1,0 +1,105 @@
+/**
+ * Retention (alerts-reports §15, web-api-ops §7.5): the categories `payrixa retention` and the
+ * daily `maintenance.retention` job delete, and the cutoffs they delete before. Pure — "today"
+ * comes from the caller's clock, the periods from RETENTION_* (src/config/env.ts).
+ */
+
+/** The RETENTION_* periods (days) this module reads; `RetentionConfig` satisfies it. */
+export interface RetentionPeriods {
+  findingsDays: number;
+  deliveriesDays: number;
+  artifactsPdfDays: number;
+  artifactsOtherDays: number;
+}
+
+/**
+ * §15 rule 2 / §7.5: "a run is kept while an alert with a judgment in the last 730 days points to
+ * it". The spec fixes the number (it is not RETENTION_FINDINGS_DAYS), so a shorter findings period
+ * never drops a run an operator judged recently.
+ */
+export const JUDGMENT_KEEPS_DAYS = 730;
+
+/**
+ * The counts a retention run reports, in output order. `key` names the count in the audit
+ * metadata; `label` is the CLI's `Found <n> <label>` / `Deleted <n> <label>`. Issue 13 adds claims,
+ * uploads, validation rows, system events and audit events here.
+ */
+export const RETENTION_COUNTS = [
+  { key: 'report_artifacts', label: 'report artifacts' },
+  { key: 'analysis_runs', label: 'analysis runs' },
+  { key: 'findings', label: 'findings' },
+  { key: 'alert_events', label: 'alert events' },
+  { key: 'operator_judgments', label: 'operator judgments' },
+  { key: 'webhook_deliveries', label: 'webhook deliveries' },
+] as const;
+export type RetentionCountKey = (typeof RETENTION_COUNTS)[number]['key'];
+export type RetentionCounts = Record<RetentionCountKey, number>;
+
+export function emptyRetentionCounts(): RetentionCounts {
+  return Object.fromEntries(RETENTION_COUNTS.map(({ key }) => [key, 0])) as RetentionCounts;
+}
+
+/**
+ * What is old enough to go. "Older than N days" means N whole days before today: with today
+ * 2026-03-20 and 90 days, anything stamped before 2025-12-20T00:00Z (dated 2025-12-19 or earlier,
+ * i.e. 91+ days old) goes, and a row of 2025-12-20 (exactly 90 days old) stays. Timestamps
+ * compare against UTC midnight so a run at 03:30 and a run at 23:00 delete the same rows.
+ */
+export interface RetentionCutoffs {
+  /** UTC date the run counts from (YYYY-MM-DD). */
+  today: string;
+  /** PDF artifacts last built before this go (RETENTION_ARTIFACTS_PDF_DAYS). */
+  pdfArtifactsBefore: Date;
+  /** Excel and CSV artifacts last built before this go (RETENTION_ARTIFACTS_OTHER_DAYS). */
+  otherArtifactsBefore: Date;
+  /** Runs (and their findings) with `as_of` before this date go (RETENTION_FINDINGS_DAYS). */
+  runsAsOfBefore: string;
+  /** Alert events triggered before this go, judgments with them (RETENTION_FINDINGS_DAYS). */
+  alertEventsBefore: Date;
+  /** A judgment given at or after this keeps its alert event and the run it points to. */
+  judgedSince: Date;
+  /** Webhook delivery logs created before this go (RETENTION_DELIVERIES_DAYS). */
+  webhookDeliveriesBefore: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+function utcMidnight(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+function daysBefore(midnight: Date, days: number): Date {
+  return new Date(midnight.getTime() - days * DAY_MS);
+}
+
+export function retentionCutoffs(now: Date, periods: RetentionPeriods): RetentionCutoffs {
+  const midnight = utcMidnight(now);
+  const findings = daysBefore(midnight, periods.findingsDays);
+  return {
+    today: midnight.toISOString().slice(0, 10),
+    pdfArtifactsBefore: daysBefore(midnight, periods.artifactsPdfDays),
+    otherArtifactsBefore: daysBefore(midnight, periods.artifactsOtherDays),
+    runsAsOfBefore: findings.toISOString().slice(0, 10),
+    alertEventsBefore: findings,
+    judgedSince: daysBefore(midnight, JUDGMENT_KEEPS_DAYS),
+    webhookDeliveriesBefore: daysBefore(midnight, periods.deliveriesDays),
+  };
+}
+
+/** Sum of every count (the CLI's `Total: <n>`). */
+export function retentionTotal(counts: RetentionCounts): number {
+  return RETENTION_COUNTS.reduce((sum, { key }) => sum + counts[key], 0);
+}
+
+/**
+ * The CLI report (web-api-ops §7.5): a dry run announces itself and says `Found`, a real run
+ * `Deleted`; one line per count, then the total.
+ */
+export function retentionReportLines(counts: RetentionCounts, dryRun: boolean): string[] {
+  const verb = dryRun ? 'Found' : 'Deleted';
+  return [
+    ...(dryRun ? ['DRY RUN MODE - No data will be deleted'] : []),
+    ...RETENTION_COUNTS.map(({ key, label }) => `${verb} ${counts[key]} ${label}`),
+    `Total: ${retentionTotal(counts)}`,
+  ];
+}
