@@ -43,7 +43,7 @@ export async function listReports(
   const counted = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
   let rows = base.selectAll();
   for (const term of ordering) {
-    rows = rows.orderBy(sql.ref(term.field), term.descending ? sql`desc nulls last` : sql`asc nulls last`);
+    rows = rows.orderBy(sql.ref(term.field), (ob) => (term.descending ? ob.desc() : ob.asc()).nullsLast());
   }
   const runs = await rows.orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute();
   return { count: Number(counted.n), rows: runs };
