@@ -38,8 +38,8 @@ export interface AlertListRow extends AlertRecord {
   latest_verdict: OperatorJudgmentsTable['verdict'] | null;
 }
 
-/** Alert events matching the filter (the base of the count and of the page). */
-function filteredAlerts(db: Kysely<DB>, filter: AlertListFilter) {
+/** Alert events matching the filter (the base of the count, the page and the Excel export). */
+export function filteredAlerts(db: Kysely<DB>, filter: AlertListFilter) {
   let base = db.selectFrom('alert_events as a');
   if (filter.customerId !== null) base = base.where('a.customer_id', '=', filter.customerId);
   if (filter.status) base = base.where('a.status', '=', filter.status);
@@ -87,17 +87,7 @@ export async function listAlerts(
 ): Promise<AlertListRow[]> {
   return filteredAlerts(db, filter)
     .selectAll('a')
-    .select((eb) =>
-      eb
-        .selectFrom('operator_judgments as j')
-        .select('j.verdict')
-        .whereRef('j.customer_id', '=', 'a.customer_id')
-        .whereRef('j.alert_event_id', '=', 'a.id')
-        .orderBy('j.verdict_at', 'desc')
-        .orderBy('j.id', 'desc')
-        .limit(1)
-        .as('latest_verdict'),
-    )
+    .select(latestVerdict)
     .orderBy('a.triggered_at', page.oldestFirst ? 'asc' : 'desc')
     .orderBy('a.id', 'desc')
     .limit(page.limit)

@@ -2,7 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { FindingRecord } from '../db/repositories/findings.repository.ts';
 import type { AlertStatus, AnalysisProduct, DB, FindingSeverityLabel, Verdict } from '../db/schema.ts';
 import { THRESHOLD_TOLERANCE } from '../domain/stats/numeric.ts';
-import { type AlertListFilter, latestVerdict } from './alerts-list.ts';
+import { type AlertListFilter, filteredAlerts, latestVerdict } from './alerts-list.ts';
 
 /**
  * Read models of the Excel and CSV exports (alerts-reports §13.2, §13.3): the findings of a run
@@ -178,12 +178,5 @@ export async function alertEventsForExport(
   customerId: number,
   filter: Omit<AlertListFilter, 'customerId'>,
 ): Promise<AlertExportRow[]> {
-  let base = db.selectFrom('alert_events as a').where('a.customer_id', '=', customerId);
-  if (filter.status) base = base.where('a.status', '=', filter.status);
-  if (filter.product) base = base.where('a.product', '=', filter.product);
-  if (filter.severity) base = base.where('a.severity_label', '=', filter.severity);
-  if (filter.payer) base = base.where(sql`lower(a.payer)`, '=', filter.payer.trim().toLowerCase());
-  if (filter.triggeredAfter) base = base.where('a.triggered_at', '>=', filter.triggeredAfter);
-  if (filter.triggeredBefore) base = base.where('a.triggered_at', '<=', filter.triggeredBefore);
-  return selectAlertExportColumns(base).execute();
+  return selectAlertExportColumns(filteredAlerts(db, { ...filter, customerId })).execute();
 }
