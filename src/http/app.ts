@@ -22,6 +22,7 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerInputSafety } from './plugins/input-safety.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
+import { type RequestListener, registerRequestObserver } from './plugins/request-observer.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerApiRoutes } from './routes/api/index.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -47,6 +48,14 @@ function finiteNumbers(ajv: Ajv): Ajv {
 export interface AppOptions {
   /** Extra routes (tests); registered after the product's own. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+/**
+ * Who hears about each finished request (§1.1 step 11): Prometheus metrics, the request log
+ * and the staff dashboard's recent-request buffer each add one listener here.
+ */
+function requestListeners(_services: Services): RequestListener[] {
+  return [];
 }
 
 function trustProxyOption(trust: TrustProxy): boolean | string[] {
@@ -120,6 +129,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.decorate('routeTable', routes);
 
   registerRequestContext(app, config);
+  registerRequestObserver(app, requestListeners(services));
   registerClientIp(app, config.trustProxy);
   registerInputSafety(app);
   registerSecurityHeaders(app, config);

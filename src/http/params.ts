@@ -8,3 +8,9 @@ export function parseId(text: string): number | null {
   const id = Number(text);
   return Number.isSafeInteger(id) && id > 0 ? id : null;
 }
+
+/** The path of a request URL without its query string (query strings are never logged or labelled). */
+export function pathOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? url : url.slice(0, index);
+}

@@ -13,6 +13,7 @@ import type { Services } from '../../services.ts';
 import { csrfOriginAllowed } from '../csrf-origin.ts';
 import '../api-tenancy.ts';
 import { ANONYMOUS, type AuthState, loadAuthState } from '../auth-state.ts';
+import { pathOf } from '../params.ts';
 import { CSRF_COOKIE, type FlashLevel, isSessionIdShape, PortalSession, SESSION_COOKIE } from '../session.ts';
 import { isApiPath } from '../types.ts';
 
@@ -53,11 +54,6 @@ export const IDLE_EXPIRED_MESSAGE = (minutes: number) =>
   `Your session expired after ${minutes} minutes of inactivity. Please log in again.`;
 /** Last-activity writes are coalesced to one per minute (§3.1). */
 const TOUCH_INTERVAL_MS = 60_000;
-
-function pathOf(url: string): string {
-  const index = url.indexOf('?');
-  return index === -1 ? url : url.slice(0, index);
-}
 
 function skipsEverything(request: FastifyRequest): boolean {
   const config = request.routeOptions.config;
