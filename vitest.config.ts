@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config';
  * - unit: pure tests (`*.test.ts`), no database or server;
  * - int: `*.int.test.ts`, against PGlite by default, PostgreSQL/Redis when
  *   TEST_DATABASE_URL / TEST_REDIS_URL are set (CI runs this tier twice);
- * - e2e: browser tests in e2e/ driving Debian chromium.
+ * - e2e: browser tests in e2e/ driving Debian chromium;
+ * - ops: operations checks in ops/ (nginx in front of the app, backup/restore with the
+ *   PostgreSQL tools, several processes on PostgreSQL + Redis). They need services and
+ *   root-level tools, so they skip unless OPS_TESTS=1; `.ci/run` runs them in their own step.
  */
 export default defineConfig({
   test: {
@@ -42,6 +45,18 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'ops',
+          sequence: { groupOrder: 3 },
+          include: ['ops/**/*.ops.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          // Each file starts processes and services of its own; one at a time.
           fileParallelism: false,
         },
       },
