@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acmeCustomer,
@@ -11,6 +9,7 @@ import {
 } from '../../test/alerts.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
 import { readPdf } from '../../test/pdf-text.ts';
+import { type SmtpCapture, startSmtpCapture } from '../../test/smtp-capture.ts';
 import { createMailer, type Mailer } from '../notify/mail.ts';
 import { silentLogger } from '../obs/logger.ts';
 import { sha256Hex } from '../reports/artifact-store.ts';
@@ -24,36 +23,17 @@ import { evaluateAndSendAlertsNow } from './alert-runs-now.ts';
  * the same provider in registerJobs.
  */
 
-let smtp: SMTPServer;
-const received: string[] = [];
+let smtp: SmtpCapture;
+/** Raw messages received, line ends normalised. */
+const mails = (): string[] => smtp.received.map((mail) => mail.raw.replace(/\r\n/g, '\n'));
 let handle: TestDatabase;
 let mailer: Mailer;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      let raw = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        raw += chunk;
-      });
-      stream.on('end', () => {
-        received.push(raw.replace(/\r\n/g, '\n'));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpCapture();
   handle = await createTestDatabase({
     env: {
-      EMAIL_BACKEND: 'smtp',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(port),
-      SMTP_SECURITY: 'none',
+      ...smtp.env,
       PORTAL_BASE_URL: 'https://payrixa.example',
     },
   });
@@ -63,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mailer?.close();
   await handle?.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
 });
 
 /** The base64 body of the MIME part whose Content-Type is application/pdf, decoded. */
@@ -90,8 +70,8 @@ describe('alert e-mail with the weekly PDF (loopback smtp-server)', () => {
 
     const result = await evaluateAndSendAlertsNow(deps, 42, [run], 'req-pdf');
     expect(result).toMatchObject({ created: 1, sent: 1 });
-    expect(received).toHaveLength(1);
-    const attachment = pdfAttachment(received[0] as string);
+    expect(mails()).toHaveLength(1);
+    const attachment = pdfAttachment(mails()[0] as string);
     expect(attachment?.filename).toBe('payrixa_weekly_drift_acme_family_practice_2026-03-02.pdf');
     const bytes = attachment?.bytes as Buffer;
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -118,8 +98,8 @@ describe('alert e-mail with the weekly PDF (loopback smtp-server)', () => {
       .execute();
     await db.deleteFrom('alert_events').where('customer_id', '=', 42).execute();
     await evaluateAndSendAlertsNow(deps, 42, [run], 'req-pdf-2');
-    expect(received).toHaveLength(2);
-    expect(received[1]).not.toMatch(/application\/pdf/);
-    expect(received[1]).toContain('Subject: [DriftWatch Alert] Acme Family Practice - High Severity');
+    expect(mails()).toHaveLength(2);
+    expect(mails()[1]).not.toMatch(/application\/pdf/);
+    expect(mails()[1]).toContain('Subject: [DriftWatch Alert] Acme Family Practice - High Severity');
   });
 });

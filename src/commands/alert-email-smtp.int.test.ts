@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acmeCustomer,
@@ -11,6 +9,7 @@ import {
   sendDeps,
 } from '../../test/alerts.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
+import { type CapturedMail, type SmtpCapture, startSmtpCapture } from '../../test/smtp-capture.ts';
 import { createMailer, type Mailer } from '../notify/mail.ts';
 import { silentLogger } from '../obs/logger.ts';
 import { evaluateAlerts } from './evaluate-alerts.ts';
@@ -18,53 +17,15 @@ import { sendPendingAlerts } from './send-alert.ts';
 
 /** The alert email through a real SMTP server on loopback (EMAIL_BACKEND=smtp), §7 and §5. */
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-let smtp: SMTPServer;
-const received: Received[] = [];
-/** When set, the server refuses the message data with this reply. */
-let refuse: { code: number; message: string } | null = null;
+let smtp: SmtpCapture;
 let handle: TestDatabase;
 let mailer: Mailer;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        raw += chunk;
-      });
-      stream.on('end', () => {
-        if (refuse) {
-          const error = Object.assign(new Error(refuse.message), { responseCode: refuse.code });
-          callback(error);
-          return;
-        }
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpCapture();
   handle = await createTestDatabase({
     env: {
-      EMAIL_BACKEND: 'smtp',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(port),
-      SMTP_SECURITY: 'none',
+      ...smtp.env,
       PORTAL_BASE_URL: 'https://payrixa.example',
     },
   });
@@ -74,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mailer?.close();
   await handle?.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
 });
 
 describe('alert email over SMTP (loopback smtp-server)', () => {
@@ -102,8 +63,8 @@ describe('alert email over SMTP (loopback smtp-server)', () => {
     await sendPendingAlerts(deps, 42);
     const [alert] = await alertsOf(db, 42);
     expect(alert?.status).toBe('sent');
-    expect(received).toHaveLength(1);
-    const message = received[0] as Received;
+    expect(smtp.received).toHaveLength(1);
+    const message = smtp.received[0] as CapturedMail;
     expect(message.from).toBe('alerts@payrixa.com');
     expect(message.to.sort()).toEqual(['billing@acme.example', 'cfo@acme.example']);
     const raw = message.raw.replace(/\r\n/g, '\n');
@@ -125,7 +86,7 @@ describe('alert email over SMTP (loopback smtp-server)', () => {
     expect(raw).toContain('filename=payrixa_weekly_drift_acme_family_practice_2026-03-02.pdf');
 
     // A refused message (421) leaves the record retrying with the server's reply.
-    refuse = { code: 421, message: 'Service not available' };
+    smtp.refuse = { code: 421, message: 'Service not available' };
     try {
       await db.deleteFrom('alert_events').where('customer_id', '=', 42).execute();
       await evaluateAlerts(
@@ -134,7 +95,7 @@ describe('alert email over SMTP (loopback smtp-server)', () => {
       );
       await sendPendingAlerts(deps, 42);
     } finally {
-      refuse = null;
+      smtp.refuse = null;
     }
     const [retrying] = await alertsOf(db, 42);
     expect(retrying?.status).toBe('pending');
@@ -142,6 +103,6 @@ describe('alert email over SMTP (loopback smtp-server)', () => {
     expect(delivery).toMatchObject({ status: 'retrying', attempts: 1 });
     expect(delivery?.last_error).toContain('421');
     expect(delivery?.next_attempt_at).toEqual(new Date('2026-03-02T06:02:00Z'));
-    expect(received).toHaveLength(1);
+    expect(smtp.received).toHaveLength(1);
   });
 });

@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAlert, insertFinding, insertJudgmentRow, insertRun } from '../../test/alert-fixtures.ts';
 import { acmeCustomer, insertRule, SettableClock } from '../../test/alerts.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
+import { type CapturedMail, type SmtpCapture, startSmtpCapture } from '../../test/smtp-capture.ts';
 import type { AnalysisRunType, DB, JsonObject } from '../db/schema.ts';
 import { dispatchAlertsJob } from '../jobs/definitions/alerts.ts';
 import type { JobContext } from '../jobs/types.ts';
@@ -22,15 +21,7 @@ import { dispatchDueWeeklyReports, sendWeeklyReport, type WeeklyReportDeps } fro
  * loopback, with a fake PDF builder (the real one is tested on its own).
  */
 
-interface Received {
-  to: string[];
-  raw: string;
-}
-
-let smtp: SMTPServer;
-const received: Received[] = [];
-/** When set, the server refuses the message data with this reply. */
-let refuse: { code: number; message: string } | null = null;
+let smtp: SmtpCapture;
 let handle: TestDatabase;
 let mailer: Mailer;
 let dataDir: string;
@@ -43,35 +34,11 @@ const builders: ReportBuilders = {
 };
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        raw += chunk;
-      });
-      stream.on('end', () => {
-        if (refuse) {
-          callback(Object.assign(new Error(refuse.message), { responseCode: refuse.code }));
-          return;
-        }
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpCapture();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'payrixa-weekly-'));
   handle = await createTestDatabase({
     env: {
-      EMAIL_BACKEND: 'smtp',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(port),
-      SMTP_SECURITY: 'none',
+      ...smtp.env,
       PORTAL_BASE_URL: 'https://payrixa.example',
       DATA_DIR: dataDir,
     },
@@ -82,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mailer?.close();
   await handle?.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -167,10 +134,10 @@ describe('weekly report e-mail over SMTP (B19)', () => {
       recoveredDate: '2026-02-20',
     });
 
-    const before = received.length;
+    const before = smtp.received.length;
     expect(await sendWeeklyReport(depsAt(clock), { customerId: 42, runId })).toBe('sent');
-    expect(received).toHaveLength(before + 1);
-    const message = received.at(-1) as Received;
+    expect(smtp.received).toHaveLength(before + 1);
+    const message = smtp.received.at(-1) as CapturedMail;
     expect(message.to.sort()).toEqual(['billing@c42.example', 'cfo@c42.example']);
     const raw = message.raw.replace(/\r\n/g, '\n');
     expect(raw).toContain('Subject: [Payrixa] Weekly Drift Report - Acme Family Practice - 2026-03-02');
@@ -218,21 +185,21 @@ describe('weekly report e-mail over SMTP (B19)', () => {
     await db.updateTable('analysis_runs').set({ run_type: 'post_upload' }).where('id', '=', runId).execute();
     expect(await sendWeeklyReport(depsAt(clock), { customerId: 42, runId })).toBe('not_applicable');
     expect(await dispatchDueWeeklyReports(depsAt(clock))).toBe(0);
-    expect(received).toHaveLength(before + 1);
+    expect(smtp.received).toHaveLength(before + 1);
     expect(await sentEvents(db, 42)).toHaveLength(1);
   });
 
   it('sends nothing when the weekly e-mail is off (the default) or for a manual run', async () => {
     const db = handle.database.db;
     const clock = new SettableClock(new Date('2026-03-02T06:01:00Z'));
-    const before = received.length;
+    const before = smtp.received.length;
     const off = await weeklyCustomer(db, { id: 43, name: 'Off Clinic', enabled: false });
     expect(await sendWeeklyReport(depsAt(clock), { customerId: 43, runId: off })).toBe('disabled');
     const manual = await weeklyCustomer(db, { id: 44, name: 'Manual Clinic', runType: 'manual' });
     expect(await sendWeeklyReport(depsAt(clock), { customerId: 44, runId: manual })).toBe('not_applicable');
     // Another customer's run id is not this customer's run.
     expect(await sendWeeklyReport(depsAt(clock), { customerId: 43, runId: manual })).toBe('not_applicable');
-    expect(received).toHaveLength(before);
+    expect(smtp.received).toHaveLength(before);
     expect(await deliveryOf(db, 43)).toEqual([]);
     expect(await deliveryOf(db, 44)).toEqual([]);
     expect(await sentEvents(db, 43)).toEqual([]);
@@ -242,8 +209,8 @@ describe('weekly report e-mail over SMTP (B19)', () => {
     const db = handle.database.db;
     const clock = new SettableClock(new Date('2026-03-02T06:01:00Z'));
     const runId = await weeklyCustomer(db, { id: 45, name: 'Retry Clinic', attachPdf: false });
-    const before = received.length;
-    refuse = { code: 421, message: 'Service not available' };
+    const before = smtp.received.length;
+    smtp.refuse = { code: 421, message: 'Service not available' };
     try {
       expect(await sendWeeklyReport(depsAt(clock), { customerId: 45, runId })).toBe('retrying');
       let [delivery] = await deliveryOf(db, 45);
@@ -274,9 +241,9 @@ describe('weekly report e-mail over SMTP (B19)', () => {
       clock.set('2026-03-02T08:00:00Z');
       expect(await dispatchDueWeeklyReports(depsAt(clock))).toBe(0);
     } finally {
-      refuse = null;
+      smtp.refuse = null;
     }
-    expect(received).toHaveLength(before);
+    expect(smtp.received).toHaveLength(before);
     expect(await sentEvents(db, 45)).toEqual([]);
   });
 
@@ -284,7 +251,7 @@ describe('weekly report e-mail over SMTP (B19)', () => {
     const db = handle.database.db;
     const clock = new SettableClock(new Date('2026-03-02T06:01:00Z'));
     const runId = await weeklyCustomer(db, { id: 46, name: 'Late Clinic' });
-    const before = received.length;
+    const before = smtp.received.length;
     const broken: WeeklyReportDeps = {
       ...depsAt(clock),
       builders: {
@@ -300,7 +267,7 @@ describe('weekly report e-mail over SMTP (B19)', () => {
     expect(await dispatchDueWeeklyReports(depsAt(clock))).toBe(1);
     const [sent] = await deliveryOf(db, 46);
     expect(sent).toMatchObject({ status: 'sent', attempts: 2, last_error: null });
-    expect(received).toHaveLength(before + 1);
+    expect(smtp.received).toHaveLength(before + 1);
     expect(await sentEvents(db, 46)).toHaveLength(1);
   });
 
@@ -313,7 +280,7 @@ describe('weekly report e-mail over SMTP (B19)', () => {
       .set({ time_zone: 'America/Chicago', weekly_report_day: 'monday', weekly_report_hour: 8 })
       .where('customer_id', '=', 47)
       .execute();
-    const before = received.length;
+    const before = smtp.received.length;
     expect(await sendWeeklyReport(depsAt(clock), { customerId: 47, runId })).toBe('waiting');
     const [waiting] = await deliveryOf(db, 47);
     expect(waiting).toMatchObject({ status: 'pending', attempts: 0 });
@@ -322,7 +289,7 @@ describe('weekly report e-mail over SMTP (B19)', () => {
     expect(await dispatchDueWeeklyReports(depsAt(clock))).toBe(0);
     clock.set('2026-03-02T14:00:00Z');
     expect(await dispatchDueWeeklyReports(depsAt(clock))).toBe(1);
-    expect(received).toHaveLength(before + 1);
+    expect(smtp.received).toHaveLength(before + 1);
     const [sent] = await deliveryOf(db, 47);
     expect(sent).toMatchObject({ status: 'sent', attempts: 1 });
   });
@@ -337,13 +304,13 @@ describe('weekly report e-mail over SMTP (B19)', () => {
       .where('customer_id', '=', 48)
       .execute();
     expect(await sendWeeklyReport(depsAt(clock), { customerId: 48, runId })).toBe('waiting');
-    const before = received.length;
+    const before = smtp.received.length;
     clock.set('2026-03-03T07:00:00Z');
     const job = dispatchAlertsJob({ db, config: handle.config, mailer, clock });
     // The handler reads only the logger of its context.
     const context = { logger: silentLogger() } as unknown as JobContext<JsonObject>;
     expect(await job.handler(context)).toEqual({ due: 0, weekly_reports: 1 });
-    expect(received).toHaveLength(before + 1);
+    expect(smtp.received).toHaveLength(before + 1);
     expect((await deliveryOf(db, 48))[0]?.status).toBe('sent');
   });
   // When the job is queued (after a scheduled DriftWatch run's PDF): src/jobs/definitions/reports.int.test.ts.

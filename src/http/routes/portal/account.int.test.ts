@@ -1,49 +1,22 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccountFixtures, FakeClock, PASSWORD, PortalClient } from '../../../../test/accounts.ts';
 import { createTestServices, type TestServices } from '../../../../test/services.ts';
+import { type SmtpCapture, startSmtpCapture } from '../../../../test/smtp-capture.ts';
 import { waitFor } from '../../../../test/wait.ts';
 import { buildApp } from '../../app.ts';
 
-interface Received {
-  to: string[];
-  raw: string;
-}
-
 let services: TestServices;
 let app: FastifyInstance;
-let smtp: SMTPServer;
-const received: Received[] = [];
+let smtp: SmtpCapture;
 const clock = new FakeClock();
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        raw += chunk;
-      });
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpCapture();
   services = await createTestServices({
     env: {
       PORTAL_RATE_LIMIT: '10000/minute',
-      EMAIL_BACKEND: 'smtp',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(port),
-      SMTP_SECURITY: 'none',
+      ...smtp.env,
       PORTAL_BASE_URL: 'https://payrixa.example',
     },
   });
@@ -55,10 +28,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await services.dispose();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
 });
 
-/** The reset link in a received message (quoted-printable soft breaks undone). */
+/** The reset link in a smtp.received message (quoted-printable soft breaks undone). */
 function linkIn(raw: string): string {
   const text = raw.replace(/=\r?\n/g, '');
   const match = /https:\/\/payrixa\.example(\/portal\/password-reset\/[A-Za-z0-9_-]{43}\/)/.exec(text);
@@ -75,7 +48,7 @@ describe('password reset over SMTP', () => {
     expect(response.headers.location).toBe('/portal/password-reset/sent/');
     const sent = await c.get('/portal/password-reset/sent/');
     expect(sent.body).toContain('If an account exists for that email, we have sent a password reset link.');
-    expect(received).toHaveLength(0);
+    expect(smtp.received).toHaveLength(0);
   });
 
   it('resets a password with a single-use link, ending other sessions', async () => {
@@ -85,7 +58,7 @@ describe('password reset over SMTP', () => {
 
     const c = new PortalClient(app, '10.1.0.3');
     await c.post('/portal/password-reset/', { email: 'OWNER_A@example.com' });
-    const mail = await waitFor(() => received.find((m) => m.to.includes('owner_a@example.com')));
+    const mail = await waitFor(() => smtp.received.find((m) => m.to.includes('owner_a@example.com')));
     expect(mail.raw).toContain('Subject: Reset your Payrixa password');
     expect(mail.raw.replace(/=\r?\n/g, '')).toContain(
       'This link expires in 60 minutes and can be used once.',
@@ -134,9 +107,9 @@ describe('password reset over SMTP', () => {
 
   it('expires links after 60 minutes and rejects junk tokens', async () => {
     const c = new PortalClient(app, '10.1.0.5');
-    const count = received.length;
+    const count = smtp.received.length;
     await c.post('/portal/password-reset/', { email: 'viewer_a@example.com' });
-    const mail = await waitFor(() => received.length > count && received.at(-1));
+    const mail = await waitFor(() => smtp.received.length > count && smtp.received.at(-1));
     const link = linkIn(mail.raw);
     clock.advance(61 * 60_000);
     expect((await c.get(link)).statusCode).toBe(404);
@@ -158,15 +131,15 @@ describe('password reset over SMTP', () => {
 
   it('drops requests beyond 5 per email per hour silently', async () => {
     const c = new PortalClient(app, '10.1.0.6');
-    const count = received.length;
+    const count = smtp.received.length;
     for (let i = 0; i < 7; i++) {
       expect((await c.post('/portal/password-reset/', { email: 'analyst_a@example.com' })).statusCode).toBe(
         302,
       );
     }
-    await waitFor(() => received.length >= count + 5);
+    await waitFor(() => smtp.received.length >= count + 5);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(received.length).toBe(count + 5);
+    expect(smtp.received.length).toBe(count + 5);
   });
 });
 
@@ -209,7 +182,7 @@ describe('account page', () => {
   it('invitation links set the first password', async () => {
     const owner = new PortalClient(app, '10.1.0.9');
     await owner.login('owner_a', 'Brand-new-Secret-77');
-    const count = received.length;
+    const count = smtp.received.length;
     const add = await owner.post('/portal/team/', {
       action: 'add',
       username: 'invitee',
@@ -218,7 +191,7 @@ describe('account page', () => {
     });
     expect(add.statusCode).toBe(302);
     const mail = await waitFor(
-      () => received.length > count && received.find((m) => m.to.includes('invitee@example.com')),
+      () => smtp.received.length > count && smtp.received.find((m) => m.to.includes('invitee@example.com')),
     );
     expect(mail.raw).toContain('Subject: You have been invited to Payrixa');
     const link = linkIn(mail.raw);
