@@ -158,6 +158,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   registerHealthRoutes(app, services);
   app.get('/', async (_request, reply) => reply.redirect('/portal/', 302));
+  // Browsers ask for /favicon.ico whatever the page links; answering stops their 404 noise.
+  app.get('/favicon.ico', (_request, reply) => reply.sendFile('img/favicon.ico'));
   registerPortalRoutes(app, services);
   registerAdminRedirect(app, routes);
   registerApiRoutes(app, services);

@@ -157,3 +157,20 @@ describe('requestScheme', () => {
     ).toBe('https');
   });
 });
+
+describe('favicon', () => {
+  it('pages link the icon and /favicon.ico is answered, not 404', async () => {
+    const app = await appWith();
+    const proxied = { host: HOST, 'x-forwarded-proto': 'https' };
+    const page = await app.inject({ method: 'GET', url: '/portal/login/', headers: proxied });
+    expect(page.body).toContain('<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">');
+    const icon = await app.inject({ method: 'GET', url: '/favicon.ico', headers: proxied });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)/);
+    // ICO header: reserved 0, type 1 (icon), one image.
+    expect([...icon.rawPayload.subarray(0, 6)]).toEqual([0, 0, 1, 0, 1, 0]);
+    const svg = await app.inject({ method: 'GET', url: '/static/img/favicon.svg', headers: proxied });
+    expect(svg.statusCode).toBe(200);
+    expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+});
