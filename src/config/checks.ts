@@ -31,6 +31,11 @@ export interface CheckOptions {
   deploy?: boolean;
   /** Include the migrations check (serve/worker; check). */
   migrations?: boolean;
+  /**
+   * Include STATIC_ROOT (default true). `migrate` leaves it out: the checklist runs
+   * `migrate` before `collectstatic` creates the directory, and migrating never reads it.
+   */
+  staticRoot?: boolean;
 }
 
 export function formatCheckLine(line: CheckLine): string {
@@ -168,10 +173,11 @@ export function runChecks(config: Config, probes: CheckProbes, options: CheckOpt
     );
 
   // DATA_DIR, STATIC_ROOT
-  for (const [item, dir, mustExist] of [
+  const directories: [item: string, dir: string, mustExist: boolean][] = [
     ['DATA_DIR', config.dataDir, false],
-    ['STATIC_ROOT', config.staticRoot, true],
-  ] as const) {
+  ];
+  if (options.staticRoot !== false) directories.push(['STATIC_ROOT', config.staticRoot, true]);
+  for (const [item, dir, mustExist] of directories) {
     const state = directoryState(dir);
     if (state === 'writable') ok(item, dir);
     else if (state === 'missing' && !mustExist) ok(item, `${dir} (created on first use)`);

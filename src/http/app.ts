@@ -20,6 +20,7 @@ import {
 import { registerApiDocs, registerOpenApi } from './openapi.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerCors } from './plugins/cors.ts';
+import { registerHttpsRedirect } from './plugins/https-redirect.ts';
 import { registerInputSafety } from './plugins/input-safety.ts';
 import { registerRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { type RequestListener, registerRequestObserver } from './plugins/request-observer.ts';
@@ -131,6 +132,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerRequestContext(app, config);
   registerRequestObserver(app, requestListeners(services));
   registerClientIp(app, config.trustProxy);
+  registerHttpsRedirect(app, config);
   registerInputSafety(app);
   registerSecurityHeaders(app, config);
   registerErrorHandling(app, config, routes);
@@ -156,6 +158,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   registerHealthRoutes(app, services);
   app.get('/', async (_request, reply) => reply.redirect('/portal/', 302));
+  // Browsers ask for /favicon.ico whatever the page links; answering stops their 404 noise.
+  app.get('/favicon.ico', (_request, reply) => reply.sendFile('img/favicon.ico'));
   registerPortalRoutes(app, services);
   registerAdminRedirect(app, routes);
   registerApiRoutes(app, services);

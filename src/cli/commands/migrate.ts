@@ -33,7 +33,8 @@ Options:
     const config = context.config();
     const database = await createDatabase(config, { embedded: { role: 'migrate' } });
     try {
-      if (await refuseInsecureProduction(config, context.io, { database })) return 1;
+      // No STATIC_ROOT check: the deployment checklist migrates before collectstatic.
+      if (await refuseInsecureProduction(config, context.io, { database, staticRoot: false })) return 1;
       const server = database.embedded && !database.embedded.ownsHost ? database.embedded : null;
       if (server) {
         const who = `payrixa ${server.hostRole} (process ${server.hostPid})`;

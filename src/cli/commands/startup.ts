@@ -52,14 +52,17 @@ export async function gatherProbes(
 export async function refuseInsecureProduction(
   config: Config,
   io: CliIO,
-  options: { database?: Database | null; migrations?: boolean },
+  options: { database?: Database | null; migrations?: boolean; staticRoot?: boolean },
 ): Promise<boolean> {
   if (!config.isProduction) return false;
   const probes = await gatherProbes(config, {
     database: options.database ?? null,
     migrations: options.migrations ?? false,
   });
-  const lines = runChecks(config, probes, { migrations: options.migrations ?? false });
+  const lines = runChecks(config, probes, {
+    migrations: options.migrations ?? false,
+    staticRoot: options.staticRoot ?? true,
+  });
   if (!hasErrors(lines)) return false;
   println(
     io.stderr,
