@@ -140,6 +140,25 @@ describe.skipIf(onPostgres)('payrixa backup (embedded)', () => {
     });
   });
 
+  it('waits for a transaction in progress on the server and copies none of its uncommitted rows', async () => {
+    const session = await server!.pool!.connect();
+    let backup: Promise<Awaited<ReturnType<typeof runCli>>>;
+    try {
+      await session.query('BEGIN');
+      await session.query(`INSERT INTO customers (name) VALUES ('Uncommitted Clinic')`);
+      // This session holds the single backend; the backup queues behind it.
+      backup = runCli(['backup', '--dir', path.join(tmpdir(), `payrixa-inflight-${process.pid}`)], env);
+      await session.query('ROLLBACK');
+    } finally {
+      session.release();
+    }
+    const result = await backup;
+    expect(result.code).toBe(0);
+    const file = /^Backup written: (\S+) \(/m.exec(result.stdout)?.[1] as string;
+    const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')) as BackupManifest;
+    expect(manifest.counts['customers']).toBe(sourceCounts['customers']);
+  });
+
   it('refuses to restore into the data directory while the server runs', async () => {
     const result = await runCli(['restore', backupFile, '--yes'], env);
     expect(result.code).toBe(1);
