@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -139,6 +139,24 @@ describe.skipIf(!OPS_ENABLED || !OPS_DATABASE_URL)('backup and restore on Postgr
     const again = await runCli(['restore', dumpFile, '--target-database-url', targetUrl, '--yes'], env);
     expect(again.code).toBe(0);
     await check();
+  });
+
+  it('exits 1 and marks the table when the restored counts differ from the manifest', async () => {
+    // The manifest says one claim more than the dump holds (as if rows were lost on the way).
+    const dir = mkdtempSync(path.join(tmpdir(), 'payrixa-bk-mismatch-'));
+    const copy = path.join(dir, path.basename(dumpFile));
+    copyFileSync(dumpFile, copy);
+    copyFileSync(`${dumpFile}.sha256`, `${copy}.sha256`);
+    const manifest = JSON.parse(readFileSync(`${dumpFile}.manifest.json`, 'utf8')) as BackupManifest;
+    manifest.counts['claims'] = 801;
+    writeFileSync(`${copy}.manifest.json`, JSON.stringify(manifest));
+    const targetUrl = await scratchDatabase();
+    const result = await runCli(['restore', copy, '--target-database-url', targetUrl], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^claims\s+801\s+800 {2}MISMATCH$/m);
+    expect(result.stdout).toMatch(/^customers\s+2\s+2$/m);
+    expect(result.stdout).not.toContain('Restore complete');
+    expect(result.stderr).toBe('Error: restored row counts differ from the backup (see MISMATCH above).\n');
   });
 
   it('refuses a dump whose newest migration this release does not know', async () => {
