@@ -2,6 +2,7 @@ import { loadEnvFile, PRODUCT_VERSION } from '../config/env.ts';
 import { AppError, ConfigError, describeError, UsageError } from '../config/errors.ts';
 import { analyzeCommand } from './commands/analyze.ts';
 import { backtestCommand } from './commands/backtest.ts';
+import { backupCommand } from './commands/backup.ts';
 import { checkCommand } from './commands/check.ts';
 import { collectstaticCommand } from './commands/collectstatic.ts';
 import { createsuperuserCommand } from './commands/createsuperuser.ts';
@@ -10,6 +11,7 @@ import { customerCommand } from './commands/customer.ts';
 import { demoCommand } from './commands/demo.ts';
 import { mailCommand } from './commands/mail.ts';
 import { migrateCommand, migrationsCommand } from './commands/migrate.ts';
+import { restoreCommand } from './commands/restore.ts';
 import { retentionCommand } from './commands/retention.ts';
 import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -31,6 +33,8 @@ export const COMMANDS: readonly Command[] = [
   analyzeCommand,
   backtestCommand,
   retentionCommand,
+  backupCommand,
+  restoreCommand,
 ];
 
 function generalHelp(): string {

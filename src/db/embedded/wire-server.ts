@@ -1,5 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 
 /**
@@ -44,6 +46,16 @@ const PROTOCOL_3 = 196608;
 
 /** `COPY <target> FROM STDIN [rest]`: the statements our bulk-load port sends. */
 const COPY_FROM_STDIN = /^\s*COPY\s+([\s\S]+?)\s+FROM\s+STDIN\b([\s\S]*?);?\s*$/i;
+
+/**
+ * `PAYRIXA DUMP DATA DIR TO '<absolute path>'`: the one statement of our own (payrixa backup,
+ * web-api-ops §7.4). The data directory can only be read consistently by the thread that owns
+ * the engine, so a client asks for it here: CHECKPOINT, then PGlite's gzip tarball of the data
+ * directory, written to the path. Runs while the session holds the backend, so no other
+ * session's transaction is half-done in the files; inside the caller's own transaction (a
+ * read-only snapshot that counts rows for the manifest) it keeps that transaction open.
+ */
+const DUMP_DATA_DIR = /^\s*PAYRIXA\s+DUMP\s+DATA\s+DIR\s+TO\s+'((?:[^']|'')+)'\s*;?\s*$/i;
 
 /** A FIFO lock over the single backend. */
 class BackendLock {
@@ -322,6 +334,11 @@ class Session {
         if (type === 'd' || type === 'c' || type === 'f') continue; // after a failed COPY: ignored, as PostgreSQL does
         if (type === 'Q') {
           const text = frame.subarray(5, frame.length - 1).toString('utf8');
+          const dump = DUMP_DATA_DIR.exec(text);
+          if (dump) {
+            await this.dumpDataDir((dump[1] as string).replace(/''/g, "'"));
+            continue;
+          }
           const copy = COPY_FROM_STDIN.exec(text);
           if (copy) {
             this.copy = { statement: `COPY ${copy[1]} FROM '/dev/blob'${copy[2] ?? ''}`, chunks: [] };
@@ -424,6 +441,63 @@ class Session {
     );
   }
 
+  /**
+   * Writes the data directory's gzip tarball to `target` (via a temporary name, so a reader
+   * never sees half a file) and answers with one row: `bytes`.
+   */
+  private async dumpDataDir(target: string): Promise<void> {
+    const pglite = this.server.pglite;
+    await this.hold();
+    let reply: Buffer;
+    try {
+      if (!path.isAbsolute(target)) throw new Error('the dump path must be absolute');
+      const checkpoint = await pglite.execProtocolRaw(queryMessage('CHECKPOINT'));
+      const failure = errorText(checkpoint);
+      if (failure) throw new Error(failure);
+      const tarball = await pglite.dumpDataDir('gzip');
+      const bytes = Buffer.from(await tarball.arrayBuffer());
+      const partial = `${target}.partial`;
+      try {
+        writeFileSync(partial, bytes, { mode: 0o600 });
+        renameSync(partial, target);
+      } catch (error) {
+        rmSync(partial, { force: true });
+        throw error;
+      }
+      reply = Buffer.concat([
+        message(
+          'T',
+          Buffer.concat([
+            int16(1),
+            cstring('bytes'),
+            int32(0),
+            int16(0),
+            int32(25),
+            int16(-1),
+            int32(-1),
+            int16(0),
+          ]),
+        ),
+        message(
+          'D',
+          Buffer.concat([
+            int16(1),
+            int32(Buffer.byteLength(String(bytes.length))),
+            Buffer.from(String(bytes.length)),
+          ]),
+        ),
+        message('C', cstring('PAYRIXA DUMP')),
+      ]);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      reply = errorResponse('58000', `could not dump the data directory: ${text}`);
+    }
+    // The transaction status of the session (idle, or the caller's own transaction).
+    const status = lastReadyStatus(await pglite.execProtocolRaw(syncMessage())) ?? 'I';
+    if (!this.socket.destroyed) this.socket.write(Buffer.concat([reply, readyForQuery(status)]));
+    if (status === 'I') this.releaseBackend();
+  }
+
   private fatal(code: string, text: string): void {
     if (!this.socket.destroyed) this.socket.end(errorResponse(code, text, 'FATAL'));
     this.phase = 'closed';
@@ -454,6 +528,31 @@ class Session {
     })();
     return this.terminated;
   }
+}
+
+function int16(value: number): Buffer {
+  const buffer = Buffer.alloc(2);
+  buffer.writeInt16BE(value);
+  return buffer;
+}
+
+/** The message of the first ErrorResponse in a backend response, or null. */
+function errorText(response: Uint8Array): string | null {
+  const bytes = Buffer.from(response);
+  let offset = 0;
+  while (offset + 5 <= bytes.length) {
+    const length = bytes.readInt32BE(offset + 1);
+    if (bytes[offset] === 0x45) {
+      const fields = bytes
+        .subarray(offset + 5, offset + 1 + length)
+        .toString('utf8')
+        .split('\0');
+      const text = fields.find((field) => field.startsWith('M'));
+      return text ? text.slice(1) : 'error';
+    }
+    offset += 1 + length;
+  }
+  return null;
 }
 
 function queryMessage(text: string): Buffer {

@@ -12,6 +12,7 @@ import type { JobRegistry } from '../registry.ts';
 import type { ScheduleDefinition } from '../scheduler.ts';
 import type { JobQueue } from '../types.ts';
 import { queueAlertEvaluation, registerAlertJobs } from './alerts.ts';
+import { BACKUP_JOB, backupJob } from './backup.ts';
 import { cleanupJob } from './cleanup.ts';
 import { ingestUploadJob, reapplyMappingsJob, sweepUploadsJob } from './ingest-upload.ts';
 import { queueReportArtifact, registerReportJobs } from './reports.ts';
@@ -114,6 +115,9 @@ export function registerJobs(
   registry.register(webhookDispatchJob(webhookDeps));
   // Daily retention (alerts-reports §15, web-api-ops §7.5) on SCHEDULE_RETENTION.
   registry.register(retentionJob({ db: deps.db, config: deps.config, clock }));
+  // Daily backup of the embedded database (web-api-ops §7.4) on SCHEDULE_BACKUP.
+  const backup = backupJob({ ...(deps.database && { database: deps.database }), config: deps.config, clock });
+  if (backup) registry.register(backup);
 }
 
 /** The cron schedules whose job kinds exist, from SCHEDULE_* (a schedule set to off is left out). */
@@ -122,6 +126,7 @@ export function configuredSchedules(config: Config, registry: JobRegistry): Sche
     { name: 'cleanup', kind: 'maintenance.cleanup' },
     { name: 'alert_dispatch', kind: 'alerts.dispatch' },
     { name: 'retention', kind: RETENTION_JOB },
+    { name: 'backup', kind: BACKUP_JOB },
   ];
   const schedules: ScheduleDefinition[] = [];
   for (const { name, kind } of wanted) {
