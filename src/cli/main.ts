@@ -11,6 +11,7 @@ import { demoCommand } from './commands/demo.ts';
 import { mailCommand } from './commands/mail.ts';
 import { migrateCommand, migrationsCommand } from './commands/migrate.ts';
 import { retentionCommand } from './commands/retention.ts';
+import { rotateFieldKeyCommand } from './commands/rotate-field-key.ts';
 import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
 import { type Command, makeContext } from './context.ts';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   analyzeCommand,
   backtestCommand,
   retentionCommand,
+  rotateFieldKeyCommand,
 ];
 
 function generalHelp(): string {
