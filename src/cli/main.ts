@@ -13,6 +13,7 @@ import { mailCommand } from './commands/mail.ts';
 import { migrateCommand, migrationsCommand } from './commands/migrate.ts';
 import { restoreCommand } from './commands/restore.ts';
 import { retentionCommand } from './commands/retention.ts';
+import { rotateFieldKeyCommand } from './commands/rotate-field-key.ts';
 import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
 import { type Command, makeContext } from './context.ts';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   retentionCommand,
   backupCommand,
   restoreCommand,
+  rotateFieldKeyCommand,
 ];
 
 function generalHelp(): string {

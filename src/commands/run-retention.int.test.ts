@@ -8,6 +8,7 @@ import type { DB } from '../db/schema.ts';
 import { createArtifactStore } from '../reports/artifact-store.ts';
 import '../reports/index.ts';
 import type { AnalysisProduct } from '../db/schema.ts';
+import { emptyRetentionCounts } from '../domain/retention.ts';
 import { runDownload } from './report-artifact.ts';
 import { runRetention } from './run-retention.ts';
 import { produceWeeklyDriftPdf } from './weekly-drift-pdf.ts';
@@ -182,6 +183,7 @@ describe('retention (B20, today 2026-03-20)', () => {
     const result = await runRetention(retentionDeps());
 
     expect(result.counts).toEqual({
+      ...emptyRetentionCounts(),
       report_artifacts: 2,
       analysis_runs: 2,
       findings: 2,

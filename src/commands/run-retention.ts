@@ -4,14 +4,24 @@ import type { Config } from '../config/env.ts';
 import { NotFoundError } from '../config/errors.ts';
 import { findCustomerById, listCustomerIds } from '../db/repositories/customers.repository.ts';
 import {
+  clearExpiredRejectionDetails,
   countExpiredAlertEvents,
   countExpiredArtifacts,
+  countExpiredClaims,
+  countExpiredLogRows,
   countExpiredRuns,
+  countExpiredUploads,
+  countExpiredValidation,
   countExpiredWebhookDeliveries,
   deleteExpiredAlertEvents,
   deleteExpiredArtifacts,
+  deleteExpiredClaims,
+  deleteExpiredLogRows,
   deleteExpiredRuns,
+  deleteExpiredUploads,
+  deleteExpiredValidationResults,
   deleteExpiredWebhookDeliveries,
+  type RetentionLog,
 } from '../db/repositories/retention.repository.ts';
 import type { DB } from '../db/schema.ts';
 import {
@@ -74,12 +84,16 @@ interface BatchOutcome {
 
 /**
  * A retention category: how to count what would go, and how to delete one batch of it in the
- * given transaction. Adding a category (issue 13: claims, uploads, validation rows, system events,
- * audit) is one entry in RETENTION_CATEGORIES plus its counts in RETENTION_COUNTS.
+ * given transaction. Adding a category is one entry in RETENTION_CATEGORIES plus its counts in
+ * RETENTION_COUNTS.
  *
  * Order matters only for the dry run's honesty: artifacts expired by age go first, then the runs
  * with the rest of their artifacts (by cascade; files removed, counted as report artifacts too),
  * so a dry run and a real run on the same day report the same numbers.
+ *
+ * `countSystem` / `deleteSystemBatch`: tables that also hold rows of no customer (jobs, audit
+ * events). A run over every customer handles those rows after the tenants; a `--customer` run
+ * leaves them alone (they belong to no tenant).
  */
 interface RetentionCategory {
   count(db: Kysely<DB>, customerId: number, cutoffs: RetentionCutoffs): Promise<Partial<RetentionCounts>>;
@@ -89,9 +103,74 @@ interface RetentionCategory {
     cutoffs: RetentionCutoffs,
     limit: number,
   ): Promise<BatchOutcome>;
+  countSystem?(db: Kysely<DB>, cutoffs: RetentionCutoffs): Promise<Partial<RetentionCounts>>;
+  deleteSystemBatch?(trx: Kysely<DB>, cutoffs: RetentionCutoffs, limit: number): Promise<BatchOutcome>;
 }
 
+/** A category over one of the log tables (system events, jobs, audit events). */
+function logCategory(log: RetentionLog, systemRows: boolean): RetentionCategory {
+  const counts = (n: number): Partial<RetentionCounts> => ({ [log]: n });
+  const category: RetentionCategory = {
+    count: async (db, customerId, cutoffs) => counts(await countExpiredLogRows(db, log, customerId, cutoffs)),
+    async deleteBatch(trx, customerId, cutoffs, limit) {
+      const deleted = await deleteExpiredLogRows(trx, log, customerId, cutoffs, limit);
+      return { counts: counts(deleted), rows: deleted };
+    },
+  };
+  if (systemRows) {
+    category.countSystem = async (db, cutoffs) => counts(await countExpiredLogRows(db, log, null, cutoffs));
+    category.deleteSystemBatch = async (trx, cutoffs, limit) => {
+      const deleted = await deleteExpiredLogRows(trx, log, null, cutoffs, limit);
+      return { counts: counts(deleted), rows: deleted };
+    };
+  }
+  return category;
+}
+
+/**
+ * Claims go first (their rollups with them), then validation rows, then uploads — which the dry
+ * run counts as if the claims had already gone (see countExpiredUploads) — then the analytics
+ * categories and the logs.
+ */
 const RETENTION_CATEGORIES: readonly RetentionCategory[] = [
+  {
+    async count(db, customerId, cutoffs) {
+      const { claims, rollups } = await countExpiredClaims(db, customerId, cutoffs);
+      return { claims, claim_daily_rollups: rollups };
+    },
+    async deleteBatch(trx, customerId, cutoffs, limit) {
+      const { claims, rollups } = await deleteExpiredClaims(trx, customerId, cutoffs, limit);
+      return { counts: { claims, claim_daily_rollups: rollups }, rows: claims };
+    },
+  },
+  {
+    count: async (db, customerId, cutoffs) => ({
+      validation_results: (await countExpiredValidation(db, customerId, cutoffs)).results,
+    }),
+    async deleteBatch(trx, customerId, cutoffs, limit) {
+      const deleted = await deleteExpiredValidationResults(trx, customerId, cutoffs, limit);
+      return { counts: { validation_results: deleted }, rows: deleted };
+    },
+  },
+  {
+    count: async (db, customerId, cutoffs) => ({
+      rejected_row_details: (await countExpiredValidation(db, customerId, cutoffs)).details,
+    }),
+    async deleteBatch(trx, customerId, cutoffs, limit) {
+      const cleared = await clearExpiredRejectionDetails(trx, customerId, cutoffs, limit);
+      return { counts: { rejected_row_details: cleared }, rows: cleared };
+    },
+  },
+  {
+    async count(db, customerId, cutoffs) {
+      const { uploads, reports } = await countExpiredUploads(db, customerId, cutoffs);
+      return { uploads, quality_reports: reports };
+    },
+    async deleteBatch(trx, customerId, cutoffs, limit) {
+      const { uploads, reports } = await deleteExpiredUploads(trx, customerId, cutoffs, limit);
+      return { counts: { uploads, quality_reports: reports }, rows: uploads };
+    },
+  },
   {
     count: async (db, customerId, cutoffs) => ({
       report_artifacts: await countExpiredArtifacts(db, customerId, cutoffs),
@@ -139,6 +218,9 @@ const RETENTION_CATEGORIES: readonly RetentionCategory[] = [
       return { counts: { webhook_deliveries: deleted }, rows: deleted };
     },
   },
+  logCategory('system_events', false),
+  logCategory('jobs', true),
+  logCategory('audit_events', true),
 ];
 
 function addCounts(into: RetentionCounts, more: Partial<RetentionCounts>): void {
@@ -165,31 +247,50 @@ export async function runRetention(
   }
 
   const counts = emptyRetentionCounts();
+  /** Counts (dry run) or deletes batch after batch until a batch comes back short. */
+  const apply = async (
+    owner: number | null,
+    count: (db: Kysely<DB>) => Promise<Partial<RetentionCounts>>,
+    deleteBatch: (trx: Kysely<DB>) => Promise<BatchOutcome>,
+  ): Promise<void> => {
+    if (dryRun) {
+      addCounts(counts, await count(deps.db));
+      return;
+    }
+    for (;;) {
+      const outcome = await deps.db.transaction().execute(deleteBatch);
+      addCounts(counts, outcome.counts);
+      // Files after commit: a rolled-back batch keeps its files. A file whose removal fails is
+      // only logged — its row is gone, so it is never served, and a rebuild overwrites it.
+      for (const key of outcome.files ?? []) {
+        try {
+          await store.remove(key);
+        } catch (error) {
+          deps.logger?.warn({ err: error, customer_id: owner }, 'retention: artifact file not removed');
+        }
+      }
+      if (outcome.rows < batchSize) break;
+    }
+  };
   for (const customerId of customerIds) {
     for (const category of RETENTION_CATEGORIES) {
-      if (dryRun) {
-        addCounts(counts, await category.count(deps.db, customerId, cutoffs));
-        continue;
-      }
-      for (;;) {
-        const outcome = await deps.db
-          .transaction()
-          .execute((trx) => category.deleteBatch(trx, customerId, cutoffs, batchSize));
-        addCounts(counts, outcome.counts);
-        // Files after commit: a rolled-back batch keeps its files. A file whose removal fails is
-        // only logged — its row is gone, so it is never served, and a rebuild overwrites it.
-        for (const key of outcome.files ?? []) {
-          try {
-            await store.remove(key);
-          } catch (error) {
-            deps.logger?.warn(
-              { err: error, customer_id: customerId },
-              'retention: artifact file not removed',
-            );
-          }
-        }
-        if (outcome.rows < batchSize) break;
-      }
+      await apply(
+        customerId,
+        (db) => category.count(db, customerId, cutoffs),
+        (trx) => category.deleteBatch(trx, customerId, cutoffs, batchSize),
+      );
+    }
+  }
+  const everyCustomer = input.customerId === undefined || input.customerId === null;
+  if (everyCustomer) {
+    for (const category of RETENTION_CATEGORIES) {
+      const { countSystem, deleteSystemBatch } = category;
+      if (!countSystem || !deleteSystemBatch) continue;
+      await apply(
+        null,
+        (db) => countSystem(db, cutoffs),
+        (trx) => deleteSystemBatch(trx, cutoffs, batchSize),
+      );
     }
   }
 
@@ -203,6 +304,7 @@ export async function runRetention(
       dry_run: dryRun,
       today: cutoffs.today,
       customers: customerIds.length,
+      system_rows: everyCustomer,
       counts: { ...counts },
       total,
     },

@@ -1,7 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { emptyRetentionCounts, retentionCutoffs, retentionReportLines, retentionTotal } from './retention.ts';
+import { loadConfig } from '../config/env.ts';
+import {
+  emptyRetentionCounts,
+  MIN_CLAIMS_RETENTION_DAYS,
+  RETENTION_COUNTS,
+  retentionCutoffs,
+  retentionReportLines,
+  retentionTotal,
+} from './retention.ts';
 
-const DEFAULTS = { findingsDays: 730, deliveriesDays: 90, artifactsPdfDays: 90, artifactsOtherDays: 30 };
+const DEFAULTS = {
+  claimsDays: 730,
+  uploadsDays: 730,
+  validationDays: 90,
+  findingsDays: 730,
+  deliveriesDays: 90,
+  artifactsPdfDays: 90,
+  artifactsOtherDays: 30,
+  eventsDays: 365,
+  jobsDays: 30,
+  auditDays: 2190,
+};
 
 describe('retentionCutoffs', () => {
   it('B20 (today 2026-03-20): PDFs before 2025-12-20, runs before 2024-03-20, judgments since 2024-03-20', () => {
@@ -14,6 +33,13 @@ describe('retentionCutoffs', () => {
       alertEventsBefore: new Date('2024-03-20T00:00:00Z'),
       judgedSince: new Date('2024-03-20T00:00:00Z'),
       webhookDeliveriesBefore: new Date('2025-12-20T00:00:00Z'),
+      claimsSubmittedBefore: '2024-03-20',
+      uploadsBefore: new Date('2024-03-20T00:00:00Z'),
+      validationBefore: new Date('2025-12-20T00:00:00Z'),
+      systemEventsBefore: new Date('2025-03-20T00:00:00Z'),
+      jobsFinishedBefore: new Date('2026-02-18T00:00:00Z'),
+      // 2190 days = 6 × 365; one leap day (2024-02-29) lies between, so 2020-03-21, not 03-20.
+      auditEventsBefore: new Date('2020-03-21T00:00:00Z'),
     });
     // A PDF of 2025-12-01 (109 days) goes; a run of 2024-03-04 (746 days) goes.
     expect(new Date('2025-12-01T07:00:00Z') < cutoffs.pdfArtifactsBefore).toBe(true);
@@ -35,6 +61,66 @@ describe('retentionCutoffs', () => {
   });
 });
 
+describe('retentionCutoffs: issue 13 categories', () => {
+  it('a claim submitted exactly N days ago stays; one day older goes', () => {
+    const cutoffs = retentionCutoffs(new Date('2026-03-20T22:00:00Z'), { ...DEFAULTS, claimsDays: 365 });
+    expect(cutoffs.claimsSubmittedBefore).toBe('2025-03-20');
+    expect('2025-03-20' < cutoffs.claimsSubmittedBefore).toBe(false);
+    expect('2025-03-19' < cutoffs.claimsSubmittedBefore).toBe(true);
+  });
+
+  it('the claims cutoff is never under 120 days, whatever the period passed', () => {
+    for (const claimsDays of [1, 30, 119, 120]) {
+      expect(
+        retentionCutoffs(new Date('2026-03-20T03:30:00Z'), { ...DEFAULTS, claimsDays }).claimsSubmittedBefore,
+      ).toBe('2025-11-20');
+    }
+    expect(
+      retentionCutoffs(new Date('2026-03-20T03:30:00Z'), { ...DEFAULTS, claimsDays: 121 })
+        .claimsSubmittedBefore,
+    ).toBe('2025-11-19');
+    expect(MIN_CLAIMS_RETENTION_DAYS).toBe(120);
+  });
+
+  it('RETENTION_CLAIMS_DAYS=1 is clamped to 120 by the configuration', () => {
+    expect(loadConfig({ RETENTION_CLAIMS_DAYS: '1' }).retention.claimsDays).toBe(120);
+    expect(loadConfig({ RETENTION_CLAIMS_DAYS: '400' }).retention.claimsDays).toBe(400);
+    expect(loadConfig({}).retention).toMatchObject({
+      claimsDays: 730,
+      uploadsDays: 730,
+      validationDays: 90,
+      eventsDays: 365,
+      jobsDays: 30,
+      auditDays: 2190,
+    });
+  });
+
+  it('each period moves only its own cutoff', () => {
+    const now = new Date('2026-03-20T03:30:00Z');
+    const base = retentionCutoffs(now, DEFAULTS);
+    expect(retentionCutoffs(now, { ...DEFAULTS, uploadsDays: 10 })).toEqual({
+      ...base,
+      uploadsBefore: new Date('2026-03-10T00:00:00Z'),
+    });
+    expect(retentionCutoffs(now, { ...DEFAULTS, validationDays: 1 })).toEqual({
+      ...base,
+      validationBefore: new Date('2026-03-19T00:00:00Z'),
+    });
+    expect(retentionCutoffs(now, { ...DEFAULTS, eventsDays: 2 })).toEqual({
+      ...base,
+      systemEventsBefore: new Date('2026-03-18T00:00:00Z'),
+    });
+    expect(retentionCutoffs(now, { ...DEFAULTS, jobsDays: 3 })).toEqual({
+      ...base,
+      jobsFinishedBefore: new Date('2026-03-17T00:00:00Z'),
+    });
+    expect(retentionCutoffs(now, { ...DEFAULTS, auditDays: 4 })).toEqual({
+      ...base,
+      auditEventsBefore: new Date('2026-03-16T00:00:00Z'),
+    });
+  });
+});
+
 describe('retentionReportLines', () => {
   const counts = { ...emptyRetentionCounts(), report_artifacts: 1, analysis_runs: 2, findings: 5 };
 
@@ -42,19 +128,30 @@ describe('retentionReportLines', () => {
     expect(retentionTotal(counts)).toBe(8);
     expect(retentionReportLines(counts, true)).toEqual([
       'DRY RUN MODE - No data will be deleted',
+      'Found 0 claims',
+      'Found 0 claim daily rollups',
+      'Found 0 validation results',
+      'Found 0 rejected-row details',
+      'Found 0 uploads',
+      'Found 0 quality reports',
       'Found 1 report artifacts',
       'Found 2 analysis runs',
       'Found 5 findings',
       'Found 0 alert events',
       'Found 0 operator judgments',
       'Found 0 webhook deliveries',
+      'Found 0 system events',
+      'Found 0 job records',
+      'Found 0 audit events',
       'Total: 8',
     ]);
+    expect(RETENTION_COUNTS).toHaveLength(15);
   });
 
   it('a real run says Deleted', () => {
     const lines = retentionReportLines(counts, false);
-    expect(lines[0]).toBe('Deleted 1 report artifacts');
+    expect(lines[0]).toBe('Deleted 0 claims');
+    expect(lines).toContain('Deleted 1 report artifacts');
     expect(lines.at(-1)).toBe('Total: 8');
   });
 });

@@ -6,11 +6,24 @@
 
 /** The RETENTION_* periods (days) this module reads; `RetentionConfig` satisfies it. */
 export interface RetentionPeriods {
+  claimsDays: number;
+  uploadsDays: number;
+  validationDays: number;
   findingsDays: number;
   deliveriesDays: number;
   artifactsPdfDays: number;
   artifactsOtherDays: number;
+  eventsDays: number;
+  jobsDays: number;
+  auditDays: number;
 }
+
+/**
+ * §7.5: claims still inside any analytics window are never deleted — the longest window is 104
+ * days, plus margin. The configuration clamps RETENTION_CLAIMS_DAYS to this too; the cutoff
+ * clamps again so no caller can pass a shorter period.
+ */
+export const MIN_CLAIMS_RETENTION_DAYS = 120;
 
 /**
  * §15 rule 2 / §7.5: "a run is kept while an alert with a judgment in the last 730 days points to
@@ -21,16 +34,26 @@ export const JUDGMENT_KEEPS_DAYS = 730;
 
 /**
  * The counts a retention run reports, in output order. `key` names the count in the audit
- * metadata; `label` is the CLI's `Found <n> <label>` / `Deleted <n> <label>`. Issue 13 adds claims,
- * uploads, validation rows, system events and audit events here.
+ * metadata; `label` is the CLI's `Found <n> <label>` / `Deleted <n> <label>`. Claim daily rollups
+ * are the rows of days whose claims all went; rejected-row details are quality reports whose
+ * per-row rejection list was emptied (the report and its counts stay with the upload).
  */
 export const RETENTION_COUNTS = [
+  { key: 'claims', label: 'claims' },
+  { key: 'claim_daily_rollups', label: 'claim daily rollups' },
+  { key: 'validation_results', label: 'validation results' },
+  { key: 'rejected_row_details', label: 'rejected-row details' },
+  { key: 'uploads', label: 'uploads' },
+  { key: 'quality_reports', label: 'quality reports' },
   { key: 'report_artifacts', label: 'report artifacts' },
   { key: 'analysis_runs', label: 'analysis runs' },
   { key: 'findings', label: 'findings' },
   { key: 'alert_events', label: 'alert events' },
   { key: 'operator_judgments', label: 'operator judgments' },
   { key: 'webhook_deliveries', label: 'webhook deliveries' },
+  { key: 'system_events', label: 'system events' },
+  { key: 'jobs', label: 'job records' },
+  { key: 'audit_events', label: 'audit events' },
 ] as const;
 export type RetentionCountKey = (typeof RETENTION_COUNTS)[number]['key'];
 export type RetentionCounts = Record<RetentionCountKey, number>;
@@ -60,6 +83,18 @@ export interface RetentionCutoffs {
   judgedSince: Date;
   /** Webhook delivery logs created before this go (RETENTION_DELIVERIES_DAYS). */
   webhookDeliveriesBefore: Date;
+  /** Claims submitted before this date go (RETENTION_CLAIMS_DAYS, never under 120 days). */
+  claimsSubmittedBefore: string;
+  /** Uploads created before this go once no kept claim references them (RETENTION_UPLOADS_DAYS). */
+  uploadsBefore: Date;
+  /** Validation results and rejected-row details created before this go (RETENTION_VALIDATION_DAYS). */
+  validationBefore: Date;
+  /** System events created before this go (RETENTION_EVENTS_DAYS). */
+  systemEventsBefore: Date;
+  /** Finished jobs that finished before this go (RETENTION_JOBS_DAYS). */
+  jobsFinishedBefore: Date;
+  /** Audit events created before this go (RETENTION_AUDIT_DAYS). */
+  auditEventsBefore: Date;
 }
 
 const DAY_MS = 86_400_000;
@@ -83,6 +118,14 @@ export function retentionCutoffs(now: Date, periods: RetentionPeriods): Retentio
     alertEventsBefore: findings,
     judgedSince: daysBefore(midnight, JUDGMENT_KEEPS_DAYS),
     webhookDeliveriesBefore: daysBefore(midnight, periods.deliveriesDays),
+    claimsSubmittedBefore: daysBefore(midnight, Math.max(periods.claimsDays, MIN_CLAIMS_RETENTION_DAYS))
+      .toISOString()
+      .slice(0, 10),
+    uploadsBefore: daysBefore(midnight, periods.uploadsDays),
+    validationBefore: daysBefore(midnight, periods.validationDays),
+    systemEventsBefore: daysBefore(midnight, periods.eventsDays),
+    jobsFinishedBefore: daysBefore(midnight, periods.jobsDays),
+    auditEventsBefore: daysBefore(midnight, periods.auditDays),
   };
 }
 

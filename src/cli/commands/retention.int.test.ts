@@ -72,12 +72,21 @@ describe('payrixa retention', () => {
     expect(result.stdout).toBe(
       [
         'DRY RUN MODE - No data will be deleted',
+        'Found 0 claims',
+        'Found 0 claim daily rollups',
+        'Found 0 validation results',
+        'Found 0 rejected-row details',
+        'Found 0 uploads',
+        'Found 0 quality reports',
         'Found 0 report artifacts',
         'Found 4 analysis runs',
         'Found 4 findings',
         'Found 0 alert events',
         'Found 0 operator judgments',
         'Found 0 webhook deliveries',
+        'Found 0 system events',
+        'Found 0 job records',
+        'Found 0 audit events',
         'Total: 8',
         '',
       ].join('\n'),
@@ -90,12 +99,21 @@ describe('payrixa retention', () => {
     const one = await runCli(['retention', '--customer', '42'], env);
     expect(one.code).toBe(0);
     expect(one.stdout.split('\n')).toEqual([
+      'Deleted 0 claims',
+      'Deleted 0 claim daily rollups',
+      'Deleted 0 validation results',
+      'Deleted 0 rejected-row details',
+      'Deleted 0 uploads',
+      'Deleted 0 quality reports',
       'Deleted 0 report artifacts',
       'Deleted 2 analysis runs',
       'Deleted 2 findings',
       'Deleted 0 alert events',
       'Deleted 0 operator judgments',
       'Deleted 0 webhook deliveries',
+      'Deleted 0 system events',
+      'Deleted 0 job records',
+      'Deleted 0 audit events',
       'Total: 4',
       '',
     ]);

@@ -13,11 +13,15 @@ export const retentionCommand: Command = {
   usage: `Usage: payrixa retention [--dry-run] [--customer <id|name>]
 
 Deletes what is past its retention period (web-api-ops §7.5, alerts-reports §15), as the
-daily maintenance.retention job does at SCHEDULE_RETENTION: report artifacts (rows and
-files; rebuilt on the next download), analysis runs with their findings, alert events with
-their judgments and deliveries, and webhook delivery logs. The latest successful run of each
-product, and every run and alert an operator judged in the last 730 days, are kept.
-Periods come from RETENTION_* (docs/CONFIGURATION.md). Every run records audit retention_run.
+daily maintenance.retention job does at SCHEDULE_RETENTION: claims by submitted date (never
+within 120 days) with their rollups, row-level validation results and rejected-row details,
+uploads and quality reports no claim references any more, report artifacts (rows and files;
+rebuilt on the next download), analysis runs with their findings, alert events with their
+judgments and deliveries, webhook delivery logs, system events, finished job records and
+audit events. The latest successful run of each product, and every run and alert an operator
+judged in the last 730 days, are kept. Jobs and audit events of no customer are only handled
+by a run over every customer. Periods come from RETENTION_* (docs/OPERATIONS.md "Retention").
+Every run records audit retention_run.
 
 Options:
   --dry-run              count what would be deleted; delete nothing

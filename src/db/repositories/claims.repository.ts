@@ -24,7 +24,7 @@ export type SettlementRollupRecord = Selectable<ClaimSettlementRollupsTable>;
 
 // An arbitrary class id for the two-key advisory lock "claims of customer N" (the migration
 // lock uses the one-key form, so the two can never collide).
-const CLAIMS_LOCK_CLASS = 4_801;
+export const CLAIMS_LOCK_CLASS = 4_801;
 
 /**
  * Takes the per-customer claims lock for the rest of the transaction (§2.9): uploads and

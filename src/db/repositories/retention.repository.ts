@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { RetentionCutoffs } from '../../domain/retention.ts';
 import type { DB } from '../schema.ts';
+import { lockCustomerClaims, recomputeRollups } from './claims.repository.ts';
 
 /**
  * Retention's reads and deletes (alerts-reports §15, web-api-ops §7.5), one tenant at a time
@@ -288,5 +289,272 @@ export async function deleteExpiredWebhookDeliveries(
                    WHERE ${expiredWebhookDelivery(customerId, cutoffs)}
                    ORDER BY id LIMIT ${limit})
     RETURNING id`.execute(db);
+  return result.rows.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims (§7.5, RETENTION_CLAIMS_DAYS, never under 120 days): a claim line submitted before the
+// cutoff goes, reversed or not. Each batch runs under the customer's claims lock (the one uploads
+// and mapping re-apply take), so it never interleaves with an upload's final transaction, and
+// recomputes the three rollups of the days its lines touched — submitted, decided and settled —
+// in the same transaction, so rollups always match claims. A submitted day before the cutoff
+// loses all its lines, so its `claim_daily_rollups` rows vanish: those are the count reported as
+// claim daily rollups (measured as the rows before the cutoff before and after each batch, so a
+// day split over two batches counts once). Decided and settled days may keep lines submitted
+// later; they are recomputed, not counted.
+
+export async function countExpiredClaims(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+): Promise<{ claims: number; rollups: number }> {
+  const claims = await countOf(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM claims
+                        WHERE customer_id = ${customerId}
+                          AND submitted_date < ${cutoffs.claimsSubmittedBefore}::date`,
+  );
+  const rollups = await countExpiredDailyRollups(db, customerId, cutoffs);
+  return { claims, rollups };
+}
+
+function countExpiredDailyRollups(db: Db, customerId: number, cutoffs: RetentionCutoffs): Promise<number> {
+  return countOf(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM claim_daily_rollups
+                        WHERE customer_id = ${customerId}
+                          AND day < ${cutoffs.claimsSubmittedBefore}::date`,
+  );
+}
+
+export async function deleteExpiredClaims(
+  trx: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<{ claims: number; rollups: number }> {
+  await lockCustomerClaims(trx, customerId);
+  const rollupsBefore = await countExpiredDailyRollups(trx, customerId, cutoffs);
+  // Picked through claims_customer_submitted (customer_id, submitted_date).
+  const deleted = await sql<{ submitted: string; decided: string; settled: string }>`
+    DELETE FROM claims
+     WHERE customer_id = ${customerId}
+       AND id IN (SELECT id FROM claims
+                   WHERE customer_id = ${customerId}
+                     AND submitted_date < ${cutoffs.claimsSubmittedBefore}::date
+                   ORDER BY submitted_date, id
+                   LIMIT ${limit})
+    RETURNING submitted_date::text AS submitted, decided_date::text AS decided,
+              coalesce(payment_date, decided_date)::text AS settled`.execute(trx);
+  if (deleted.rows.length === 0) return { claims: 0, rollups: 0 };
+  const distinct = (pick: (row: (typeof deleted.rows)[number]) => string) => [
+    ...new Set(deleted.rows.map(pick)),
+  ];
+  await recomputeRollups(trx, customerId, {
+    submitted: distinct((row) => row.submitted),
+    decided: distinct((row) => row.decided),
+    settled: distinct((row) => row.settled),
+  });
+  const rollupsAfter = await countExpiredDailyRollups(trx, customerId, cutoffs);
+  return { claims: deleted.rows.length, rollups: rollupsBefore - rollupsAfter };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row-level validation results and rejected-row details (§7.5, RETENTION_VALIDATION_DAYS): the
+// per-row findings of the validation rules go by their `created_at`; a quality report older
+// than the cutoff keeps its counts, score and grade (the upload's history) but its per-row
+// rejection list is emptied — those rows carry the rejected cells' context. Counted as reports
+// whose list was emptied.
+
+function expiredValidationResult(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<unknown> {
+  return sql`customer_id = ${customerId} AND created_at < ${cutoffs.validationBefore}`;
+}
+
+function expiredRejectionDetails(customerId: number, cutoffs: RetentionCutoffs): RawBuilder<unknown> {
+  return sql`customer_id = ${customerId}
+     AND created_at < ${cutoffs.validationBefore}
+     AND (rejection_details <> '[]'::jsonb OR rejection_details_truncated)`;
+}
+
+export async function countExpiredValidation(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+): Promise<{ results: number; details: number }> {
+  const results = await countOf(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM validation_results
+                        WHERE ${expiredValidationResult(customerId, cutoffs)}`,
+  );
+  const details = await countOf(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM upload_quality_reports
+                        WHERE ${expiredRejectionDetails(customerId, cutoffs)}`,
+  );
+  return { results, details };
+}
+
+export async function deleteExpiredValidationResults(
+  trx: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM validation_results
+     WHERE ${expiredValidationResult(customerId, cutoffs)}
+       AND id IN (SELECT id FROM validation_results
+                   WHERE ${expiredValidationResult(customerId, cutoffs)}
+                   ORDER BY id LIMIT ${limit})
+    RETURNING id`.execute(trx);
+  return result.rows.length;
+}
+
+export async function clearExpiredRejectionDetails(
+  trx: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    UPDATE upload_quality_reports
+       SET rejection_details = '[]'::jsonb, rejection_details_truncated = false
+     WHERE ${expiredRejectionDetails(customerId, cutoffs)}
+       AND upload_id IN (SELECT upload_id FROM upload_quality_reports
+                          WHERE ${expiredRejectionDetails(customerId, cutoffs)}
+                          ORDER BY upload_id LIMIT ${limit})
+    RETURNING upload_id`.execute(trx);
+  return result.rows.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upload records and their quality reports (§7.5, RETENTION_UPLOADS_DAYS): an upload in a final
+// state (success, partial, failed, deleted) created before the cutoff goes once no stored claim
+// references it — neither as the upload that last wrote the line (`upload_id`) nor as the one
+// that first brought it (`first_upload_id`); claims keep a foreign key to both. Its quality
+// report, raw-file chunks, staging rows, validation results and anomalies go by ON DELETE CASCADE.
+// The claims category runs first in the same pass, so the count (the dry run) looks only at
+// claims that pass will keep (submitted on or after the claims cutoff); the delete re-checks
+// against every claim, which the foreign keys require anyway.
+
+function expiredUpload(
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  keptClaimsOnly: boolean,
+): RawBuilder<unknown> {
+  const kept = keptClaimsOnly ? sql`AND c.submitted_date >= ${cutoffs.claimsSubmittedBefore}::date` : sql``;
+  return sql`u.customer_id = ${customerId}
+     AND u.created_at < ${cutoffs.uploadsBefore}
+     AND u.status IN ('success', 'partial', 'failed', 'deleted')
+     AND NOT EXISTS (SELECT 1 FROM claims c
+                      WHERE c.customer_id = u.customer_id AND c.upload_id = u.id ${kept})
+     AND NOT EXISTS (SELECT 1 FROM claims c
+                      WHERE c.customer_id = u.customer_id AND c.first_upload_id = u.id ${kept})`;
+}
+
+export async function countExpiredUploads(
+  db: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+): Promise<{ uploads: number; reports: number }> {
+  const row = (
+    await sql<{ uploads: number; reports: number }>`
+      SELECT count(*)::int AS uploads,
+             count(q.upload_id)::int AS reports
+        FROM uploads u
+        LEFT JOIN upload_quality_reports q ON q.customer_id = u.customer_id AND q.upload_id = u.id
+       WHERE ${expiredUpload(customerId, cutoffs, true)}`.execute(db)
+  ).rows[0];
+  return { uploads: Number(row?.uploads ?? 0), reports: Number(row?.reports ?? 0) };
+}
+
+export async function deleteExpiredUploads(
+  trx: Db,
+  customerId: number,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<{ uploads: number; reports: number }> {
+  // Under the claims lock: an upload's final transaction could otherwise add a line referencing
+  // an upload between the check and the delete.
+  await lockCustomerClaims(trx, customerId);
+  const picked = await sql<{ id: number | string }>`
+    SELECT u.id FROM uploads u
+     WHERE ${expiredUpload(customerId, cutoffs, false)}
+     ORDER BY u.id
+     LIMIT ${limit}
+       FOR UPDATE OF u SKIP LOCKED`.execute(trx);
+  const uploadIds = picked.rows.map((row) => Number(row.id));
+  if (uploadIds.length === 0) return { uploads: 0, reports: 0 };
+  const reports = await countOf(
+    trx,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM upload_quality_reports
+                        WHERE customer_id = ${customerId} AND upload_id IN (${ids(uploadIds)})`,
+  );
+  const uploads = await sql`
+    DELETE FROM uploads WHERE customer_id = ${customerId} AND id IN (${ids(uploadIds)})
+    RETURNING id`.execute(trx);
+  return { uploads: uploads.rows.length, reports };
+}
+
+// ---------------------------------------------------------------------------------------------
+// System events, job records, audit events (§7.5, RETENTION_EVENTS_DAYS / _JOBS_DAYS /
+// _AUDIT_DAYS). Jobs and audit events may belong to no customer (the scheduler's maintenance
+// jobs, staff and system audit rows): `customerId` null selects exactly those, and the command
+// only asks for them on a run over every customer. Only finished jobs go (succeeded or failed,
+// by `finished_at`); a queued or running job is live work whatever its age.
+
+export type RetentionLog = 'system_events' | 'jobs' | 'audit_events';
+
+function tenantIs(customerId: number | null): RawBuilder<unknown> {
+  return customerId === null ? sql`customer_id IS NULL` : sql`customer_id = ${customerId}`;
+}
+
+function expiredLogRow(
+  log: RetentionLog,
+  customerId: number | null,
+  cutoffs: RetentionCutoffs,
+): RawBuilder<unknown> {
+  switch (log) {
+    case 'system_events':
+      return sql`${tenantIs(customerId)} AND created_at < ${cutoffs.systemEventsBefore}`;
+    case 'jobs':
+      // created_at bounds the scan on jobs_customer_created: a job finished before the cutoff was
+      // created before it.
+      return sql`${tenantIs(customerId)}
+         AND created_at < ${cutoffs.jobsFinishedBefore}
+         AND status IN ('succeeded', 'failed')
+         AND finished_at < ${cutoffs.jobsFinishedBefore}`;
+    case 'audit_events':
+      return sql`${tenantIs(customerId)} AND created_at < ${cutoffs.auditEventsBefore}`;
+  }
+}
+
+export function countExpiredLogRows(
+  db: Db,
+  log: RetentionLog,
+  customerId: number | null,
+  cutoffs: RetentionCutoffs,
+): Promise<number> {
+  return countOf(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(log)}
+                        WHERE ${expiredLogRow(log, customerId, cutoffs)}`,
+  );
+}
+
+export async function deleteExpiredLogRows(
+  trx: Db,
+  log: RetentionLog,
+  customerId: number | null,
+  cutoffs: RetentionCutoffs,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM ${sql.table(log)}
+     WHERE ${expiredLogRow(log, customerId, cutoffs)}
+       AND id IN (SELECT id FROM ${sql.table(log)}
+                   WHERE ${expiredLogRow(log, customerId, cutoffs)}
+                   ORDER BY id LIMIT ${limit})
+    RETURNING id`.execute(trx);
   return result.rows.length;
 }
