@@ -1,0 +1,370 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { FinishedRequest, RequestListener } from '../http/plugins/request-observer.ts';
+import { trackActiveUsers } from './cache-metrics.ts';
+
+/**
+ * The staff metrics dashboard's data (web-api-ops §5.4): the last 1,000 requests of the last
+ * hour and per-route hourly counters (requests, 4xx, 5xx, slow) keyed by route template, plus
+ * hourly application-cache hits and misses. With Redis every web process of the service writes
+ * to the same list and hashes, so any of them shows the whole service; without it each process
+ * keeps its own.
+ *
+ * Recording never slows or fails a request: it is synchronous and in-memory, or a Redis
+ * pipeline that is not awaited, whose errors are swallowed (and logged at most once a minute).
+ */
+
+export const RECENT_LIMIT = 1_000;
+export const RECENT_WINDOW_MS = 60 * 60 * 1000;
+export const ACTIVE_USER_WINDOW_MS = 5 * 60 * 1000;
+/** A request slower than this counts as slow (checklist: "slow requests > 2 s"). */
+export const SLOW_REQUEST_MS = 2_000;
+const HOUR_MS = 60 * 60 * 1000;
+/** Hourly buckets are kept for the current and the previous hour (the sliding window's two). */
+const BUCKET_TTL_SECONDS = 2 * 60 * 60 + 300;
+const ERROR_LOG_INTERVAL_MS = 60_000;
+
+/** One recorded request as the buffer holds it (JSON in Redis). */
+export interface RecentRequest {
+  /** ISO 8601 UTC. */
+  timestamp: string;
+  method: string;
+  route: string;
+  /** Without query string: query strings may carry PHI and are never recorded. */
+  path: string;
+  status: number;
+  duration_ms: number;
+  /** Username, null for anonymous requests. */
+  user: string | null;
+}
+
+export interface RouteCounts {
+  route: string;
+  requests: number;
+  clientErrors: number;
+  serverErrors: number;
+  slow: number;
+}
+
+export interface CacheCounts {
+  hits: number;
+  misses: number;
+}
+
+/** What the dashboard reads: the buffer (newest first) and the last hour's counters. */
+export interface RequestStatsSnapshot {
+  recent: RecentRequest[];
+  routes: RouteCounts[];
+  cache: CacheCounts;
+}
+
+export type CacheResult = 'hit' | 'miss';
+
+export interface RequestStats {
+  readonly kind: 'redis' | 'memory';
+  /** Adds a finished request to the buffer and the counters (never throws, never waits). */
+  record(request: RecentRequest): void;
+  /** Counts one application-cache lookup in the current hour (never throws, never waits). */
+  recordCache(result: CacheResult): void;
+  /** The buffer of the last hour and the counters of the last hour at `now`. */
+  snapshot(now: Date): Promise<RequestStatsSnapshot>;
+  /** Distinct users with a request in the 5 minutes before `now`. */
+  activeUsers(now: Date): Promise<number>;
+}
+
+/** The dashboard's own data feed is polled every 30 s and would crowd out real requests. */
+const DATA_FEED_PREFIX = '/portal/admin/metrics/data/';
+
+/** The buffer entry of a finished request, or null when the dashboard ignores it. */
+export function recentRequestOf(finished: FinishedRequest): RecentRequest | null {
+  if (finished.isStatic || finished.path.startsWith(DATA_FEED_PREFIX)) return null;
+  return {
+    timestamp: finished.timestamp.toISOString(),
+    method: finished.method,
+    route: finished.route,
+    path: finished.path,
+    status: finished.status,
+    duration_ms: Math.round(finished.durationMs * 100) / 100,
+    user: finished.username,
+  };
+}
+
+/**
+ * The web app's listener (app.ts `requestListeners`): feeds the buffer, and makes the
+ * process's `payrixa_active_users` gauge read it at scrape time.
+ */
+export function dashboardRequestListener(services: {
+  requestStats: RequestStats;
+  clock: { now(): Date };
+}): RequestListener {
+  const stats = services.requestStats;
+  trackActiveUsers(stats, () => services.clock.now());
+  return (finished) => {
+    const entry = recentRequestOf(finished);
+    if (entry) stats.record(entry);
+  };
+}
+
+/** The UTC hour a time falls in, as the bucket key `2026-12-07T21`. */
+export function hourKey(time: Date | number): string {
+  return new Date(time).toISOString().slice(0, 13);
+}
+
+/**
+ * How much of the previous hour's bucket lies in the 60 minutes before `now`: a sliding
+ * window over hourly buckets, assuming requests spread evenly over the previous hour (the
+ * usual sliding-window-counter estimate; exact whenever the previous hour was quiet).
+ */
+export function previousHourWeight(now: Date): number {
+  return 1 - (now.getTime() % HOUR_MS) / HOUR_MS;
+}
+
+type CounterField = 'requests' | 'clientErrors' | 'serverErrors' | 'slow';
+const COUNTER_FIELDS: readonly CounterField[] = ['requests', 'clientErrors', 'serverErrors', 'slow'];
+
+function countersOf(request: RecentRequest): CounterField[] {
+  const fields: CounterField[] = ['requests'];
+  if (request.status >= 500) fields.push('serverErrors');
+  else if (request.status >= 400) fields.push('clientErrors');
+  if (request.duration_ms > SLOW_REQUEST_MS) fields.push('slow');
+  return fields;
+}
+
+type HourCounts = Map<string, Record<CounterField, number>>;
+
+/** The last hour's counts from the current and previous hour buckets. */
+function combineHours(current: HourCounts, previous: HourCounts, weight: number): RouteCounts[] {
+  const routes = new Map<string, RouteCounts>();
+  const add = (counts: HourCounts, factor: number) => {
+    for (const [route, values] of counts) {
+      const row = routes.get(route) ?? { route, requests: 0, clientErrors: 0, serverErrors: 0, slow: 0 };
+      for (const field of COUNTER_FIELDS) row[field] += values[field] * factor;
+      routes.set(route, row);
+    }
+  };
+  add(current, 1);
+  add(previous, weight);
+  const rows = [...routes.values()].map((row) => ({
+    route: row.route,
+    requests: Math.round(row.requests),
+    clientErrors: Math.round(row.clientErrors),
+    serverErrors: Math.round(row.serverErrors),
+    slow: Math.round(row.slow),
+  }));
+  return rows.filter((row) => row.requests > 0);
+}
+
+function combineCache(current: CacheCounts, previous: CacheCounts, weight: number): CacheCounts {
+  return {
+    hits: Math.round(current.hits + previous.hits * weight),
+    misses: Math.round(current.misses + previous.misses * weight),
+  };
+}
+
+function withinWindow(entries: RecentRequest[], now: Date): RecentRequest[] {
+  const since = now.getTime() - RECENT_WINDOW_MS;
+  return entries.filter((entry) => Date.parse(entry.timestamp) >= since);
+}
+
+function countActiveUsers(entries: RecentRequest[], now: Date): number {
+  const since = now.getTime() - ACTIVE_USER_WINDOW_MS;
+  const users = new Set<string>();
+  for (const entry of entries) {
+    if (entry.user !== null && Date.parse(entry.timestamp) >= since) users.add(entry.user);
+  }
+  return users.size;
+}
+
+/** One process's buffer and counters (no REDIS_URL). */
+export class MemoryRequestStats implements RequestStats {
+  readonly kind = 'memory' as const;
+  /** Oldest first; trimmed to RECENT_LIMIT. */
+  private readonly entries: RecentRequest[] = [];
+  private readonly hours = new Map<string, HourCounts>();
+  private readonly cacheHours = new Map<string, CacheCounts>();
+
+  record(request: RecentRequest): void {
+    this.entries.push(request);
+    if (this.entries.length > RECENT_LIMIT) this.entries.splice(0, this.entries.length - RECENT_LIMIT);
+    const key = hourKey(Date.parse(request.timestamp));
+    let counts = this.hours.get(key);
+    if (!counts) {
+      counts = new Map();
+      this.hours.set(key, counts);
+      this.forgetOldHours(this.hours, key);
+    }
+    const row = counts.get(request.route) ?? { requests: 0, clientErrors: 0, serverErrors: 0, slow: 0 };
+    for (const field of countersOf(request)) row[field] += 1;
+    counts.set(request.route, row);
+  }
+
+  recordCache(result: CacheResult): void {
+    const key = hourKey(Date.now());
+    let counts = this.cacheHours.get(key);
+    if (!counts) {
+      counts = { hits: 0, misses: 0 };
+      this.cacheHours.set(key, counts);
+      this.forgetOldHours(this.cacheHours, key);
+    }
+    if (result === 'hit') counts.hits += 1;
+    else counts.misses += 1;
+  }
+
+  /** Keeps the newest two hours (bucket keys sort as times). */
+  private forgetOldHours(buckets: Map<string, unknown>, newest: string): void {
+    const previous = hourKey(Date.parse(`${newest}:00:00Z`) - HOUR_MS);
+    for (const key of buckets.keys()) if (key < previous) buckets.delete(key);
+  }
+
+  async snapshot(now: Date): Promise<RequestStatsSnapshot> {
+    const current = hourKey(now);
+    const previous = hourKey(now.getTime() - HOUR_MS);
+    const weight = previousHourWeight(now);
+    const none = { hits: 0, misses: 0 };
+    return {
+      recent: withinWindow([...this.entries].reverse(), now),
+      routes: combineHours(
+        this.hours.get(current) ?? new Map(),
+        this.hours.get(previous) ?? new Map(),
+        weight,
+      ),
+      cache: combineCache(
+        this.cacheHours.get(current) ?? none,
+        this.cacheHours.get(previous) ?? none,
+        weight,
+      ),
+    };
+  }
+
+  async activeUsers(now: Date): Promise<number> {
+    return countActiveUsers(this.entries, now);
+  }
+}
+
+/**
+ * The service-wide buffer in Redis: a list (`LPUSH` + `LTRIM` to 1,000, expiring an hour after
+ * the last request) and one hash per UTC hour for route counters (`<field>|<route>` fields)
+ * and one for cache hits/misses, each expiring after two hours.
+ */
+export class RedisRequestStats implements RequestStats {
+  readonly kind = 'redis' as const;
+  private lastErrorLoggedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  private get listKey(): string {
+    return `${this.prefix}:metrics:recent`;
+  }
+
+  private routesKey(hour: string): string {
+    return `${this.prefix}:metrics:routes:${hour}`;
+  }
+
+  private cacheKey(hour: string): string {
+    return `${this.prefix}:metrics:cache:${hour}`;
+  }
+
+  /** Redis trouble must not flood the log on a busy service: one line a minute at most. */
+  private failed(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) return;
+    this.lastErrorLoggedAt = now;
+    this.logger.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'metrics buffer: Redis write failed',
+    );
+  }
+
+  record(request: RecentRequest): void {
+    try {
+      const routes = this.routesKey(hourKey(Date.parse(request.timestamp)));
+      const pipeline = this.redis
+        .pipeline()
+        .lpush(this.listKey, JSON.stringify(request))
+        .ltrim(this.listKey, 0, RECENT_LIMIT - 1)
+        .pexpire(this.listKey, RECENT_WINDOW_MS);
+      for (const field of countersOf(request)) pipeline.hincrby(routes, `${field}|${request.route}`, 1);
+      pipeline.expire(routes, BUCKET_TTL_SECONDS);
+      pipeline.exec().catch((error: unknown) => this.failed(error));
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  recordCache(result: CacheResult): void {
+    try {
+      const key = this.cacheKey(hourKey(Date.now()));
+      this.redis
+        .pipeline()
+        .hincrby(key, result === 'hit' ? 'hits' : 'misses', 1)
+        .expire(key, BUCKET_TTL_SECONDS)
+        .exec()
+        .catch((error: unknown) => this.failed(error));
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private async readEntries(): Promise<RecentRequest[]> {
+    const raw = await this.redis.lrange(this.listKey, 0, RECENT_LIMIT - 1);
+    const entries: RecentRequest[] = [];
+    for (const text of raw) {
+      try {
+        entries.push(JSON.parse(text) as RecentRequest);
+      } catch {
+        // A foreign or truncated entry is skipped rather than breaking the dashboard.
+      }
+    }
+    return entries;
+  }
+
+  private async readHour(hour: string): Promise<HourCounts> {
+    const hash = await this.redis.hgetall(this.routesKey(hour));
+    const counts: HourCounts = new Map();
+    for (const [name, value] of Object.entries(hash)) {
+      const separator = name.indexOf('|');
+      const field = name.slice(0, separator) as CounterField;
+      if (separator < 0 || !COUNTER_FIELDS.includes(field)) continue;
+      const route = name.slice(separator + 1);
+      const row = counts.get(route) ?? { requests: 0, clientErrors: 0, serverErrors: 0, slow: 0 };
+      row[field] = Number(value) || 0;
+      counts.set(route, row);
+    }
+    return counts;
+  }
+
+  private async readCache(hour: string): Promise<CacheCounts> {
+    const hash = await this.redis.hgetall(this.cacheKey(hour));
+    return { hits: Number(hash['hits'] ?? 0) || 0, misses: Number(hash['misses'] ?? 0) || 0 };
+  }
+
+  async snapshot(now: Date): Promise<RequestStatsSnapshot> {
+    const current = hourKey(now);
+    const previous = hourKey(now.getTime() - HOUR_MS);
+    const weight = previousHourWeight(now);
+    const [entries, currentRoutes, previousRoutes, currentCache, previousCache] = await Promise.all([
+      this.readEntries(),
+      this.readHour(current),
+      this.readHour(previous),
+      this.readCache(current),
+      this.readCache(previous),
+    ]);
+    return {
+      recent: withinWindow(entries, now),
+      routes: combineHours(currentRoutes, previousRoutes, weight),
+      cache: combineCache(currentCache, previousCache, weight),
+    };
+  }
+
+  async activeUsers(now: Date): Promise<number> {
+    return countActiveUsers(await this.readEntries(), now);
+  }
+}
+
+export function createRequestStats(redis: Redis | null, prefix: string, logger: Logger): RequestStats {
+  return redis ? new RedisRequestStats(redis, prefix, logger) : new MemoryRequestStats();
+}
