@@ -279,7 +279,29 @@ export class RedisRequestStats implements RequestStats {
     );
   }
 
+  /** A pipeline resolves with per-command errors (`[[error, result], …]`) or rejects. */
+  private settle(execution: Promise<Array<[Error | null, unknown]> | null>): void {
+    execution.then(
+      (results) => {
+        const error = results?.find(([commandError]) => commandError)?.[0];
+        if (error) this.failed(error);
+      },
+      (error: unknown) => this.failed(error),
+    );
+  }
+
+  /**
+   * While Redis is away the shared connection queues commands (BullMQ needs that); dashboard
+   * writes are dropped instead, so an outage cannot pile them up in memory.
+   */
+  private connected(): boolean {
+    if (this.redis.status === 'ready') return true;
+    this.failed(new Error(`Redis connection is ${this.redis.status}`));
+    return false;
+  }
+
   record(request: RecentRequest): void {
+    if (!this.connected()) return;
     try {
       const routes = this.routesKey(hourKey(Date.parse(request.timestamp)));
       const pipeline = this.redis
@@ -289,21 +311,23 @@ export class RedisRequestStats implements RequestStats {
         .pexpire(this.listKey, RECENT_WINDOW_MS);
       for (const field of countersOf(request)) pipeline.hincrby(routes, `${field}|${request.route}`, 1);
       pipeline.expire(routes, BUCKET_TTL_SECONDS);
-      pipeline.exec().catch((error: unknown) => this.failed(error));
+      this.settle(pipeline.exec());
     } catch (error) {
       this.failed(error);
     }
   }
 
   recordCache(result: CacheResult): void {
+    if (!this.connected()) return;
     try {
       const key = this.cacheKey(hourKey(Date.now()));
-      this.redis
-        .pipeline()
-        .hincrby(key, result === 'hit' ? 'hits' : 'misses', 1)
-        .expire(key, BUCKET_TTL_SECONDS)
-        .exec()
-        .catch((error: unknown) => this.failed(error));
+      this.settle(
+        this.redis
+          .pipeline()
+          .hincrby(key, result === 'hit' ? 'hits' : 'misses', 1)
+          .expire(key, BUCKET_TTL_SECONDS)
+          .exec(),
+      );
     } catch (error) {
       this.failed(error);
     }

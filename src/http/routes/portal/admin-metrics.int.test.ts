@@ -233,9 +233,7 @@ describe('recent requests and counters', () => {
     expect(view.system.database.mode).toBe(services.database.kind === 'pglite' ? 'embedded' : 'external');
     expect(view.system.database.version).toMatch(/^\d+(\.\d+)?$/);
     expect(view.system.versions.node).toBe(process.version);
-    expect(view.system.versions.redis).toBe(
-      services.redis ? expect.stringMatching(/^\d+\.\d+/) : 'in-process',
-    );
+    expect(view.system.versions.redis).toMatch(services.redis ? /^\d+\.\d+/ : /^in-process$/);
     expect(view.system.cache.backend).toBe(services.cache.kind);
     // Session lookups are the `sessions` cache: a logged-in staff user has had hits.
     expect(view.system.cache.hits).toBeGreaterThan(0);
