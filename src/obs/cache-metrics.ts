@@ -79,6 +79,9 @@ export function trackActiveUsers(stats: RequestStats, now: () => Date, registry:
     name: 'payrixa_active_users',
     help: 'Distinct users with a request in the last 5 minutes',
     registers: [registry],
+    // `serve --workers N` sums its workers' metrics; with Redis each worker reads the same
+    // shared buffer, so the sum would count every user N times.
+    aggregator: 'max',
     async collect() {
       const source = activeUserSources.get(registry);
       if (!source) return;

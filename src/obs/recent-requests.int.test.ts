@@ -88,6 +88,24 @@ describe.skipIf(!testRedisUrl)('RedisRequestStats', () => {
     for (const key of hashes) expect(await redisA.ttl(key)).toBeGreaterThan(0);
   });
 
+  it('batches writes: one flush stores the newest 1,000 entries and counts every request', async () => {
+    const batchPrefix = `${prefix}:batch`;
+    const stats = new RedisRequestStats(redisA, batchPrefix, silentLogger());
+    const now = new Date();
+    for (let i = 0; i < 1_500; i += 1) stats.record(entry(now, { route: '/batch/', path: `/batch/${i}/` }));
+    stats.flush();
+    const snapshot = await waitFor(async () => {
+      const s = await stats.snapshot(new Date());
+      return s.routes.length > 0 ? s : null;
+    });
+    expect(snapshot.routes).toEqual([
+      { route: '/batch/', requests: 1_500, clientErrors: 0, serverErrors: 0, slow: 0 },
+    ]);
+    expect(snapshot.recent).toHaveLength(RECENT_LIMIT);
+    expect(snapshot.recent[0]?.path).toBe('/batch/1499/');
+    expect(snapshot.recent.at(-1)?.path).toBe('/batch/500/');
+  });
+
   it('a Redis failure is swallowed: recording never throws and is logged once a minute at most', async () => {
     // Nothing listens on port 1, and without an offline queue every command fails at once.
     const broken = new IORedis({
