@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Cache, MemoryCache, RedisCache } from './cache/cache.ts';
+import { instrumentCache, instrumentSessionStore } from './cache/instrumented.ts';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './cache/rate-limit-store.ts';
 import { connectRedis } from './cache/redis.ts';
 import { DatabaseSessionStore, RedisSessionStore, type SessionStore } from './cache/session-store.ts';
@@ -16,6 +17,8 @@ import { JobRegistry } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { type JobQueue, QUEUE_NAMES, type QueueName } from './jobs/types.ts';
 import { createMailer, type Mailer } from './notify/mail.ts';
+import { cacheObserver } from './obs/cache-metrics.ts';
+import { createRequestStats, type RequestStats } from './obs/recent-requests.ts';
 
 /** The time source of request handling (sessions, lockout, tokens); tests swap in a fake. */
 export interface Clock {
@@ -38,6 +41,8 @@ export interface Services {
   sessions: SessionStore;
   /** Rate-limit counters: Redis when configured, else in-process. */
   rateLimits: RateLimitStore;
+  /** The staff metrics dashboard's recent requests and hourly counters (§5.4). */
+  requestStats: RequestStats;
   /** Outgoing email (EMAIL_BACKEND). */
   mailer: Mailer;
   /** Time source for sessions, lockouts and tokens (replaceable in tests). */
@@ -117,10 +122,16 @@ export async function createServices(config: Config, options: ServiceOptions): P
     await database.close();
     throw error;
   }
-  const cache: Cache = redis ? new RedisCache(redis, config.redisPrefix) : new MemoryCache();
-  const sessions: SessionStore = redis
-    ? new RedisSessionStore(redis, config.redisPrefix)
-    : new DatabaseSessionStore(database.db);
+  const requestStats = createRequestStats(redis, config.redisPrefix, logger.child({ logger: 'metrics' }));
+  const observeCache = cacheObserver(requestStats);
+  const cache: Cache = instrumentCache(
+    redis ? new RedisCache(redis, config.redisPrefix) : new MemoryCache(),
+    observeCache,
+  );
+  const sessions: SessionStore = instrumentSessionStore(
+    redis ? new RedisSessionStore(redis, config.redisPrefix) : new DatabaseSessionStore(database.db),
+    observeCache,
+  );
   const rateLimits: RateLimitStore = redis
     ? new RedisRateLimitStore(redis, config.redisPrefix)
     : new MemoryRateLimitStore();
@@ -170,6 +181,7 @@ export async function createServices(config: Config, options: ServiceOptions): P
     redis,
     sessions,
     rateLimits,
+    requestStats,
     mailer,
     clock,
     registry,

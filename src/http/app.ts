@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { TrustProxy } from '../config/env.ts';
+import { dashboardRequestListener } from '../obs/recent-requests.ts';
 import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
 import { registerClientIp } from './client-ip.ts';
@@ -55,8 +56,8 @@ export interface AppOptions {
  * Who hears about each finished request (§1.1 step 11): Prometheus metrics, the request log
  * and the staff dashboard's recent-request buffer each add one listener here.
  */
-function requestListeners(_services: Services): RequestListener[] {
-  return [];
+function requestListeners(services: Services): RequestListener[] {
+  return [dashboardRequestListener(services)];
 }
 
 function trustProxyOption(trust: TrustProxy): boolean | string[] {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAdminRoutes } from './admin.ts';
+import { registerAdminMetricsRoutes } from './admin-metrics.ts';
 import { registerAdminUserRoutes } from './admin-users.ts';
 import { registerAlertChannelRoutes } from './alert-channels.ts';
 import { registerAlertRuleRoutes } from './alert-rules.ts';
@@ -43,4 +44,5 @@ export function registerPortalRoutes(app: FastifyInstance, services: Services): 
   registerAccountRoutes(app, services);
   registerAdminRoutes(app, services);
   registerAdminUserRoutes(app, services);
+  registerAdminMetricsRoutes(app, services);
 }
