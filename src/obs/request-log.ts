@@ -12,7 +12,8 @@ export type RequestLogLevel = 'debug' | 'warn' | 'error';
 
 /** The level and message of a request's log line (§5.1). `path` carries no query string. */
 export function requestLogLine(finished: FinishedRequest): { level: RequestLogLevel; msg: string } {
-  const ms = Math.round(finished.durationMs);
+  // Two decimals, as in X-Request-Duration-Ms, so the log line and the header agree.
+  const ms = finished.durationMs.toFixed(2);
   const line = `${finished.method} ${finished.path} - ${finished.status} - ${ms}ms - user=${finished.username ?? 'anonymous'}`;
   if (finished.durationMs > VERY_SLOW_REQUEST_MS)
     return { level: 'error', msg: `VERY SLOW REQUEST: ${line}` };
