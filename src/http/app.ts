@@ -61,7 +61,7 @@ function requestListeners(services: Services): RequestListener[] {
   return [
     httpMetricsListener(),
     requestLogListener(
-      services.logger.child({ logger: 'request' }),
+      services.logger.child({ logger: 'payrixa.request' }),
       accessLogFor(services.config.log.accessFile),
     ),
   ];

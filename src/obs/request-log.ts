@@ -54,7 +54,7 @@ export function requestLogListener(logger: Logger, accessLog: Logger | null = nu
  * A JSON-lines logger in the process log's format (ts, level, logger, pid, redaction) on
  * `destination`, at debug so it keeps every request line.
  */
-export function createAccessLogger(destination: DestinationStream, name = 'payrixa.access'): Logger {
+export function createAccessLogger(destination: DestinationStream, name = 'payrixa.request'): Logger {
   return pino(
     {
       name,
