@@ -72,7 +72,14 @@ describe('Prometheus metrics (§5.2)', () => {
 
   beforeAll(async () => {
     services = await createTestServices({
-      env: { ...GENEROUS_THROTTLES, PORTAL_RATE_LIMIT: '5/minute', LOGIN_MAX_FAILURES: '2' },
+      env: {
+        ...GENEROUS_THROTTLES,
+        PORTAL_RATE_LIMIT: '5/minute',
+        API_THROTTLE_ANON: '5/minute',
+        LOGIN_MAX_FAILURES: '2',
+        UPLOAD_RATE_LIMIT: '1/hour',
+        INGEST_THROTTLE: '2/hour',
+      },
     });
     fx = await createAccountFixtures(services.database.db);
     app = await buildApp(services, {
@@ -257,6 +264,57 @@ describe('Prometheus metrics (§5.2)', () => {
       value(after, 'payrixa_throttled_requests_total', { scope: 'portal' }) -
         value(before, 'payrixa_throttled_requests_total', { scope: 'portal' }),
     ).toBe(2);
+  });
+
+  it('counts anonymous API, ingestion and upload limits under their own scopes', async () => {
+    const before = await scrape();
+    const anonymous: number[] = [];
+    // API_THROTTLE_ANON=5/minute for this address.
+    for (let i = 0; i < 7; i++) {
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/v1/uploads/',
+        remoteAddress: '10.0.0.6',
+      });
+      anonymous.push(response.statusCode);
+    }
+    expect(anonymous.filter((status) => status === 429)).toHaveLength(2);
+
+    const api = new ApiClient(app);
+    const created = await api.call('owner_a', 'POST', '/api/v1/ingestion-tokens/', { name: 'feed' });
+    expect(created.statusCode).toBe(201);
+    const token = (created.json() as { token: string }).token;
+    const send = (claimId: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/ingest/webhook/',
+        headers: { 'x-ingestion-token': token, 'content-type': 'application/json' },
+        payload: JSON.stringify([
+          {
+            claim_id: claimId,
+            payer: 'Aetna',
+            cpt: '99213',
+            submitted_date: '2024-03-01',
+            decided_date: '2024-03-10',
+            outcome: 'PAID',
+            allowed_amount: 120.5,
+          },
+        ]),
+      });
+    expect((await send('M-1')).statusCode).toBe(202);
+    // UPLOAD_RATE_LIMIT=1/hour: the customer's second upload is refused…
+    expect((await send('M-2')).statusCode).toBe(429);
+    // …and INGEST_THROTTLE=2/hour refuses the token's third request before that.
+    expect((await send('M-3')).statusCode).toBe(429);
+
+    const after = await scrape();
+    const delta = (scope: string) =>
+      value(after, 'payrixa_throttled_requests_total', { scope }) -
+      value(before, 'payrixa_throttled_requests_total', { scope });
+    expect(delta('api_anon')).toBe(2);
+    expect(delta('upload')).toBe(1);
+    expect(delta('ingest')).toBe(1);
+    expect(delta('api_user')).toBe(0);
   });
 
   it('never puts an id, a username or a query string in a label value', async () => {
