@@ -91,19 +91,25 @@ describe.runIf(onPostgres)('metrics of serve --workers 2 (PostgreSQL)', () => {
       }
     }, 90_000);
 
-    const requests = 20;
-    for (let i = 0; i < requests; i++) expect((await get(port, '/portal/login/')).status).toBe(200);
-
-    // Which process served each request, from the request log.
-    const servedBy = await waitFor(() => {
-      const pids = output
+    // Requests on fresh connections until both workers have served some (the second worker may
+    // start listening a moment after the first): the request log names each request's process.
+    const servedBy = (): number[] =>
+      output
         .split('\n')
         .filter((line) => line.includes('REQUEST: GET /portal/login/ - 200'))
         .map((line) => (JSON.parse(line) as { pid: number }).pid);
-      return pids.length === requests ? pids : null;
-    });
+    let requests = 0;
+    for (let batch = 0; batch < 20; batch++) {
+      for (let i = 0; i < 10; i++) {
+        expect((await get(port, '/portal/login/')).status).toBe(200);
+        requests++;
+      }
+      // A request's log line is written once its response has ended: wait for all of them.
+      await waitFor(() => servedBy().length === requests);
+      if (new Set(servedBy()).size === 2) break;
+    }
     const perWorker = new Map<number, number>();
-    for (const pid of servedBy) perWorker.set(pid, (perWorker.get(pid) ?? 0) + 1);
+    for (const pid of servedBy()) perWorker.set(pid, (perWorker.get(pid) ?? 0) + 1);
     expect(perWorker.size).toBe(2);
     for (const count of perWorker.values()) expect(count).toBeLessThan(requests);
 
