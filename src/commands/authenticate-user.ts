@@ -22,6 +22,7 @@ import {
 } from '../domain/accounts/throttle.ts';
 import { hasControlCharacters, withoutControlCharacters } from '../domain/input/control-characters.ts';
 import { recordAudit } from '../obs/audit.ts';
+import { countLoginAttempt, countThrottled } from '../obs/metrics.ts';
 
 export type LoginOutcome =
   | { kind: 'ok'; user: UserRecord }
@@ -93,6 +94,8 @@ export async function authenticateUser(
       ip: input.ip,
       metadata,
     });
+    countLoginAttempt('locked');
+    countThrottled('login');
     return { kind: 'locked', retryAfterSeconds: state.retryAfterSeconds };
   }
 
@@ -113,6 +116,7 @@ export async function authenticateUser(
       ip: input.ip,
       metadata,
     });
+    countLoginAttempt('failure');
     return { kind: 'invalid' };
   }
 
@@ -120,7 +124,11 @@ export async function authenticateUser(
     const membership = await findMembershipByUser(db, user.id);
     if (membership) {
       const customer = await findCustomerById(db, membership.customer_id);
-      if (customer && !customer.is_active) return { kind: 'inactive_customer' };
+      if (customer && !customer.is_active) {
+        // Right password, but the login is refused: a failure for the metric.
+        countLoginAttempt('failure');
+        return { kind: 'inactive_customer' };
+      }
     }
   }
 
@@ -136,5 +144,6 @@ export async function authenticateUser(
     ip: input.ip,
     metadata: { ip: input.ip, channel: input.channel },
   });
+  countLoginAttempt('success');
   return { kind: 'ok', user };
 }

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/env.ts';
 import { DependencyError, describeError } from '../config/errors.ts';
+import { observeQuery } from '../obs/metrics.ts';
 import { PGliteDialect } from './dialect-pglite.ts';
 import {
   type EmbeddedAddress,
@@ -79,6 +80,14 @@ const NUMERIC = 1700;
 const DATE = 1082;
 pg.types.setTypeParser(INT8, (value: string) => Number(value));
 pg.types.setTypeParser(DATE, (value: string) => value);
+
+/**
+ * Kysely's log hook feeds `payrixa_db_query_duration_seconds` (web-api-ops §5.2); failed
+ * queries are timed too. Only the statement's first keyword is read, never its parameters.
+ */
+function timeQuery(event: LogEvent): void {
+  observeQuery(event.query.sql, event.queryDurationMillis);
+}
 
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, else embedded PGlite. */
 export async function createDatabase(config: Config, options: DatabaseOptions = {}): Promise<Database> {
@@ -222,7 +231,7 @@ async function openPool(
   const { description } = details;
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: timeQuery });
   let closing: Promise<void> | null = null;
   const database: Database = {
     db,
@@ -275,7 +284,7 @@ async function openPglite(dataDir: 'memory'): Promise<Database> {
   } catch (error) {
     throw new DependencyError(`Cannot open the embedded database in ${dataDir}: ${describeError(error)}`);
   }
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite), log: timeQuery });
   let closed = false;
   return {
     db,

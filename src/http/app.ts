@@ -6,7 +6,9 @@ import fastifyStatic from '@fastify/static';
 import type { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { TrustProxy } from '../config/env.ts';
+import { httpMetricsListener } from '../obs/metrics.ts';
 import { dashboardRequestListener } from '../obs/recent-requests.ts';
+import { accessLogFor, requestLogListener } from '../obs/request-log.ts';
 import type { Services } from '../services.ts';
 import { Renderer } from '../web/render.ts';
 import { registerClientIp } from './client-ip.ts';
@@ -28,6 +30,7 @@ import { type RequestListener, registerRequestObserver } from './plugins/request
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerApiRoutes } from './routes/api/index.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerMetrics } from './routes/metrics.ts';
 import { registerPortalRoutes } from './routes/portal/index.ts';
 import { FINITE_KEYWORD } from './schemas/primitives.ts';
 import './types.ts';
@@ -57,7 +60,14 @@ export interface AppOptions {
  * and the staff dashboard's recent-request buffer each add one listener here.
  */
 function requestListeners(services: Services): RequestListener[] {
-  return [dashboardRequestListener(services)];
+  return [
+    httpMetricsListener(),
+    requestLogListener(
+      services.logger.child({ logger: 'payrixa.request' }),
+      accessLogFor(services.config.log.accessFile),
+    ),
+    dashboardRequestListener(services),
+  ];
 }
 
 function trustProxyOption(trust: TrustProxy): boolean | string[] {
@@ -144,6 +154,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(fastifyMultipart, {
     limits: { fileSize: config.upload.maxMb * 1024 * 1024 + 1, files: 1, fields: 20, fieldSize: 64 * 1024 },
   });
+  // Pipeline step 6 (§1.1): /metrics beside the static files, before CORS and sessions.
+  registerMetrics(app, services);
   await app.register(fastifyStatic, {
     root: STATIC_DIR,
     prefix: '/static/',

@@ -12,6 +12,7 @@ import {
   CONTROL_CHARACTER_MESSAGE,
   fieldsWithControlCharacters,
 } from '../domain/input/control-characters.ts';
+import { countThrottled } from '../obs/metrics.ts';
 import { fieldErrors } from './errors.ts';
 
 /**
@@ -77,6 +78,7 @@ export async function enforceUploadRate(request: FastifyRequest, customerId: num
     services.clock.now().getTime(),
   );
   if (decision.allowed) return;
+  countThrottled('upload');
   const minutes = Math.max(1, Math.ceil(decision.retryAfterSeconds / 60));
   throw new UploadRefusedError(
     'rate_limited',

@@ -5,7 +5,9 @@ import { createDatabase } from '../../db/database.ts';
 import { migrations } from '../../db/migrations/index.ts';
 import { migrate } from '../../db/migrator.ts';
 import { DatabaseJobQueue } from '../../jobs/db-queue.ts';
+import { aggregateClusterMetrics, useClusterMetricsInWorker } from '../../obs/cluster-metrics.ts';
 import { createLogger } from '../../obs/logger.ts';
+import { startRuntimeMetrics, trackDatabasePool } from '../../obs/metrics.ts';
 import { createServices } from '../../services.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
@@ -70,6 +72,8 @@ Options:
     if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, context.io.stdout);
 
     const logger = createLogger(config, 'payrixa');
+    // A scrape of any web worker answers for the whole cluster (web-api-ops §5.2).
+    if (cluster.isWorker) useClusterMetricsInWorker();
     const server = await startServer(config, logger, { clusterWorker: cluster.isWorker });
     if (cluster.isWorker) {
       // Jobs run in the primary's threads: tell it at once when this worker enqueued one.
@@ -113,6 +117,12 @@ async function runPrimary(config: Config, workers: number, stdout: NodeJS.Writab
     await services.close(0).catch(() => {});
     throw error;
   }
+  // The primary's own registry (runtime, pool, build) joins its web workers' in every scrape.
+  startRuntimeMetrics(config.version);
+  trackDatabasePool(() => services.database.poolStats());
+  aggregateClusterMetrics((pids) =>
+    logger.warn({ workers: pids }, 'web workers did not answer the metrics collection; scrape without them'),
+  );
   for (let index = 0; index < workers; index++) cluster.fork();
   stdout.write(`Payrixa primary ${process.pid} started ${workers} web workers.\n`);
   let stopping = false;

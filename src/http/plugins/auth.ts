@@ -9,6 +9,7 @@ import {
   verifyCsrfToken,
   verifyJwt,
 } from '../../domain/accounts/tokens.ts';
+import { countCsrfFailure, countThrottled, type ThrottleScope } from '../../obs/metrics.ts';
 import type { Services } from '../../services.ts';
 import { csrfOriginAllowed } from '../csrf-origin.ts';
 import '../api-tenancy.ts';
@@ -97,6 +98,7 @@ export function sessionCsrfOk(
 
 /** The portal's 403 page of a failed CSRF check (logged; no navigation: the session is not trusted). */
 export function sendPortalCsrfFailure(request: FastifyRequest, reply: FastifyReply, version: string) {
+  countCsrfFailure();
   request.log.warn({ route: request.routeOptions.url }, 'CSRF check failed');
   return reply
     .code(403)
@@ -168,11 +170,13 @@ export async function registerAuth(app: FastifyInstance, services: Services): Pr
     reply: FastifyReply,
     key: string,
     rate: Rate | null,
-    api: boolean,
+    scope: ThrottleScope,
   ) {
     if (!rate) return null;
     const decision = await services.rateLimits.hit(key, rate, now());
     if (decision.allowed) return null;
+    countThrottled(scope);
+    const api = scope !== 'portal';
     reply.header('Retry-After', String(decision.retryAfterSeconds));
     reply.code(429);
     if (api) {
@@ -265,11 +269,11 @@ export async function registerAuth(app: FastifyInstance, services: Services): Pr
     if (api) {
       const user = request.auth.user;
       const sent = user
-        ? await throttle(request, reply, `api-user:${user.id}`, config.rateLimits.apiUser, true)
-        : await throttle(request, reply, `api-anon:${ip}`, config.rateLimits.apiAnon, true);
+        ? await throttle(request, reply, `api-user:${user.id}`, config.rateLimits.apiUser, 'api_user')
+        : await throttle(request, reply, `api-anon:${ip}`, config.rateLimits.apiAnon, 'api_anon');
       if (sent) return sent;
     } else if (pathOf(request.url).startsWith('/portal/')) {
-      const sent = await throttle(request, reply, `portal:${ip}`, config.rateLimits.portal, false);
+      const sent = await throttle(request, reply, `portal:${ip}`, config.rateLimits.portal, 'portal');
       if (sent) return sent;
     }
   });
@@ -286,6 +290,7 @@ export async function registerAuth(app: FastifyInstance, services: Services): Pr
     const formToken = body && typeof body === 'object' ? body['csrf_token'] : null;
     if (sessionCsrfOk(request, config, formToken)) return;
     if (!api) return sendPortalCsrfFailure(request, reply, config.version);
+    countCsrfFailure();
     request.log.warn({ route: request.routeOptions.url }, 'CSRF check failed');
     return reply
       .code(403)

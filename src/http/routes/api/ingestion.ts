@@ -17,6 +17,7 @@ import {
 import { isStaffUser } from '../../../domain/accounts/permissions.ts';
 import { throttledDetail } from '../../../domain/accounts/throttle.ts';
 import { isValidIdempotencyKey } from '../../../domain/ingestion/json-batch.ts';
+import { countThrottled } from '../../../obs/metrics.ts';
 import {
   presentCreatedToken,
   presentIngestAccepted,
@@ -185,6 +186,7 @@ export function registerIngestionApiRoutes(app: FastifyInstance, services: Servi
       services.clock.now().getTime(),
     );
     if (!decision.allowed) {
+      countThrottled('ingest');
       reply.header('Retry-After', String(decision.retryAfterSeconds));
       throw new AppError('throttled', throttledDetail(decision.retryAfterSeconds), 429);
     }

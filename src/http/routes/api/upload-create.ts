@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { DuplicateFileError, FileTooLargeError } from '../../../commands/upload-claims-file.ts';
 import { AppError, PermissionDeniedError, ValidationError } from '../../../config/errors.ts';
+import { countCsrfFailure } from '../../../obs/metrics.ts';
 import { presentUploadDetail } from '../../../presenters/uploads.ts';
 import { apiScope } from '../../api-tenancy.ts';
 import { API_CSRF_DETAIL, sessionCsrfOk } from '../../plugins/auth.ts';
@@ -52,7 +53,10 @@ export function registerUploadCreateApiRoutes(app: FastifyInstance): void {
       const viaSession = request.auth.via === 'session';
       const csrfOk = (fields: Record<string, string>) =>
         !viaSession || sessionCsrfOk(request, request.server.services.config, fields['csrf_token']);
-      const csrfFailed = () => new PermissionDeniedError(API_CSRF_DETAIL, 'csrf_failed');
+      const csrfFailed = () => {
+        countCsrfFailure();
+        return new PermissionDeniedError(API_CSRF_DETAIL, 'csrf_failed');
+      };
       const noFile = () => new ValidationError({ file: ['No file uploaded'] }, 'No file uploaded');
       if (!request.isMultipart()) {
         const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<
