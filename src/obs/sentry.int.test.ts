@@ -1,0 +1,256 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Envelope, Event, Transport } from '@sentry/core';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../../test/cli.ts';
+import { createTestServices, type TestServices } from '../../test/services.ts';
+import { waitFor } from '../../test/wait.ts';
+import { loadConfig } from '../config/env.ts';
+import { findJob } from '../db/repositories/jobs.repository.ts';
+import { buildApp } from '../http/app.ts';
+import {
+  createErrorReporter,
+  disabledErrorReporter,
+  type ErrorReporter,
+  installErrorReporter,
+} from './sentry.ts';
+import { REDACTED, REDACTED_BODY, REDACTED_MESSAGE } from './sentry-scrub.ts';
+
+/**
+ * Error tracking wiring (web-api-ops §5.5): server errors and final job failures reach Sentry
+ * with their tags, scrubbed; 4xx never do; nothing runs without a DSN; `payrixa sentry-test`
+ * over real HTTP to a loopback "Sentry".
+ */
+
+/** A transport that records every envelope instead of sending it. */
+function recordingTransport(): { envelopes: Envelope[]; factory: () => Transport } {
+  const envelopes: Envelope[] = [];
+  return {
+    envelopes,
+    factory: () => ({
+      send: async (envelope) => {
+        envelopes.push(structuredClone(envelope));
+        return { statusCode: 200 };
+      },
+      flush: async () => true,
+    }),
+  };
+}
+
+/** The events (errors and messages) among recorded envelopes. */
+function eventsOf(envelopes: readonly Envelope[]): Event[] {
+  return envelopes.flatMap(([, items]) =>
+    (items as Array<[{ type: string }, unknown]>)
+      .filter(([header]) => header.type === 'event')
+      .map(([, payload]) => payload as Event),
+  );
+}
+
+const FAKE_DSN = 'http://publickey@127.0.0.1:9/42';
+
+describe('HTTP server errors and job failures reach Sentry, scrubbed', () => {
+  let services: TestServices;
+  let app: FastifyInstance;
+  let reporter: ErrorReporter;
+  const recorder = recordingTransport();
+
+  beforeAll(async () => {
+    services = await createTestServices({
+      env: { SENTRY_DSN: FAKE_DSN, SERVER_NAME: 'web-1' },
+      registerJobs: (registry) =>
+        registry.register({
+          kind: 'test.sentry-fails',
+          queue: 'maintenance',
+          maxAttempts: 1,
+          async handler() {
+            throw new Error('payer Jane Doe could not be matched');
+          },
+        }),
+    });
+    reporter = installErrorReporter(createErrorReporter(services.config, { transport: recorder.factory }));
+    app = await buildApp(services, {
+      extraRoutes: (instance) => {
+        instance.get('/boom/:id/', async () => {
+          throw new Error('PRIVACY ALERT: payer value John Smith looks like a patient name');
+        });
+        instance.post('/boom/:id/', async () => {
+          throw new Error('connection timeout after 30 seconds');
+        });
+      },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    installErrorReporter(disabledErrorReporter);
+    await app?.close();
+    await services?.dispose();
+  });
+
+  it('sends one event per 500 with request_id, route template and the request scrubbed', async () => {
+    const before = recorder.envelopes.length;
+    const response = await app.inject({
+      method: 'GET',
+      url: '/boom/17/?payer=John&dob=1980-01-02',
+      headers: {
+        authorization: 'Bearer eyJhbGciOi.secret.part',
+        cookie: 'payrixa_session=abcdef123456; payrixa_csrf=zzz',
+        'x-csrf-token': 'csrf-secret',
+        'x-ingestion-token': 'pxi_0123456789abcdef',
+        accept: 'text/html',
+      },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(await reporter.flush(5_000)).toBe(true);
+    const events = eventsOf(recorder.envelopes.slice(before));
+    expect(events).toHaveLength(1);
+    const event = events[0] as Event;
+    expect(event.tags).toEqual({ request_id: response.headers['x-request-id'], route: '/boom/{id}/' });
+    expect(event.environment).toBe(services.config.sentry.environment);
+    expect(event.release).toBe(services.config.sentry.release);
+    expect(event.server_name).toBe('web-1');
+    expect(event.exception?.values?.[0]?.value).toBe(REDACTED_MESSAGE);
+    expect(event.request).toMatchObject({
+      method: 'GET',
+      url: 'http://localhost:80/boom/17/',
+      query_string: REDACTED,
+      cookies: REDACTED,
+      headers: {
+        authorization: REDACTED,
+        cookie: REDACTED,
+        'x-csrf-token': REDACTED,
+        'x-ingestion-token': REDACTED,
+        accept: 'text/html',
+      },
+    });
+    expect(event.request).not.toHaveProperty('data');
+    const raw = JSON.stringify(recorder.envelopes.slice(before));
+    for (const secret of ['John', 'Smith', 'abcdef123456', 'eyJhbGciOi', 'pxi_0123', 'csrf-secret', '1980']) {
+      expect(raw).not.toContain(secret);
+    }
+  });
+
+  it('marks a request body as present without ever sending it; a harmless message stays', async () => {
+    const before = recorder.envelopes.length;
+    const response = await app.inject({
+      method: 'POST',
+      url: '/boom/3/',
+      payload: { payer: 'John Smith', ssn: '123-45-6789' },
+    });
+    expect(response.statusCode).toBe(500);
+    await reporter.flush(5_000);
+    const [event] = eventsOf(recorder.envelopes.slice(before));
+    expect(event?.request?.data).toBe(REDACTED_BODY);
+    expect(event?.exception?.values?.[0]?.value).toBe('connection timeout after 30 seconds');
+    expect(event?.tags?.['route']).toBe('/boom/{id}/');
+    expect(JSON.stringify(recorder.envelopes.slice(before))).not.toMatch(/John|123-45-6789/);
+  });
+
+  it('sends nothing for a 404 or a 400', async () => {
+    const before = recorder.envelopes.length;
+    expect((await app.inject({ method: 'GET', url: '/no-such-page/' })).statusCode).toBe(404);
+    const invalid = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token/',
+      payload: { username: 'x' },
+    });
+    expect(invalid.statusCode).toBe(400);
+    await reporter.flush(5_000);
+    expect(recorder.envelopes.length).toBe(before);
+  });
+
+  it('reports the final failure of a job with its job_kind, message scrubbed', async () => {
+    const before = recorder.envelopes.length;
+    await services.startJobs({ scheduler: false });
+    const { id } = await services.queue.enqueue('test.sentry-fails', {}, { requestId: 'req-job-1' });
+    await waitFor(async () => (await findJob(services.database.db, id))?.status === 'failed');
+    await waitFor(async () => {
+      await reporter.flush(1_000);
+      return eventsOf(recorder.envelopes.slice(before)).length > 0;
+    });
+    const events = eventsOf(recorder.envelopes.slice(before));
+    expect(events).toHaveLength(1);
+    expect(events[0]?.tags).toEqual({ job_kind: 'test.sentry-fails', request_id: 'req-job-1' });
+    expect(events[0]?.exception?.values?.[0]?.value).toBe(REDACTED_MESSAGE);
+    expect(JSON.stringify(events)).not.toContain('Jane');
+  });
+});
+
+describe('without SENTRY_DSN', () => {
+  it('creates no client: the reporter is the no-op and reports nothing', async () => {
+    const config = loadConfig({ PAYRIXA_ENV: 'test' });
+    expect(config.sentry.dsn).toBeNull();
+    const reporter = createErrorReporter(config);
+    expect(reporter).toBe(disabledErrorReporter);
+    expect(reporter.enabled).toBe(false);
+    expect(reporter.capture(new Error('x'), { route: '/x/' })).toBeNull();
+    expect(await reporter.flush(10)).toBe(true);
+  });
+});
+
+describe('payrixa sentry-test', () => {
+  let server: Server;
+  const received: Array<{ url: string; contentType: string | undefined; body: string }> = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += String(chunk);
+      });
+      request.on('end', () => {
+        received.push({ url: request.url ?? '', contentType: request.headers['content-type'], body });
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end('{"id":"ok"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the test event over HTTP, scrubbed, and prints its id', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const result = await runCli(
+      ['sentry-test'],
+      cliEnv({
+        SENTRY_DSN: `http://publickey@127.0.0.1:${port}/42`,
+        SENTRY_ENVIRONMENT: 'staging',
+        // A server name carrying an email: the scrubber's `sanitize` pass must catch it.
+        SERVER_NAME: 'ops@example.org',
+      }),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const match = /^Sentry test event sent \(id ([0-9a-f]{32})\)\.\n$/.exec(result.stdout);
+    expect(match).not.toBeNull();
+    const eventId = match?.[1];
+
+    expect(received).toHaveLength(1);
+    const request = received[0]!;
+    expect(request.url).toMatch(/^\/api\/42\/envelope\/\?/);
+    expect(request.url).toContain('sentry_key=publickey');
+    // Envelope: header line, item header line, event payload line.
+    const [header, itemHeader, payload] = request.body.split('\n').map((line) => JSON.parse(line));
+    expect(header.event_id).toBe(eventId);
+    expect(itemHeader.type).toBe('event');
+    expect(payload).toMatchObject({
+      event_id: eventId,
+      message: 'Payrixa Sentry test event',
+      level: 'error',
+      environment: 'staging',
+      server_name: '[EMAIL_REDACTED]',
+    });
+    expect(payload.user?.ip_address).toBeUndefined();
+    expect(request.body).not.toContain('ops@example.org');
+  });
+
+  it('exits 1 without SENTRY_DSN', async () => {
+    const result = await runCli(['sentry-test'], cliEnv());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('SENTRY_DSN is not set; nothing to send.\n');
+    expect(result.stdout).toBe('');
+  });
+});
