@@ -2,13 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Envelope, Event, Transport } from '@sentry/core';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cliEnv, runCli } from '../../test/cli.ts';
 import { createTestServices, type TestServices } from '../../test/services.ts';
 import { waitFor } from '../../test/wait.ts';
 import { loadConfig } from '../config/env.ts';
 import { findJob } from '../db/repositories/jobs.repository.ts';
 import { buildApp } from '../http/app.ts';
+import type { Services } from '../services.ts';
+import { createLogger } from './logger.ts';
 import {
   createErrorReporter,
   disabledErrorReporter,
@@ -144,6 +146,41 @@ describe('HTTP server errors and job failures reach Sentry, scrubbed', () => {
     expect(event?.exception?.values?.[0]?.value).toBe('connection timeout after 30 seconds');
     expect(event?.tags?.['route']).toBe('/boom/{id}/');
     expect(JSON.stringify(recorder.envelopes.slice(before))).not.toMatch(/John|123-45-6789/);
+  });
+
+  it('logs the 500 as one JSON line carrying the request_id, its message scrubbed', async () => {
+    const config = {
+      ...services.config,
+      log: { ...services.config.log, level: 'info' as const, format: 'json' as const },
+    };
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const logged = await buildApp({ ...services, logger: createLogger(config) } as Services, {
+      extraRoutes: (instance) => {
+        instance.get('/boom/:id/', async () => {
+          throw new Error('payer value John Smith looks like a patient name');
+        });
+      },
+    });
+    try {
+      const response = await logged.inject({ method: 'GET', url: '/boom/5/?payer=John' });
+      expect(response.statusCode).toBe(500);
+      const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const line = records.find((record) => record['msg'] === 'unhandled error');
+      expect(line).toMatchObject({
+        level: 'error',
+        logger: 'http',
+        request_id: response.headers['x-request-id'],
+        err: { type: 'Error', message: REDACTED_MESSAGE },
+      });
+      expect(lines.join('')).not.toMatch(/John|Smith/);
+    } finally {
+      spy.mockRestore();
+      await logged.close();
+    }
   });
 
   it('sends nothing for a 404 or a 400', async () => {
