@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Envelope, Event, Transport } from '@sentry/core';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -283,6 +288,46 @@ describe('payrixa sentry-test', () => {
     expect(payload.user?.ip_address).toBeUndefined();
     expect(request.body).not.toContain('ops@example.org');
   });
+
+  it.each(['uncaughtException', 'unhandledRejection'])(
+    'a process crash (%s) is reported before the process exits 1',
+    async (kind) => {
+      const port = (server.address() as AddressInfo).port;
+      const before = received.length;
+      const dir = mkdtempSync(path.join(tmpdir(), 'payrixa-crash-'));
+      const script = path.join(dir, 'crash.ts');
+      const src = (file: string) => pathToFileURL(path.resolve(file)).href;
+      writeFileSync(
+        script,
+        [
+          `import { loadConfig } from '${src('src/config/env.ts')}';`,
+          `import { createLogger } from '${src('src/obs/logger.ts')}';`,
+          `import { createErrorReporter, installErrorReporter, reportProcessCrashes } from '${src('src/obs/sentry.ts')}';`,
+          `const config = loadConfig({ PAYRIXA_ENV: 'test', LOG_LEVEL: 'fatal', LOG_FORMAT: 'json', SENTRY_DSN: 'http://k@127.0.0.1:${port}/7' });`,
+          'const logger = createLogger(config);',
+          'reportProcessCrashes(installErrorReporter(createErrorReporter(config, { logger })), logger);',
+          kind === 'uncaughtException'
+            ? "setTimeout(() => { throw new Error('payer John Smith crashed the worker'); }, 5);"
+            : "void Promise.reject(new Error('payer John Smith crashed the worker'));",
+        ].join('\n'),
+      );
+      // Asynchronous: the loopback "Sentry" in this process must answer while the child waits.
+      const child = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', script], { timeout: 60_000 }, (error, stdout) =>
+          resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout }),
+        );
+      });
+      expect(child.status).toBe(1);
+      // The fatal log line, scrubbed, is what the operator sees on stdout.
+      expect(child.stdout).toContain('"msg":"process crashed"');
+      expect(child.stdout).not.toContain('John');
+      const sent = received.slice(before);
+      expect(sent).toHaveLength(1);
+      const payload = JSON.parse(sent[0]!.body.split('\n')[2] as string);
+      expect(payload.exception.values[0].value).toBe(REDACTED_MESSAGE);
+      expect(sent[0]!.body).not.toContain('John');
+    },
+  );
 
   it('exits 1 without SENTRY_DSN', async () => {
     const result = await runCli(['sentry-test'], cliEnv());
