@@ -9,13 +9,16 @@ import type { Envelope, Event, Transport } from '@sentry/core';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cliEnv, runCli } from '../../test/cli.ts';
+import { testConfig } from '../../test/config.ts';
+import { onPostgres } from '../../test/db.ts';
 import { createTestServices, type TestServices } from '../../test/services.ts';
 import { waitFor } from '../../test/wait.ts';
+import { startServer } from '../cli/serve.ts';
 import { loadConfig } from '../config/env.ts';
 import { findJob } from '../db/repositories/jobs.repository.ts';
 import { buildApp } from '../http/app.ts';
 import type { Services } from '../services.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, silentLogger } from './logger.ts';
 import {
   createErrorReporter,
   disabledErrorReporter,
@@ -327,6 +330,47 @@ describe('payrixa sentry-test', () => {
       expect(payload.exception.values[0].value).toBe(REDACTED_MESSAGE);
       expect(sent[0]!.body).not.toContain('John');
     },
+  );
+
+  it.skipIf(onPostgres)(
+    'a job failing in a job thread is reported by that thread’s own client',
+    async () => {
+      const port = (server.address() as AddressInfo).port;
+      const before = received.length;
+      const dir = mkdtempSync(path.join(tmpdir(), 'payrixa-thread-jobs-'));
+      const jobModule = path.join(dir, 'failing-jobs.mjs');
+      writeFileSync(
+        jobModule,
+        [
+          'export function registerJobs(registry) {',
+          "  registry.register({ kind: 'test.thread-fails', queue: 'maintenance', maxAttempts: 1,",
+          "    async handler() { throw new Error('payer Jane Doe could not be matched'); } });",
+          '}',
+        ].join('\n'),
+      );
+      const config = testConfig({
+        BIND: '127.0.0.1:0',
+        WORKER_CONCURRENCY: '1',
+        SENTRY_DSN: `http://k@127.0.0.1:${port}/7`,
+      });
+      // The web thread installs no reporter here: only the job thread's own can send this.
+      const running = await startServer(config, silentLogger(), {
+        jobModules: [pathToFileURL(jobModule).href],
+      });
+      try {
+        await running.jobsStarted;
+        const { id } = await running.services.queue.enqueue('test.thread-fails', {});
+        await waitFor(async () => (await findJob(running.services.database.db, id))?.status === 'failed');
+        const sent = await waitFor(() => (received.length > before ? received.slice(before) : null));
+        expect(sent).toHaveLength(1);
+        const payload = JSON.parse(sent[0]!.body.split('\n')[2] as string);
+        expect(payload.tags).toEqual({ job_kind: 'test.thread-fails' });
+        expect(payload.exception.values[0].value).toBe(REDACTED_MESSAGE);
+      } finally {
+        await running.stop(3_000);
+      }
+    },
+    120_000,
   );
 
   it('exits 1 without SENTRY_DSN', async () => {
