@@ -66,6 +66,9 @@ export const disabledErrorReporter: ErrorReporter = {
   deliveryStatus: () => undefined,
 };
 
+/** The longest a flush waits for the SDK to finish loading, on top of its own budget. */
+const SDK_LOAD_LIMIT_MS = 10_000;
+
 /** Delivery statuses remembered (only `sentry-test` asks, right after sending one event). */
 const REMEMBERED_STATUSES = 100;
 
@@ -120,8 +123,10 @@ export function createErrorReporter(config: Config, options: ErrorReporterOption
       return eventId;
     },
     async flush(timeoutMs) {
+      // Loading the SDK does not count against the budget (a crash right after start-up must
+      // still be sent), but it is bounded.
+      const sentry = await withTimeout(client, SDK_LOAD_LIMIT_MS, null);
       const deadline = Date.now() + timeoutMs;
-      const sentry = await withTimeout(client, timeoutMs, null);
       await withTimeout(Promise.allSettled([...pending]), Math.max(0, deadline - Date.now()), null);
       if (!sentry) return pending.size === 0;
       return (await sentry.flush(Math.max(1, deadline - Date.now()))) && pending.size === 0;
