@@ -191,6 +191,23 @@ describe('HTTP server errors and job failures reach Sentry, scrubbed', () => {
     }
   });
 
+  it('breadcrumbs pass the scrubber before they are kept (beforeBreadcrumb)', async () => {
+    reporter.captureMessage('warm-up');
+    await reporter.flush(5_000); // the SDK is loaded and this thread's client set
+    const sdk = await import('@sentry/core');
+    sdk.addBreadcrumb({
+      category: 'upload',
+      message: 'payer Mary Johnson rejected',
+      data: { to: 'a@b.org' },
+    });
+    const kept = sdk.getIsolationScope().getScopeData().breadcrumbs.at(-1);
+    expect(kept).toMatchObject({
+      category: 'upload',
+      message: REDACTED_MESSAGE,
+      data: { to: '[EMAIL_REDACTED]' },
+    });
+  });
+
   it('sends nothing for a 404 or a 400', async () => {
     const before = recorder.envelopes.length;
     expect((await app.inject({ method: 'GET', url: '/no-such-page/' })).statusCode).toBe(404);
