@@ -1,5 +1,6 @@
 import { loadEnvFile, PRODUCT_VERSION } from '../config/env.ts';
 import { AppError, ConfigError, describeError, UsageError } from '../config/errors.ts';
+import { errorReporter } from '../obs/sentry.ts';
 import { analyzeCommand } from './commands/analyze.ts';
 import { backtestCommand } from './commands/backtest.ts';
 import { backupCommand } from './commands/backup.ts';
@@ -14,6 +15,7 @@ import { migrateCommand, migrationsCommand } from './commands/migrate.ts';
 import { restoreCommand } from './commands/restore.ts';
 import { retentionCommand } from './commands/retention.ts';
 import { rotateFieldKeyCommand } from './commands/rotate-field-key.ts';
+import { sentryTestCommand } from './commands/sentry-test.ts';
 import { serveCommand } from './commands/serve.ts';
 import { workerCommand } from './commands/worker.ts';
 import { type Command, makeContext } from './context.ts';
@@ -37,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   backupCommand,
   restoreCommand,
   rotateFieldKeyCommand,
+  sentryTestCommand,
 ];
 
 function generalHelp(): string {
@@ -100,7 +103,13 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }
     return await command.run(rest, makeContext(io));
   } catch (error) {
-    return reportError(error, io);
+    const code = reportError(error, io);
+    // An unexpected failure of a command that reports (serve, worker) reaches Sentry first.
+    if (!(error instanceof AppError) && errorReporter().enabled) {
+      errorReporter().capture(error);
+      await errorReporter().flush(2_000);
+    }
+    return code;
   }
 }
 

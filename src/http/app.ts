@@ -93,7 +93,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   const app: FastifyInstance = Fastify({
     loggerInstance: services.logger.child({ logger: 'http' }) as FastifyBaseLogger,
     // Our own request log (web-api-ops §5.1) replaces Fastify's.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: (request) => requestIdFor(request),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 1024 * 1024,

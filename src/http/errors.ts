@@ -1,7 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/env.ts';
 import { AppError } from '../config/errors.ts';
+import { type ErrorContext, errorReporter } from '../obs/sentry.ts';
+import { REDACTED_BODY } from '../obs/sentry-scrub.ts';
 import { pageContext } from './page.ts';
+import { pathOf } from './params.ts';
+import { routeTemplate } from './plugins/request-observer.ts';
 import { ID_TEXT_PATTERN } from './schemas/forms.ts';
 import {
   FINITE_KEYWORD,
@@ -343,7 +347,17 @@ export function registerErrorHandling(app: FastifyInstance, config: Config, rout
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error);
     if (problem.status >= 500) {
-      request.log.error({ err: error, request_id: request.id }, 'unhandled error');
+      const user = request.auth?.user;
+      request.log.error(
+        { err: error, user_id: user?.id, customer_id: request.auth?.customer?.id },
+        'unhandled error',
+      );
+      // §5.5: server errors reach Sentry with the request id and route template; 4xx never do.
+      errorReporter().capture(
+        error,
+        { request_id: request.id, route: routeTemplate(request.routeOptions.url) },
+        errorContextOf(request),
+      );
     }
     return sendProblem(request, reply, problem, config);
   });
@@ -363,6 +377,36 @@ export function registerErrorHandling(app: FastifyInstance, config: Config, rout
     }
     return sendProblem(request, reply, NOT_FOUND, config);
   });
+}
+
+/**
+ * The request of a server error as the report sees it. Query string and cookies are passed as
+ * they came (the scrubber replaces them whole); the body is never handed to the SDK, only the
+ * fact that there was one.
+ */
+function errorContextOf(request: FastifyRequest): ErrorContext {
+  if (!errorReporter().enabled) return {};
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const queryStart = request.url.indexOf('?');
+  const user = request.auth?.user;
+  const cookies = request.cookies as Record<string, string | undefined> | undefined;
+  return {
+    request: {
+      method: request.method,
+      url: `${request.protocol}://${request.host}${pathOf(request.url)}`,
+      headers,
+      ...(queryStart !== -1 && { query_string: request.url.slice(queryStart + 1) }),
+      ...(cookies &&
+        Object.keys(cookies).length > 0 && {
+          cookies: Object.fromEntries(Object.entries(cookies).map(([k, v]) => [k, v ?? ''])),
+        }),
+      ...(request.body !== undefined && request.body !== null && { data: REDACTED_BODY }),
+    },
+    ...(user && { user: { id: user.id, username: user.username } }),
+  };
 }
 
 /** `/admin/…` (old bookmarks, §1.2) → 301 to the same page of the console, else its start. */

@@ -12,6 +12,7 @@ import {
   recordProgress,
 } from '../db/repositories/jobs.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
+import { errorReporter } from '../obs/sentry.ts';
 import type { JobRegistry } from './registry.ts';
 import { type EnqueueOptions, PermanentJobError } from './types.ts';
 
@@ -122,6 +123,11 @@ export async function executeJob(
       );
     } else {
       jobLogger.error({ err: message, attempt: job.attempts }, 'job failed');
+      // The final failure reaches error tracking (§5.5); retried attempts only log.
+      errorReporter().capture(error, {
+        job_kind: job.kind,
+        ...(job.request_id && { request_id: job.request_id }),
+      });
     }
     return outcome;
   } finally {

@@ -3,6 +3,7 @@ import type { Config } from '../config/env.ts';
 import { describeError } from '../config/errors.ts';
 import { createDatabase, type EmbeddedConnection } from '../db/database.ts';
 import { createLogger } from '../obs/logger.ts';
+import { createErrorReporter, installErrorReporter } from '../obs/sentry.ts';
 import { createServices, type Services } from '../services.ts';
 import { loadJobModules } from './job-modules.ts';
 import type { QueueName } from './types.ts';
@@ -30,6 +31,8 @@ const port = parentPort;
 if (!port) throw new Error('job-thread.ts must run as a worker thread');
 
 const logger = createLogger(data.config, 'payrixa.jobs');
+// This thread's own module instances: job failures here report through this thread's reporter.
+const reporter = installErrorReporter(createErrorReporter(data.config, { logger }));
 let services: Services | null = null;
 try {
   const database = await createDatabase(data.config, {
@@ -63,6 +66,7 @@ port.on('message', async (message: { type: string; graceMs?: number }) => {
   if (message.type !== 'stop') return;
   try {
     await services?.close(message.graceMs ?? 0);
+    await reporter.flush(2_000);
     port.postMessage({ type: 'stopped' });
   } catch (error) {
     port.postMessage({ type: 'error', message: describeError(error) });

@@ -6,8 +6,9 @@ import { migrations } from '../../db/migrations/index.ts';
 import { migrate } from '../../db/migrator.ts';
 import { DatabaseJobQueue } from '../../jobs/db-queue.ts';
 import { aggregateClusterMetrics, useClusterMetricsInWorker } from '../../obs/cluster-metrics.ts';
-import { createLogger } from '../../obs/logger.ts';
+import { createLogger, type Logger } from '../../obs/logger.ts';
 import { startRuntimeMetrics, trackDatabasePool } from '../../obs/metrics.ts';
+import { createErrorReporter, installErrorReporter, reportProcessCrashes } from '../../obs/sentry.ts';
 import { createServices } from '../../services.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
@@ -69,11 +70,20 @@ Options:
         await database.close();
       }
     }
-    if (workers > 1 && cluster.isPrimary) return runPrimary(config, workers, context.io.stdout);
+    if (workers > 1 && cluster.isPrimary) {
+      const primaryLogger = createLogger(config, 'payrixa.primary');
+      const reporter = installErrorReporter(createErrorReporter(config, { logger: primaryLogger }));
+      reportProcessCrashes(reporter, primaryLogger);
+      const code = await runPrimary(config, workers, context.io.stdout, primaryLogger);
+      await reporter.flush(ERROR_FLUSH_MS);
+      return code;
+    }
 
     const logger = createLogger(config, 'payrixa');
     // A scrape of any web worker answers for the whole cluster (web-api-ops §5.2).
     if (cluster.isWorker) useClusterMetricsInWorker();
+    const reporter = installErrorReporter(createErrorReporter(config, { logger }));
+    reportProcessCrashes(reporter, logger);
     const server = await startServer(config, logger, { clusterWorker: cluster.isWorker });
     if (cluster.isWorker) {
       // Jobs run in the primary's threads: tell it at once when this worker enqueued one.
@@ -86,11 +96,16 @@ Options:
       println(context.io.stdout, 'Press Ctrl+C to stop.');
     }
     await stopOnSignals(() => server.stop(), logger, config.shutdownGraceMs);
+    // Errors reported during the shutdown itself are sent before the process ends.
+    await reporter.flush(ERROR_FLUSH_MS);
     // A web worker's IPC channel to the primary would keep it alive after the stop.
     if (cluster.isWorker) cluster.worker?.disconnect();
     return 0;
   },
 };
+
+/** How long a stopping process waits for error reports still being sent. */
+const ERROR_FLUSH_MS = 2_000;
 
 /** Message of a web worker to the primary: a job was enqueued. */
 const WAKE_JOBS = 'payrixa:wake-jobs';
@@ -100,8 +115,12 @@ const WAKE_JOBS = 'payrixa:wake-jobs';
  * is no Redis, forks the web workers, replaces crashed ones, and on SIGTERM/SIGINT stops them
  * all within SHUTDOWN_GRACE_SECONDS (a second signal, or the deadline, kills what is left).
  */
-async function runPrimary(config: Config, workers: number, stdout: NodeJS.WritableStream): Promise<number> {
-  const logger = createLogger(config, 'payrixa.primary');
+async function runPrimary(
+  config: Config,
+  workers: number,
+  stdout: NodeJS.WritableStream,
+  logger: Logger,
+): Promise<number> {
   const runJobs = !config.redisUrl;
   const services = await createServices(config, {
     logger,

@@ -1,6 +1,7 @@
 import { AppError, UsageError } from '../../config/errors.ts';
 import { QUEUE_NAMES, type QueueName } from '../../jobs/types.ts';
 import { createLogger } from '../../obs/logger.ts';
+import { createErrorReporter, installErrorReporter, reportProcessCrashes } from '../../obs/sentry.ts';
 import { createServices } from '../../services.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
@@ -60,6 +61,8 @@ Options:
       queues = wanted as QueueName[];
     }
     const logger = createLogger(config, 'payrixa.worker');
+    const reporter = installErrorReporter(createErrorReporter(config, { logger }));
+    reportProcessCrashes(reporter, logger);
     const services = await createServices(config, { logger, jobRunner: 'threads' });
     try {
       if (
@@ -77,6 +80,8 @@ Options:
     // Running jobs get most of the grace period, then are aborted and handed back to the queue.
     const graceMs = config.shutdownGraceMs;
     await stopOnSignals(() => services.close(shutdownBudget(graceMs).jobsMs), logger, graceMs);
+    // Errors reported while stopping (a job failing on its way out) are sent before exiting.
+    await reporter.flush(2_000);
     return 0;
   },
 };
