@@ -71,6 +71,7 @@ import { countNonBlankRecords } from '../ingest/csv/counter.ts';
 import { CsvFileError, readCsvRecords } from '../ingest/csv/reader.ts';
 import { type JobQueue, PermanentJobError } from '../jobs/types.ts';
 import { recordAudit } from '../obs/audit.ts';
+import { type WorkMetrics, workMetrics } from '../obs/work-metrics.ts';
 import { requestPostUploadAnalysis } from './request-analysis.ts';
 
 /**
@@ -92,6 +93,8 @@ export interface ProcessUploadDeps {
   now?: () => Date;
   /** When given, a success/partial upload requests the debounced post-upload analysis (§2.3). */
   queue?: Pick<JobQueue, 'enqueue'>;
+  /** Where the processed upload is counted (default the process's work metrics). */
+  metrics?: WorkMetrics;
 }
 
 export interface ProcessUploadOptions {
@@ -419,6 +422,7 @@ async function runUpload(
       );
     }
   }
+  countUpload(deps, upload, status, report);
   const phases: UploadPhaseTimings = {
     count: countedAt - startedAt,
     stage: stagedAt - countedAt,
@@ -732,7 +736,34 @@ async function failUpload(
     await deleteUploadFile(trx, customerId, uploadId);
   });
   deps.logger.info({ upload_id: uploadId, error_code: failure.code }, 'upload failed');
+  // A file-level failure writes no rows: only the upload is counted.
+  countUpload(deps, upload, 'failed', null);
   return emptyResult(uploadId, 'failed');
+}
+
+/** Counts a committed final status and its rows (web-api-ops §5.2); labels are closed sets. */
+function countUpload(
+  deps: ProcessUploadDeps,
+  upload: UploadRecord,
+  status: 'success' | 'partial' | 'failed',
+  report: UploadQualityReport | null,
+): void {
+  (deps.metrics ?? workMetrics).uploadProcessed(
+    upload,
+    status,
+    report && {
+      inserted: report.insertedRows,
+      updated: report.updatedRows,
+      duplicate: report.duplicateRows,
+      rejected: report.rejectedRows,
+      rejectedBy: {
+        phi: report.phiRows,
+        missing_fields: report.missingFieldsRows,
+        invalid_dates: report.invalidDatesRows,
+        invalid_values: report.invalidValuesRows,
+      },
+    },
+  );
 }
 
 /** PAID/DENIED/OTHER claim counts with submitted_date in the 90 days before `day` (rollups). */

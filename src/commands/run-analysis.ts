@@ -40,6 +40,7 @@ import {
   SIGNAL_LABEL,
   toEpochDay,
 } from '../domain/analytics/index.ts';
+import { type WorkMetrics, workMetrics } from '../obs/work-metrics.ts';
 
 /**
  * `run-analysis` (analytics spec §10.1): runs one product for one customer and `as_of`.
@@ -71,6 +72,8 @@ const ERROR_MESSAGE_MAX = 2000;
 export interface AnalyticsDeps {
   db: Kysely<DB>;
   logger?: Logger;
+  /** Where each execution is counted (default the process's work metrics). */
+  metrics?: WorkMetrics;
   /** Test seams (never set in production). */
   hooks?: {
     /** After the detector ran, before the result transaction (e.g. a request arriving mid-run). */
@@ -348,12 +351,14 @@ async function executeAttempt(
       previousEmerging: await previousEmergingKeys(db, input.customerId, input.product, input.asOf),
     });
     if (deps.hooks?.afterDetect) await deps.hooks.afterDetect(run);
-    return await db.transaction().execute(async (trx) => {
+    const outcome = await db.transaction().execute(async (trx) => {
       const locked = await lockRun(trx, input.customerId, run.id);
       if (!locked) throw new Error('the run row no longer exists');
       const replaced = await replaceRunFindings(trx, input.customerId, locked, result.findings);
+      const newSignals: string[] = [];
       for (const finding of replaced.findings) {
         if (!replaced.newFingerprints.has(finding.fingerprint)) continue;
+        newSignals.push(finding.signal_type);
         await insertSystemEvent(
           trx,
           input.customerId,
@@ -400,10 +405,30 @@ async function executeAttempt(
         rerun,
         findings: replaced.findings.length,
         newFingerprints: replaced.newFingerprints.size,
+        newSignals,
+        durationMs,
       };
     });
+    // After the commit; `findings_created` counts the findings this run did not have before
+    // (those announced by `<product>_signal_created`), not the re-inserted unchanged ones.
+    (deps.metrics ?? workMetrics).analysisRunFinished(
+      input.product,
+      outcome.run.run_type,
+      'success',
+      outcome.durationMs / 1000,
+      outcome.newSignals,
+    );
+    return outcome;
   } catch (error) {
-    const failed = await recordFailure(deps, input, run, error, Math.round(performance.now() - t0));
+    const durationMs = Math.round(performance.now() - t0);
+    const failed = await recordFailure(deps, input, run, error, durationMs);
+    (deps.metrics ?? workMetrics).analysisRunFinished(
+      input.product,
+      failed?.run_type ?? run.run_type,
+      'failed',
+      durationMs / 1000,
+      [],
+    );
     throw new AnalysisRunError(
       `${PRODUCT_NAME[input.product]} analysis for ${input.asOf} failed: ${describeError(error)}`.slice(
         0,

@@ -8,6 +8,7 @@ import { describeError } from '../config/errors.ts';
 import { withTimeout } from '../db/database.ts';
 import { claimJobById, findJob, recoverAbandonedJobs } from '../db/repositories/jobs.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
+import type { WorkMetrics } from '../obs/work-metrics.ts';
 import { executeJob, LEASE_MS, recordJob } from './executor.ts';
 import type { JobRegistry } from './registry.ts';
 import {
@@ -46,7 +47,7 @@ export class BullmqJobQueue implements JobQueue {
     private readonly logger: Logger,
     private readonly connection: Redis,
     private readonly prefix: string,
-    options: { workerId?: string } = {},
+    private readonly options: { workerId?: string; metrics?: WorkMetrics } = {},
   ) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
@@ -151,6 +152,7 @@ export class BullmqJobQueue implements JobQueue {
       this.workerId,
       this.logger,
       this.abort.signal,
+      this.options.metrics,
     );
     if (outcome.status === 'handed_back') {
       // Interrupted by a shutdown: due again at once, for whichever worker runs next.

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { describeError } from '../config/errors.ts';
 import { claimNextJob, recoverAbandonedJobs } from '../db/repositories/jobs.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
+import type { WorkMetrics } from '../obs/work-metrics.ts';
 import { executeJob, LEASE_MS, recordJob } from './executor.ts';
 import type { JobRegistry } from './registry.ts';
 import {
@@ -40,7 +41,13 @@ export class DatabaseJobQueue implements JobQueue {
     private readonly db: Kysely<DB>,
     private readonly registry: JobRegistry,
     private readonly logger: Logger,
-    private readonly options: { exclusive?: boolean; pollMs?: number; workerId?: string } = {},
+    private readonly options: {
+      exclusive?: boolean;
+      pollMs?: number;
+      workerId?: string;
+      /** Where job attempts are counted (default the process's work metrics). */
+      metrics?: WorkMetrics;
+    } = {},
   ) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
@@ -91,7 +98,15 @@ export class DatabaseJobQueue implements JobQueue {
         const job = await claimNextJob(this.db, queues, this.workerId, LEASE_MS);
         if (job) {
           claimed = true;
-          await executeJob(this.db, this.registry, job, this.workerId, this.logger, this.abort.signal);
+          await executeJob(
+            this.db,
+            this.registry,
+            job,
+            this.workerId,
+            this.logger,
+            this.abort.signal,
+            this.options.metrics,
+          );
         }
       } catch (error) {
         if (!this.running) break;

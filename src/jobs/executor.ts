@@ -13,6 +13,8 @@ import {
 } from '../db/repositories/jobs.repository.ts';
 import type { DB, JsonObject } from '../db/schema.ts';
 import { errorReporter } from '../obs/sentry.ts';
+import { flushMetrics } from '../obs/thread-metrics.ts';
+import { type WorkMetrics, workMetrics } from '../obs/work-metrics.ts';
 import type { JobRegistry } from './registry.ts';
 import { type EnqueueOptions, PermanentJobError } from './types.ts';
 
@@ -63,6 +65,7 @@ export async function executeJob(
   workerId: string,
   logger: Logger,
   signal: AbortSignal,
+  metrics: WorkMetrics = workMetrics,
 ): Promise<ExecutionOutcome> {
   const jobLogger = logger.child({
     job_id: job.id,
@@ -73,6 +76,9 @@ export async function executeJob(
   if (!definition) {
     const outcome = await markAttemptFailed(db, job, `unknown job kind ${job.kind}`, false);
     jobLogger.error('job has an unknown kind; marked failed');
+    // `kind` stays a closed label set: a kind this process does not know is not a label value.
+    metrics.jobFinished(job.queue, 'unknown', 'failed', 0);
+    flushMetrics();
     return outcome;
   }
 
@@ -102,7 +108,9 @@ export async function executeJob(
       logger: jobLogger,
     });
     await markSucceeded(db, job.id, (result ?? null) as JsonObject | null);
-    jobLogger.info({ duration_ms: Math.round(performance.now() - started) }, 'job succeeded');
+    const elapsedMs = performance.now() - started;
+    jobLogger.info({ duration_ms: Math.round(elapsedMs) }, 'job succeeded');
+    metrics.jobFinished(definition.queue, job.kind, 'succeeded', elapsedMs / 1000);
     return { status: 'succeeded', runAt: null };
   } catch (error) {
     const message = describeError(error);
@@ -114,8 +122,10 @@ export async function executeJob(
       jobLogger.warn({ err: message, attempt: job.attempts }, 'job interrupted by shutdown; handed back');
       return { status: 'handed_back', runAt: null };
     }
+    // The job failed (this attempt; retried or final): recorded, counted, logged.
     const retryable = !(error instanceof PermanentJobError);
     const outcome = await markAttemptFailed(db, job, message, retryable);
+    metrics.jobFinished(definition.queue, job.kind, 'failed', (performance.now() - started) / 1000);
     if (outcome.status === 'queued') {
       jobLogger.warn(
         { err: message, attempt: job.attempts, retry_at: outcome.runAt },
@@ -132,5 +142,7 @@ export async function executeJob(
     return outcome;
   } finally {
     clearInterval(heartbeat);
+    // In a job thread: this job's counts (its own and its commands') go to the parent now.
+    flushMetrics();
   }
 }

@@ -4,6 +4,7 @@ import { describeError } from '../config/errors.ts';
 import { createDatabase, type EmbeddedConnection } from '../db/database.ts';
 import { createLogger } from '../obs/logger.ts';
 import { createErrorReporter, installErrorReporter } from '../obs/sentry.ts';
+import { flushMetrics, forwardMetricsTo } from '../obs/thread-metrics.ts';
 import { createServices, type Services } from '../services.ts';
 import { loadJobModules } from './job-modules.ts';
 import type { QueueName } from './types.ts';
@@ -12,7 +13,8 @@ import type { QueueName } from './types.ts';
  * A job thread (src/jobs/job-threads.ts): its own database pool (PostgreSQL, or the embedded
  * server's socket), its own queue worker with one job at a time, and the product's job kinds.
  * Messages in: `wake` (a job was enqueued in this process), `stop` (with the grace in ms
- * before a running job is aborted and handed back). Out: `ready`, `error`, `stopped`.
+ * before a running job is aborted and handed back). Out: `ready`, `error`, `stopped`, and
+ * `metrics` batches: this thread's counts, applied by the parent to the registry it exposes.
  */
 
 export interface JobThreadData {
@@ -33,6 +35,8 @@ if (!port) throw new Error('job-thread.ts must run as a worker thread');
 const logger = createLogger(data.config, 'payrixa.jobs');
 // This thread's own module instances: job failures here report through this thread's reporter.
 const reporter = installErrorReporter(createErrorReporter(data.config, { logger }));
+// Before anything can count: this thread's registry is never scraped (thread-metrics.ts).
+forwardMetricsTo((updates) => port.postMessage({ type: 'metrics', updates }));
 let services: Services | null = null;
 try {
   const database = await createDatabase(data.config, {
@@ -67,6 +71,7 @@ port.on('message', async (message: { type: string; graceMs?: number }) => {
   try {
     await services?.close(message.graceMs ?? 0);
     await reporter.flush(2_000);
+    flushMetrics();
     port.postMessage({ type: 'stopped' });
   } catch (error) {
     port.postMessage({ type: 'error', message: describeError(error) });

@@ -5,7 +5,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 import { describeError } from '../config/errors.ts';
 import type { Database } from '../db/database.ts';
-import { handBackJobs } from '../db/repositories/jobs.repository.ts';
+import { countJobsByState, handBackJobs } from '../db/repositories/jobs.repository.ts';
+// The metrics job threads forward must exist here to be applied (their modules register them).
+import '../obs/alert-metrics.ts';
+import { applyMetricUpdates, isMetricsMessage } from '../obs/thread-metrics.ts';
+import { workMetrics } from '../obs/work-metrics.ts';
 import { spawnThread } from '../threads/spawn.ts';
 import type { JobThreadData } from './job-thread.ts';
 import type { QueueName } from './types.ts';
@@ -52,6 +56,11 @@ export class JobThreadPool {
 
   /** Starts the threads; resolves when every one is ready to take jobs. */
   async start(): Promise<void> {
+    // The process that runs the jobs reports the queues (serve's main thread on the embedded
+    // default, the primary of serve --workers, payrixa worker): one reporter per deployment
+    // unit, so a cluster's aggregated scrape does not repeat the table's counts.
+    const db = this.options.database.db;
+    workMetrics.sampleQueuesFrom(() => countJobsByState(db));
     const started = await Promise.allSettled(
       Array.from({ length: this.options.size }, (_, index) => this.spawn(index)),
     );
@@ -88,6 +97,10 @@ export class JobThreadPool {
       `payrixa-jobs-${index}`,
     );
     const stopped = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Counts made in the thread (jobs, uploads, analyses, alerts) land in this process's registry.
+    worker.on('message', (message: unknown) => {
+      if (isMetricsMessage(message)) applyMetricUpdates(message.updates);
+    });
     const thread: JobThread = { worker, workerId, stopped };
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -156,6 +169,7 @@ export class JobThreadPool {
         }),
       );
       this.threads = [];
+      workMetrics.sampleQueuesFrom(null);
     })();
     return this.stopping;
   }

@@ -1,5 +1,6 @@
-import { Counter, type Registry, register } from 'prom-client';
+import { type Registry, register } from 'prom-client';
 import type { AlertDeliveryStatus, AnalysisProduct, ChannelType, SuppressionReason } from '../db/schema.ts';
+import { forwardableCounter as counter } from './thread-metrics.ts';
 
 /**
  * The alerting counters of web-api-ops §5.2. Labels are closed sets (product, severity label,
@@ -9,7 +10,7 @@ import type { AlertDeliveryStatus, AnalysisProduct, ChannelType, SuppressionReas
  * Commands take an {@link AlertMetrics} port (tests pass one on their own registry); the
  * default, {@link alertMetrics}, registers on prom-client's global registry, which is what a
  * process's `/metrics` exposes. Jobs run in worker threads, each with its own module instance
- * and therefore its own global registry (see docs/ALERTS.md, "Metrics").
+ * and global registry; there the counters are forwarded to the owning process (thread-metrics.ts).
  */
 
 export type AlertDeliveryResult = 'success' | 'failure' | 'retry';
@@ -22,18 +23,6 @@ export interface AlertMetrics {
   /** One delivery attempt on a channel and how it ended. */
   deliveryAttempted(channel: ChannelType, result: AlertDeliveryResult): void;
   alertSuppressed(reason: SuppressionReason): void;
-}
-
-/** The counter `name` of `registry`, created on first use (a registry refuses duplicates). */
-function counter<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
 export function createAlertMetrics(registry: Registry = register): AlertMetrics {
@@ -52,10 +41,10 @@ export function createAlertMetrics(registry: Registry = register): AlertMetrics 
   );
   const suppressed = counter(registry, 'payrixa_alerts_suppressed_total', 'Alerts suppressed', ['reason']);
   return {
-    alertCreated: (product, severity) => created.inc({ product, severity }),
-    alertSent: (product) => sent.inc({ product }),
-    deliveryAttempted: (channel, result) => deliveries.inc({ channel, result }),
-    alertSuppressed: (reason) => suppressed.inc({ reason }),
+    alertCreated: (product, severity) => created({ product, severity }),
+    alertSent: (product) => sent({ product }),
+    deliveryAttempted: (channel, result) => deliveries({ channel, result }),
+    alertSuppressed: (reason) => suppressed({ reason }),
   };
 }
 

@@ -2,6 +2,7 @@ import { AppError, UsageError } from '../../config/errors.ts';
 import { QUEUE_NAMES, type QueueName } from '../../jobs/types.ts';
 import { createLogger } from '../../obs/logger.ts';
 import { createErrorReporter, installErrorReporter, reportProcessCrashes } from '../../obs/sentry.ts';
+import { startWorkerMetricsServer, type WorkerMetricsServer } from '../../obs/worker-metrics-server.ts';
 import { createServices } from '../../services.ts';
 import { type Command, parseFlags } from '../context.ts';
 import { println } from '../io.ts';
@@ -16,6 +17,8 @@ export const workerCommand: Command = {
 Runs queued jobs (BullMQ on Redis) in worker threads, and the cron schedules. Without
 REDIS_URL there is no separate worker: jobs run in threads of 'payrixa serve'. SIGTERM/
 SIGINT stop within SHUTDOWN_GRACE_SECONDS: running jobs finish or are handed back.
+Prometheus metrics of its jobs: http://127.0.0.1:<WORKER_METRICS_PORT>/metrics (9808;
+Authorization: Bearer <METRICS_TOKEN> when set).
 
 Options:
   --concurrency <n>   job threads (default WORKER_CONCURRENCY, 2); each takes one job per queue at a time
@@ -64,6 +67,7 @@ Options:
     const reporter = installErrorReporter(createErrorReporter(config, { logger }));
     reportProcessCrashes(reporter, logger);
     const services = await createServices(config, { logger, jobRunner: 'threads' });
+    let metricsServer: WorkerMetricsServer | null = null;
     try {
       if (
         await refuseInsecureProduction(config, context.io, { database: services.database, migrations: true })
@@ -72,14 +76,20 @@ Options:
         return 1;
       }
       await services.startJobs({ queues, concurrency, scheduler: !values['no-scheduler'] });
-      logger.info({ queues, concurrency }, 'worker started');
+      metricsServer = await startWorkerMetricsServer(config, logger);
+      logger.info({ queues, concurrency, metrics_port: metricsServer?.port ?? null }, 'worker started');
     } catch (error) {
       await services.close(0);
       throw error;
     }
     // Running jobs get most of the grace period, then are aborted and handed back to the queue.
+    // The metrics listener stays up until they are done, so a last scrape still sees them.
     const graceMs = config.shutdownGraceMs;
-    await stopOnSignals(() => services.close(shutdownBudget(graceMs).jobsMs), logger, graceMs);
+    await stopOnSignals(
+      () => services.close(shutdownBudget(graceMs).jobsMs).finally(() => metricsServer?.close()),
+      logger,
+      graceMs,
+    );
     // Errors reported while stopping (a job failing on its way out) are sent before exiting.
     await reporter.flush(2_000);
     return 0;
