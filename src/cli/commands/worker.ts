@@ -1,6 +1,7 @@
 import { AppError, UsageError } from '../../config/errors.ts';
 import { QUEUE_NAMES, type QueueName } from '../../jobs/types.ts';
 import { createLogger } from '../../obs/logger.ts';
+import { startRuntimeMetrics, trackDatabasePool } from '../../obs/metrics.ts';
 import { createErrorReporter, installErrorReporter, reportProcessCrashes } from '../../obs/sentry.ts';
 import { startWorkerMetricsServer, type WorkerMetricsServer } from '../../obs/worker-metrics-server.ts';
 import { createServices } from '../../services.ts';
@@ -76,6 +77,9 @@ Options:
         return 1;
       }
       await services.startJobs({ queues, concurrency, scheduler: !values['no-scheduler'] });
+      // Runtime, pool and build metrics beside the job metrics on the worker's own /metrics.
+      startRuntimeMetrics(config.version);
+      trackDatabasePool(() => services.database.poolStats());
       metricsServer = await startWorkerMetricsServer(config, logger);
       logger.info({ queues, concurrency, metrics_port: metricsServer?.port ?? null }, 'worker started');
     } catch (error) {
