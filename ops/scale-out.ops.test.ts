@@ -333,11 +333,17 @@ describe.skipIf(!OPS_ENABLED)(
         );
       }
       const started = performance.now();
+      // The upload's own transaction commits first, the job record a moment later: wait for both.
       await waitFor(
         async () =>
           (await count(`SELECT count(*) AS n FROM uploads WHERE id = ANY($1) AND status = 'success'`, [
             ids,
-          ])) === ids.length,
+          ])) === ids.length &&
+          (await count(
+            `SELECT count(*) AS n FROM jobs WHERE kind = 'ingest-upload'
+                AND (payload->>'upload_id')::bigint = ANY($1) AND status IN ('queued', 'running')`,
+            [ids],
+          )) === 0,
         180_000,
         250,
       );
@@ -435,7 +441,11 @@ describe.skipIf(!OPS_ENABLED)(
         async () =>
           (await count(`SELECT count(*) AS n FROM uploads WHERE id = $1 AND status = 'success'`, [
             uploadId,
-          ])) === 1,
+          ])) === 1 &&
+          (await count(
+            `SELECT count(*) AS n FROM jobs WHERE id = $1 AND status NOT IN ('queued', 'running')`,
+            [jobId],
+          )) === 1,
         280_000,
         500,
       );
