@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, type TestServices } from '../../test/services.ts';
@@ -7,7 +8,7 @@ import { buildApp } from './app.ts';
 import { isConnectionError } from './errors.ts';
 
 /**
- * A database that is down or restarting answers 503 "unavailable" at once (issue 13 item 9),
+ * A database (or Redis) that is down or restarting answers 503 "unavailable" at once (issue 13 item 9),
  * not 500: the errors below are the real ones node-postgres raises in those situations.
  * ops/scale-out.ops.test.ts shows the same against a PostgreSQL that is stopped and started.
  */
@@ -56,6 +57,20 @@ beforeAll(async () => {
         error.code = '57P01';
         throw error;
       });
+      instance.get('/api/v1/test-redis-down/', async () => {
+        // What a command gets when Redis stays unreachable (settings of src/cache/redis.ts).
+        const redis = new Redis(`redis://127.0.0.1:${closedPort}/0`, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 2,
+          retryStrategy: (times) => Math.min(times * 200, 2_000),
+        });
+        redis.on('error', () => {});
+        try {
+          await redis.get('anything');
+        } finally {
+          redis.disconnect();
+        }
+      });
       instance.get('/api/v1/test-plain-error/', async () => {
         throw new Error('Connection handling bug in a route');
       });
@@ -94,6 +109,12 @@ describe('database connection failures → 503', () => {
       expect(response.statusCode, url).toBe(503);
       expect((response.json() as { code: string }).code, url).toBe('unavailable');
     }
+  });
+
+  it('Redis unreachable (commands give up after their retries) is 503 too', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/test-redis-down/' });
+    expect(response.statusCode).toBe(503);
+    expect((response.json() as { code: string }).code).toBe('unavailable');
   });
 
   it('other errors stay 500, whatever their message says', async () => {

@@ -192,7 +192,7 @@ const PG_CONNECTION_MESSAGES = [
 ];
 
 /**
- * True when the error says the database (or another dependency) cannot be reached right now
+ * True when the error says the database (or Redis) cannot be reached right now
  * — not that the request was wrong: such requests answer 503 at once instead of 500, and
  * succeed again when the server is back (the pool reconnects; issue 13 item 9).
  */
@@ -206,6 +206,9 @@ export function isConnectionError(error: unknown): boolean {
     // SQLSTATE class 08: connection exception.
     if (/^08[0-9A-Z]{3}$/.test(code)) return true;
   }
+  // ioredis gives up on a command after `maxRetriesPerRequest` reconnection attempts
+  // (src/cache/redis.ts): Redis is down, sessions and rate limits cannot be read.
+  if ((error as { name?: unknown }).name === 'MaxRetriesPerRequestError') return true;
   const message = (error as { message?: unknown }).message;
   return typeof message === 'string' && PG_CONNECTION_MESSAGES.some((m) => message.startsWith(m));
 }
