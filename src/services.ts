@@ -117,7 +117,10 @@ export async function createServices(config: Config, options: ServiceOptions): P
     }));
   let redis: Redis | null = null;
   try {
-    redis = config.redisUrl ? await connectRedis(config.redisUrl, { forBlocking: true }) : null;
+    // Not `forBlocking`: sessions, rate limits and the cache share this connection, and with
+    // unlimited retries every request hung while Redis was down (issue 13 item 9). BullMQ
+    // workers take their own blocking duplicate (bullmq-queue.ts).
+    redis = config.redisUrl ? await connectRedis(config.redisUrl) : null;
   } catch (error) {
     await database.close();
     throw error;

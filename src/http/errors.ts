@@ -166,6 +166,57 @@ export function fieldErrors(issues: readonly ValidationIssue[]): Record<string, 
   return errors;
 }
 
+const UNAVAILABLE: Problem = {
+  status: 503,
+  code: 'unavailable',
+  detail: 'Service temporarily unavailable.',
+  // A database restart or failover takes seconds: tell clients when to try again.
+  headers: { 'Retry-After': '5' },
+};
+
+// Socket errors of a dependency that is down or restarting (refused, reset, unreachable).
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// SQLSTATEs of a server that is going away or not accepting sessions: admin_shutdown,
+// crash_shutdown, cannot_connect_now (starting up / shutting down), too_many_connections.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+// node-postgres reports a socket closed mid-query and a pool connect timeout only by message.
+const PG_CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+];
+
+/**
+ * True when the error says the database (or Redis) cannot be reached right now
+ * — not that the request was wrong: such requests answer 503 at once instead of 500, and
+ * succeed again when the server is back (the pool reconnects; issue 13 item 9).
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  // Connecting to a host name with several addresses fails with one error per address.
+  if (error instanceof AggregateError) return error.errors.some(isConnectionError);
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (CONNECTION_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.has(code)) return true;
+    // SQLSTATE class 08: connection exception.
+    if (/^08[0-9A-Z]{3}$/.test(code)) return true;
+  }
+  // ioredis gives up on a command after `maxRetriesPerRequest` reconnection attempts
+  // (src/cache/redis.ts): Redis is down, sessions and rate limits cannot be read.
+  if ((error as { name?: unknown }).name === 'MaxRetriesPerRequestError') return true;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && PG_CONNECTION_MESSAGES.some((m) => message.startsWith(m));
+}
+
 /** Maps any thrown value to a problem (status, code, safe detail). */
 export function toProblem(error: unknown): Problem {
   if (error instanceof AppError) {
@@ -176,6 +227,7 @@ export function toProblem(error: unknown): Problem {
       ...(error.errors && { errors: error.errors }),
     };
   }
+  if (isConnectionError(error)) return UNAVAILABLE;
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) {
     const issues = fastifyError.validation as ValidationIssue[];
