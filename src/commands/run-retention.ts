@@ -23,12 +23,16 @@ import {
   deleteExpiredWebhookDeliveries,
   type RetentionLog,
 } from '../db/repositories/retention.repository.ts';
+import { findRetentionOverrides } from '../db/repositories/settings.repository.ts';
 import type { DB } from '../db/schema.ts';
 import {
+  type CustomerRetentionOverrides,
+  effectiveRetentionPeriods,
   emptyRetentionCounts,
   RETENTION_COUNTS,
   type RetentionCounts,
   type RetentionCutoffs,
+  readRetentionOverrides,
   retentionCutoffs,
   retentionTotal,
 } from '../domain/retention.ts';
@@ -232,7 +236,8 @@ export async function runRetention(
   input: RetentionInput = {},
 ): Promise<RetentionResult> {
   const dryRun = input.dryRun ?? false;
-  const cutoffs = retentionCutoffs(deps.clock.now(), deps.config.retention);
+  const now = deps.clock.now();
+  const cutoffs = retentionCutoffs(now, deps.config.retention);
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
   const store = deps.store ?? createArtifactStore(deps.config.dataDir);
 
@@ -272,12 +277,20 @@ export async function runRetention(
       if (outcome.rows < batchSize) break;
     }
   };
+  /** Customers whose own periods (`payrixa customer retention`) replaced some defaults. */
+  const customPeriods: Record<string, CustomerRetentionOverrides> = {};
   for (const customerId of customerIds) {
+    const overrides = readRetentionOverrides(await findRetentionOverrides(deps.db, customerId));
+    const customerCutoffs =
+      Object.keys(overrides).length === 0
+        ? cutoffs
+        : retentionCutoffs(now, effectiveRetentionPeriods(deps.config.retention, overrides));
+    if (customerCutoffs !== cutoffs) customPeriods[String(customerId)] = overrides;
     for (const category of RETENTION_CATEGORIES) {
       await apply(
         customerId,
-        (db) => category.count(db, customerId, cutoffs),
-        (trx) => category.deleteBatch(trx, customerId, cutoffs, batchSize),
+        (db) => category.count(db, customerId, customerCutoffs),
+        (trx) => category.deleteBatch(trx, customerId, customerCutoffs, batchSize),
       );
     }
   }
@@ -305,6 +318,7 @@ export async function runRetention(
       today: cutoffs.today,
       customers: customerIds.length,
       system_rows: everyCustomer,
+      custom_periods: customPeriods,
       counts: { ...counts },
       total,
     },

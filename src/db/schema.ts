@@ -141,6 +141,8 @@ export interface CustomerSettingsTable {
   weekly_report_day: ColumnType<Weekday, Weekday | undefined, Weekday>;
   /** Local hour 0–23 of the weekly report e-mail. */
   weekly_report_hour: ColumnType<number, number | undefined, number>;
+  /** Per-customer retention periods `{ "<period>": days }` (migration 0027; domain/retention.ts). */
+  retention_days: Json<JsonObject>;
   updated_at: Timestamp;
 }
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/env.ts';
 import {
+  effectiveRetentionPeriods,
   emptyRetentionCounts,
   MIN_CLAIMS_RETENTION_DAYS,
+  parseRetentionSetting,
   RETENTION_COUNTS,
+  readRetentionOverrides,
   retentionCutoffs,
   retentionReportLines,
   retentionTotal,
@@ -153,5 +156,45 @@ describe('retentionReportLines', () => {
     expect(lines[0]).toBe('Deleted 0 claims');
     expect(lines).toContain('Deleted 1 report artifacts');
     expect(lines.at(-1)).toBe('Total: 8');
+  });
+});
+
+describe('per-customer retention periods', () => {
+  it('parses <period>=<days> within each period’s bounds and says what is wrong otherwise', () => {
+    expect(parseRetentionSetting('claims=1095')).toEqual({ ok: true, name: 'claims', days: 1095 });
+    expect(parseRetentionSetting(' audit=365 ')).toEqual({ ok: true, name: 'audit', days: 365 });
+    expect(parseRetentionSetting('claims=119')).toEqual({
+      ok: false,
+      problem: 'claims must be between 120 and 3650 days (got 119).',
+    });
+    expect(parseRetentionSetting('audit=364')).toMatchObject({ ok: false });
+    expect(parseRetentionSetting('uploads=3651')).toMatchObject({ ok: false });
+    expect(parseRetentionSetting('uploads=0')).toMatchObject({ ok: false });
+    expect(parseRetentionSetting('jobs=30')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining("Unknown retention period 'jobs'"),
+    });
+    expect(parseRetentionSetting('claims')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('<period>=<days>'),
+    });
+    expect(parseRetentionSetting('claims=1.5')).toMatchObject({ ok: false });
+  });
+
+  it('reads stored overrides defensively and lays them over the defaults', () => {
+    expect(
+      readRetentionOverrides({ claims: 400, audit: 100, bogus: 9, uploads: '30', events: 30.5 }),
+    ).toEqual({
+      claims: 400,
+    });
+    expect(readRetentionOverrides(null)).toEqual({});
+    expect(readRetentionOverrides([1, 2])).toEqual({});
+    const defaults = DEFAULTS;
+    expect(effectiveRetentionPeriods(defaults, { claims: 400, artifacts_pdf: 7 })).toEqual({
+      ...defaults,
+      claimsDays: 400,
+      artifactsPdfDays: 7,
+    });
+    expect(effectiveRetentionPeriods(defaults, {})).toEqual(defaults);
   });
 });

@@ -146,3 +146,87 @@ export function retentionReportLines(counts: RetentionCounts, dryRun: boolean): 
     `Total: ${retentionTotal(counts)}`,
   ];
 }
+
+/**
+ * Per-customer retention periods (issue 13 item 6): a customer's contract may keep data longer
+ * (an RCM firm's 7-year audit rule) or shorter (data minimisation) than the RETENTION_* defaults.
+ * Staff set them with `payrixa customer retention`; they are stored as `{ "<name>": days }` on
+ * the customer's settings and override the matching default for that customer only. Jobs are not
+ * here: job records belong to the system, not to a tenant.
+ *
+ * Bounds: claims never under 120 days (the analytics windows, §7.5), audit never under one year
+ * (an audit trail a tenant could shorten to days would not be one), everything at most 10 years.
+ */
+export const CUSTOMER_RETENTION_PERIODS = [
+  { name: 'claims', field: 'claimsDays', min: MIN_CLAIMS_RETENTION_DAYS },
+  { name: 'uploads', field: 'uploadsDays', min: 1 },
+  { name: 'validation', field: 'validationDays', min: 1 },
+  { name: 'findings', field: 'findingsDays', min: 1 },
+  { name: 'deliveries', field: 'deliveriesDays', min: 1 },
+  { name: 'artifacts_pdf', field: 'artifactsPdfDays', min: 1 },
+  { name: 'artifacts_other', field: 'artifactsOtherDays', min: 1 },
+  { name: 'events', field: 'eventsDays', min: 1 },
+  { name: 'audit', field: 'auditDays', min: 365 },
+] as const satisfies readonly { name: string; field: keyof RetentionPeriods; min: number }[];
+
+export const MAX_RETENTION_DAYS = 3650;
+
+export type CustomerRetentionName = (typeof CUSTOMER_RETENTION_PERIODS)[number]['name'];
+/** A customer's overrides as stored: only the periods that differ from the defaults. */
+export type CustomerRetentionOverrides = Partial<Record<CustomerRetentionName, number>>;
+
+/**
+ * Checks one `name=days` setting: a known name and whole days within its bounds. Returns the
+ * problem in words, or the parsed setting.
+ */
+export function parseRetentionSetting(
+  text: string,
+): { ok: true; name: CustomerRetentionName; days: number } | { ok: false; problem: string } {
+  const match = /^([a-z_]+)=(\d{1,6})$/.exec(text.trim());
+  const names = CUSTOMER_RETENTION_PERIODS.map((p) => p.name).join(', ');
+  if (!match) return { ok: false, problem: `'${text}' is not <period>=<days> (periods: ${names}).` };
+  const period = CUSTOMER_RETENTION_PERIODS.find((p) => p.name === match[1]);
+  if (!period) return { ok: false, problem: `Unknown retention period '${match[1]}' (periods: ${names}).` };
+  const days = Number(match[2]);
+  if (days < period.min || days > MAX_RETENTION_DAYS) {
+    return {
+      ok: false,
+      problem: `${period.name} must be between ${period.min} and ${MAX_RETENTION_DAYS} days (got ${days}).`,
+    };
+  }
+  return { ok: true, name: period.name, days };
+}
+
+/**
+ * The stored overrides read back defensively: unknown names and out-of-bounds values (written by
+ * hand, or by an older release with other bounds) are ignored rather than trusted.
+ */
+export function readRetentionOverrides(stored: unknown): CustomerRetentionOverrides {
+  const out: CustomerRetentionOverrides = {};
+  if (!stored || typeof stored !== 'object' || Array.isArray(stored)) return out;
+  for (const period of CUSTOMER_RETENTION_PERIODS) {
+    const days = (stored as Record<string, unknown>)[period.name];
+    if (
+      typeof days === 'number' &&
+      Number.isInteger(days) &&
+      days >= period.min &&
+      days <= MAX_RETENTION_DAYS
+    ) {
+      out[period.name] = days;
+    }
+  }
+  return out;
+}
+
+/** The periods that apply to one customer: the defaults with its overrides laid over them. */
+export function effectiveRetentionPeriods<P extends RetentionPeriods>(
+  defaults: P,
+  overrides: CustomerRetentionOverrides,
+): P {
+  const periods = { ...defaults };
+  for (const period of CUSTOMER_RETENTION_PERIODS) {
+    const days = overrides[period.name];
+    if (days !== undefined) periods[period.field] = days;
+  }
+  return periods;
+}

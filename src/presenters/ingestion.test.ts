@@ -80,6 +80,7 @@ describe('ingestion presenters', () => {
         time_zone: 'UTC',
         weekly_report_day: 'monday',
         weekly_report_hour: 6,
+        retention_days: {},
         updated_at: now,
       }),
     ).toEqual({

@@ -12,6 +12,7 @@ import { migration as m0023 } from './0023_decision_rollups.ts';
 import { migration as m0024 } from './0024_settings_delivery.ts';
 import { migration as m0025 } from './0025_alerting.ts';
 import { migration as m0026 } from './0026_reports.ts';
+import { migration as m0027 } from './0027_customer_retention.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration in order. Later features append theirs here. */
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   m0024,
   m0025,
   m0026,
+  m0027,
 ];

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SettingsValues } from '../../domain/accounts/settings.ts';
-import type { CustomerSettingsTable, DB } from '../schema.ts';
+import type { CustomerSettingsTable, DB, JsonObject } from '../schema.ts';
 
 /**
  * Customer settings rows (web-api-ops §4.6 `settings`; one per customer, created with it).
@@ -79,4 +79,34 @@ export async function findSettingsByIdForStaff(
   id: number,
 ): Promise<SettingsRecord | undefined> {
   return db.selectFrom('customer_settings').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The customer's stored retention overrides (`{}` when none, or when it has no settings row). */
+export async function findRetentionOverrides(db: Kysely<DB>, customerId: number): Promise<JsonObject> {
+  const row = await db
+    .selectFrom('customer_settings')
+    .select('retention_days')
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
+  return row?.retention_days ?? {};
+}
+
+/**
+ * Replaces the customer's retention overrides. Every customer gets its settings row when it is
+ * created; a customer made some other way (imports, tests) gets one with the defaults here.
+ */
+export async function saveRetentionOverrides(
+  db: Kysely<DB>,
+  customerId: number,
+  overrides: JsonObject,
+  now: Date,
+): Promise<void> {
+  const retention = JSON.stringify(overrides);
+  await db
+    .insertInto('customer_settings')
+    .values({ customer_id: customerId, retention_days: retention, updated_at: now })
+    .onConflict((conflict) =>
+      conflict.column('customer_id').doUpdateSet({ retention_days: retention, updated_at: now }),
+    )
+    .execute();
 }
