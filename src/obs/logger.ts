@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import pino, { type Logger, type StreamEntry } from 'pino';
+import pino, { type DestinationStream, type Logger, type StreamEntry } from 'pino';
 import type { Config } from '../config/env.ts';
 import { PHI_KEYS, sanitizeString, scrubErrorMessage } from '../domain/claims/sanitize.ts';
 
@@ -159,10 +159,19 @@ export function createLogger(config: Config, name = 'payrixa'): Logger {
       stream: redacting(createWriteStream(config.log.errorFile, { flags: 'a' })),
     });
   }
+  return payrixaLogger(name, config.log.level, pino.multistream(streams));
+}
+
+/**
+ * A logger in the process log's format on `destination`: `ts`, `level`, `logger`, `pid`, `msg`,
+ * fields and messages redacted before the line is built. The process logger and the access log
+ * (request-log.ts) share it so their lines cannot drift apart.
+ */
+export function payrixaLogger(name: string, level: string, destination: DestinationStream): Logger {
   return pino(
     {
       name,
-      level: config.log.level,
+      level,
       base: { pid: process.pid },
       messageKey: 'msg',
       timestamp: () => `,"ts":"${new Date().toISOString()}"`,
@@ -187,7 +196,7 @@ export function createLogger(config: Config, name = 'payrixa'): Logger {
         },
       },
     },
-    pino.multistream(streams),
+    destination,
   );
 }
 

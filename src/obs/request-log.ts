@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { FinishedRequest, RequestListener } from '../http/plugins/request-observer.ts';
-import { redactForLog } from './logger.ts';
+import { payrixaLogger } from './logger.ts';
 
 /** Above this a request is logged as a warning (`SLOW REQUEST`), web-api-ops §5.1. */
 export const SLOW_REQUEST_MS = 2_000;
@@ -55,21 +55,7 @@ export function requestLogListener(logger: Logger, accessLog: Logger | null = nu
  * `destination`, at debug so it keeps every request line.
  */
 export function createAccessLogger(destination: DestinationStream, name = 'payrixa.request'): Logger {
-  return pino(
-    {
-      name,
-      level: 'debug',
-      base: { pid: process.pid },
-      messageKey: 'msg',
-      timestamp: () => `,"ts":"${new Date().toISOString()}"`,
-      formatters: {
-        level: (label) => ({ level: label }),
-        bindings: (bindings) => ({ pid: bindings['pid'], logger: bindings['name'] }),
-        log: (object) => redactForLog(object) as Record<string, unknown>,
-      },
-    },
-    destination,
-  );
+  return payrixaLogger(name, 'debug', destination);
 }
 
 /** One append stream per file per process, however many apps the process builds (tests). */
