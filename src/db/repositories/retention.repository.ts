@@ -26,6 +26,25 @@ async function countOf(db: Db, query: RawBuilder<{ n: number | string }>): Promi
   return Number(row?.n ?? 0);
 }
 
+/**
+ * Deletes up to `limit` rows of `table` matching `expired`, oldest ids first, and returns how
+ * many went. The predicate is repeated outside the sub-select so a row that stopped matching
+ * between the two (a concurrent update) is left alone.
+ */
+async function deleteBatchWhere(
+  db: Db,
+  table: string,
+  expired: RawBuilder<unknown>,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM ${sql.table(table)}
+     WHERE ${expired}
+       AND id IN (SELECT id FROM ${sql.table(table)} WHERE ${expired} ORDER BY id LIMIT ${limit})
+    RETURNING id`.execute(db);
+  return result.rows.length;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report artifacts (§15 rule 4): a PDF last built before the PDF cutoff, an Excel or CSV file
 // before the other cutoff. `updated_at` is the last (re)build — an artifact rebuilt on download
@@ -282,14 +301,7 @@ export async function deleteExpiredWebhookDeliveries(
   cutoffs: RetentionCutoffs,
   limit: number,
 ): Promise<number> {
-  const result = await sql`
-    DELETE FROM webhook_deliveries
-     WHERE ${expiredWebhookDelivery(customerId, cutoffs)}
-       AND id IN (SELECT id FROM webhook_deliveries
-                   WHERE ${expiredWebhookDelivery(customerId, cutoffs)}
-                   ORDER BY id LIMIT ${limit})
-    RETURNING id`.execute(db);
-  return result.rows.length;
+  return deleteBatchWhere(db, 'webhook_deliveries', expiredWebhookDelivery(customerId, cutoffs), limit);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,14 +412,7 @@ export async function deleteExpiredValidationResults(
   cutoffs: RetentionCutoffs,
   limit: number,
 ): Promise<number> {
-  const result = await sql`
-    DELETE FROM validation_results
-     WHERE ${expiredValidationResult(customerId, cutoffs)}
-       AND id IN (SELECT id FROM validation_results
-                   WHERE ${expiredValidationResult(customerId, cutoffs)}
-                   ORDER BY id LIMIT ${limit})
-    RETURNING id`.execute(trx);
-  return result.rows.length;
+  return deleteBatchWhere(trx, 'validation_results', expiredValidationResult(customerId, cutoffs), limit);
 }
 
 export async function clearExpiredRejectionDetails(
@@ -549,12 +554,5 @@ export async function deleteExpiredLogRows(
   cutoffs: RetentionCutoffs,
   limit: number,
 ): Promise<number> {
-  const result = await sql`
-    DELETE FROM ${sql.table(log)}
-     WHERE ${expiredLogRow(log, customerId, cutoffs)}
-       AND id IN (SELECT id FROM ${sql.table(log)}
-                   WHERE ${expiredLogRow(log, customerId, cutoffs)}
-                   ORDER BY id LIMIT ${limit})
-    RETURNING id`.execute(trx);
-  return result.rows.length;
+  return deleteBatchWhere(trx, log, expiredLogRow(log, customerId, cutoffs), limit);
 }
