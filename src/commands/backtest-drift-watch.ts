@@ -19,6 +19,7 @@ import {
   validateBacktestRange,
 } from '../domain/analytics/index.ts';
 import type { JobQueue } from '../jobs/types.ts';
+import { type WorkMetrics, workMetrics } from '../obs/work-metrics.ts';
 import { BACKTEST_JOB, utcToday } from './request-analysis.ts';
 import { assertAsOf } from './run-analysis.ts';
 
@@ -108,8 +109,9 @@ export async function executeBacktestRun(
   db: Kysely<DB>,
   customerId: number,
   runId: number,
-  options: { jobId?: number | null } = {},
+  options: { jobId?: number | null; metrics?: WorkMetrics } = {},
 ): Promise<{ run: AnalysisRunRecord; result: BacktestResult }> {
+  const metrics = options.metrics ?? workMetrics;
   const run = await findRun(db, customerId, runId);
   if (run?.run_type !== 'backtest') throw new AppError('not_found', 'Backtest run not found.', 404);
   const params = run.parameters;
@@ -147,6 +149,8 @@ export async function executeBacktestRun(
       finished_at: new Date(),
       duration_ms: Math.round(performance.now() - t0),
     });
+    // Counted like the scheduled runs (trigger `backtest`); a backtest stores no findings.
+    metrics.analysisRunFinished('driftwatch', 'backtest', 'success', (performance.now() - t0) / 1000, []);
     return { run: updated ?? run, result };
   } catch (error) {
     await updateRun(db, customerId, runId, {
@@ -155,6 +159,7 @@ export async function executeBacktestRun(
       finished_at: new Date(),
       duration_ms: Math.round(performance.now() - t0),
     }).catch(() => undefined);
+    metrics.analysisRunFinished('driftwatch', 'backtest', 'failed', (performance.now() - t0) / 1000, []);
     throw error;
   }
 }
@@ -163,7 +168,8 @@ export async function executeBacktestRun(
 export async function backtestDriftWatch(
   db: Kysely<DB>,
   input: BacktestInput,
+  options: { metrics?: WorkMetrics } = {},
 ): Promise<{ run: AnalysisRunRecord; result: BacktestResult }> {
   const run = await createBacktestRun(db, input);
-  return executeBacktestRun(db, input.customerId, run.id);
+  return executeBacktestRun(db, input.customerId, run.id, options);
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   a1Claims,
@@ -25,6 +26,7 @@ import {
 } from '../db/repositories/findings.repository.ts';
 import { rollupRowsInWindow } from '../db/repositories/rollups.repository.ts';
 import type { DB } from '../db/schema.ts';
+import { createWorkMetrics } from '../obs/work-metrics.ts';
 import { backtestDriftWatch } from './backtest-drift-watch.ts';
 import { requestAnalysisRun } from './request-analysis.ts';
 import { AnalysisRunError, runAnalysis } from './run-analysis.ts';
@@ -383,7 +385,17 @@ describe('run-analysis (analytics §10.1)', () => {
   it('a backtest row with the same as_of does not collide with the run (partial unique index)', async () => {
     await createAnalyticsCustomer(db, { id: 42, name: 'Acme' });
     await writeClaims(db, 42, a1Claims(T));
-    const bt = await backtestDriftWatch(db, { customerId: 42, from: '2026-02-23', to: T, today: T });
+    const registry = new Registry();
+    const bt = await backtestDriftWatch(
+      db,
+      { customerId: 42, from: '2026-02-23', to: T, today: T },
+      { metrics: createWorkMetrics(registry) },
+    );
+    // Counted as an analysis run with trigger `backtest` (web-api-ops §5.2).
+    const runs = await registry.getSingleMetric('payrixa_analysis_runs_total')?.get();
+    expect(runs?.values).toEqual([
+      { labels: { product: 'driftwatch', trigger: 'backtest', status: 'success' }, value: 1 },
+    ]);
     const run = await runAnalysis({ db }, { customerId: 42, product: 'driftwatch', asOf: T });
     expect(run.run.id).not.toBe(bt.run.id);
     expect(bt.run.run_type).toBe('backtest');
