@@ -1,9 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/http/app.ts';
 import { createAccountFixtures, loggedInClient, PASSWORD } from '../test/accounts.ts';
-import { chromiumAvailable, launchChromium } from '../test/browser.ts';
+import {
+  type BrowserPortal,
+  chromiumAvailable,
+  collectCspErrors,
+  openBrowserPortal,
+} from '../test/browser.ts';
 import { createTestServices, type TestServices } from '../test/services.ts';
 
 const available = chromiumAvailable('e2e/admin-metrics.test.ts');
@@ -14,32 +17,25 @@ const available = chromiumAvailable('e2e/admin-metrics.test.ts');
  */
 describe.skipIf(!available)('metrics dashboard refresh in a browser', () => {
   let services: TestServices;
-  let app: FastifyInstance;
+  let portal: BrowserPortal;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
     services = await createTestServices({ env: { PORTAL_RATE_LIMIT: '100000/minute' } });
     await createAccountFixtures(services.database.db);
-    app = await buildApp(services);
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    base = address.replace('localhost', '127.0.0.1');
-    browser = await launchChromium();
+    portal = await openBrowserPortal(services);
+    ({ browser, base } = portal);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await portal?.close();
     await services?.dispose();
   });
 
   it('refreshes cards and tables in place from the data feed, and shows a failed refresh', async () => {
     const page = await browser.newPage();
-    const cspErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-        cspErrors.push(message.text());
-    });
+    const cspErrors = collectCspErrors(page);
     const feedHeaders: Array<Record<string, string>> = [];
     page.on('request', (request) => {
       if (request.url().endsWith('/portal/admin/metrics/data/')) feedHeaders.push(request.headers());
@@ -56,7 +52,7 @@ describe.skipIf(!available)('metrics dashboard refresh in a browser', () => {
     expect(await recent.textContent()).not.toContain('/portal/insights/');
 
     // Someone else uses the portal meanwhile.
-    const member = await loggedInClient(app, 'viewer_b');
+    const member = await loggedInClient(portal.app, 'viewer_b');
     expect((await member.get('/portal/insights/')).statusCode).toBe(200);
 
     await page.clock.runFor(30_000);

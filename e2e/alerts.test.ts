@@ -1,11 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/http/app.ts';
 import type { AlertRecord } from '../src/queries/alerts-list.ts';
 import { createAccountFixtures, PASSWORD } from '../test/accounts.ts';
 import { insertAlert, insertFinding, insertRun } from '../test/alert-fixtures.ts';
-import { chromiumAvailable, launchChromium } from '../test/browser.ts';
+import { type BrowserPortal, chromiumAvailable, openBrowserPortal } from '../test/browser.ts';
 import { createTestServices, type TestServices } from '../test/services.ts';
 
 /**
@@ -20,7 +18,7 @@ const available = chromiumAvailable('e2e/alerts.test.ts');
 
 describe.skipIf(!available)('alert triage in a browser', () => {
   let services: TestServices;
-  let app: FastifyInstance;
+  let portal: BrowserPortal;
   let browser: Browser;
   let base: string;
   let alert: AlertRecord;
@@ -45,15 +43,12 @@ describe.skipIf(!available)('alert triage in a browser', () => {
     });
     const latestRun = await insertRun(db, customerId, { asOf: '2026-03-02' });
     await insertFinding(db, customerId, latestRun, { as_of: '2026-03-02' });
-    app = await buildApp(services);
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    base = address.replace('localhost', '127.0.0.1');
-    browser = await launchChromium();
+    portal = await openBrowserPortal(services);
+    ({ browser, base } = portal);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await portal?.close();
     await services?.dispose();
   });
 

@@ -1,8 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/http/app.ts';
-import { chromiumAvailable, launchChromium } from '../test/browser.ts';
+import {
+  type BrowserPortal,
+  chromiumAvailable,
+  collectCspErrors,
+  openBrowserPortal,
+} from '../test/browser.ts';
 import { createTestServices, type TestServices } from '../test/services.ts';
 
 const available = chromiumAvailable('e2e/api-docs.test.ts');
@@ -10,32 +13,25 @@ const available = chromiumAvailable('e2e/api-docs.test.ts');
 /** The interactive API docs (web-api-ops §4.8) render from local files under the page CSP. */
 describe.skipIf(!available)('API docs in a browser', () => {
   let services: TestServices;
-  let app: FastifyInstance;
+  let portal: BrowserPortal;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
     services = await createTestServices();
-    app = await buildApp(services);
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    base = address.replace('localhost', '127.0.0.1');
-    browser = await launchChromium();
+    portal = await openBrowserPortal(services);
+    ({ browser, base } = portal);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await portal?.close();
     await services?.dispose();
   });
 
   it('shows the Payrixa API with its operations, loading nothing from another host', async () => {
     const page = await browser.newPage();
-    const cspErrors: string[] = [];
+    const cspErrors = collectCspErrors(page);
     const foreign: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-        cspErrors.push(message.text());
-    });
     page.on('request', (request) => {
       if (!request.url().startsWith(base) && !request.url().startsWith('data:')) foreign.push(request.url());
     });

@@ -1,12 +1,15 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAnalysis } from '../src/commands/run-analysis.ts';
 import { listFindings } from '../src/db/repositories/findings.repository.ts';
-import { buildApp } from '../src/http/app.ts';
 import { createAccountFixtures, PASSWORD } from '../test/accounts.ts';
 import { a1Claims, a12Claims, a16Claims, writeClaims } from '../test/analytics.ts';
-import { chromiumAvailable, launchChromium } from '../test/browser.ts';
+import {
+  type BrowserPortal,
+  chromiumAvailable,
+  collectCspErrors,
+  openBrowserPortal,
+} from '../test/browser.ts';
 import { createTestServices, type TestServices } from '../test/services.ts';
 
 const available = chromiumAvailable('e2e/dashboards.test.ts');
@@ -15,7 +18,7 @@ const T = '2026-03-02';
 
 describe.skipIf(!available)('product dashboards in a browser', () => {
   let services: TestServices;
-  let app: FastifyInstance;
+  let portal: BrowserPortal;
   let browser: Browser;
   let base: string;
   let findingId: number;
@@ -28,25 +31,18 @@ describe.skipIf(!available)('product dashboards in a browser', () => {
     for (const product of ['driftwatch', 'denialscope', 'delayguard'] as const)
       await runAnalysis({ db }, { customerId: fx.customerA.id, product, asOf: T, runType: 'manual' });
     findingId = (await listFindings(db, fx.customerA.id, { products: ['driftwatch'] }))[0]!.id;
-    app = await buildApp(services);
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    base = address.replace('localhost', '127.0.0.1');
-    browser = await launchChromium();
+    portal = await openBrowserPortal(services);
+    ({ browser, base } = portal);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await portal?.close();
     await services?.dispose();
   });
 
   it('opens each dashboard, the finding detail, the drift feed and reports after login', async () => {
     const page = await browser.newPage();
-    const cspErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-        cspErrors.push(message.text());
-    });
+    const cspErrors = collectCspErrors(page);
     await page.goto(`${base}/portal/login/`);
     await page.getByLabel('Username or email').fill('owner_a');
     await page.getByLabel('Password').fill(PASSWORD);

@@ -1,41 +1,37 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/http/app.ts';
 import { createAccountFixtures, PASSWORD } from '../test/accounts.ts';
-import { chromiumAvailable, launchChromium } from '../test/browser.ts';
+import {
+  type BrowserPortal,
+  chromiumAvailable,
+  collectCspErrors,
+  openBrowserPortal,
+} from '../test/browser.ts';
 import { createTestServices, type TestServices } from '../test/services.ts';
 
 const available = chromiumAvailable('e2e/login.test.ts');
 
 describe.skipIf(!available)('portal login in a browser', () => {
   let services: TestServices;
-  let app: FastifyInstance;
+  let portal: BrowserPortal;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
     services = await createTestServices();
     await createAccountFixtures(services.database.db);
-    app = await buildApp(services);
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    base = address.replace('localhost', '127.0.0.1');
-    browser = await launchChromium();
+    portal = await openBrowserPortal(services);
+    ({ browser, base } = portal);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await portal?.close();
     await services?.dispose();
   });
 
   it('logs in, sees Axis, logs out', async () => {
     const page = await browser.newPage();
-    const cspErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-        cspErrors.push(message.text());
-    });
+    const cspErrors = collectCspErrors(page);
     await page.goto(`${base}/portal/axis/`);
     expect(new URL(page.url()).pathname).toBe('/portal/login/');
     expect(await page.title()).toBe('Payrixa - Login');

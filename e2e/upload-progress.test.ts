@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/cli/serve.ts';
 import { silentLogger } from '../src/obs/logger.ts';
 import { createAccountFixtures, PASSWORD } from '../test/accounts.ts';
-import { chromiumAvailable, launchChromium } from '../test/browser.ts';
+import { chromiumAvailable, collectCspErrors, launchChromium } from '../test/browser.ts';
 import { testConfig } from '../test/config.ts';
 
 const available = chromiumAvailable('e2e/upload-progress.test.ts');
@@ -49,11 +49,7 @@ describe.skipIf(!available)('upload progress in a browser (serve, embedded defau
 
   it('shows the progress bar moving, then the quality report in place', async () => {
     const page = await browser.newPage();
-    const cspErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-        cspErrors.push(message.text());
-    });
+    const cspErrors = collectCspErrors(page);
     await page.goto(`${base}/portal/uploads/`);
     await page.getByLabel('Username or email').fill('analyst_a');
     await page.getByLabel('Password').fill(PASSWORD);

@@ -1,9 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/http/app.ts';
 import { createAccountFixtures, PASSWORD } from '../test/accounts.ts';
-import { chromiumAvailable, launchChromium } from '../test/browser.ts';
+import {
+  type BrowserPortal,
+  chromiumAvailable,
+  collectCspErrors,
+  openBrowserPortal,
+} from '../test/browser.ts';
 import { A1_MIXED_CSV } from '../test/multipart.ts';
 import { createTestServices, type TestServices } from '../test/services.ts';
 
@@ -11,7 +14,7 @@ const available = chromiumAvailable('e2e/upload.test.ts');
 
 describe.skipIf(!available)('portal upload in a browser', () => {
   let services: TestServices;
-  let app: FastifyInstance;
+  let portal: BrowserPortal;
   let browser: Browser;
   let base: string;
 
@@ -19,25 +22,18 @@ describe.skipIf(!available)('portal upload in a browser', () => {
     services = await createTestServices();
     await createAccountFixtures(services.database.db);
     // The ingest worker starts only after the upload, so the detail page's poller is exercised.
-    app = await buildApp(services);
-    const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    base = address.replace('localhost', '127.0.0.1');
-    browser = await launchChromium();
+    portal = await openBrowserPortal(services);
+    ({ browser, base } = portal);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await portal?.close();
     await services?.dispose();
   });
 
   it('an analyst uploads a CSV and sees the quality report', async () => {
     const page = await browser.newPage();
-    const cspErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-        cspErrors.push(message.text());
-    });
+    const cspErrors = collectCspErrors(page);
     await page.goto(`${base}/portal/uploads/`);
     await page.getByLabel('Username or email').fill('analyst_a');
     await page.getByLabel('Password').fill(PASSWORD);
