@@ -1,27 +1,15 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliEnv } from '../../test/cli.ts';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../../test/db.ts';
+import { freePort, spawnPayrixa } from '../../test/processes.ts';
 import { waitFor } from '../../test/wait.ts';
 
 /**
  * `serve --workers 2` (web-api-ops §5.2): one scrape of `/metrics` on whichever web worker
  * receives it covers every web worker and the primary.
  */
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 /** A GET on a fresh connection (no keep-alive), so the cluster spreads requests over workers. */
 function get(port: number, url: string): Promise<{ status: number; body: string }> {
@@ -69,20 +57,10 @@ describe.runIf(onPostgres)('metrics of serve --workers 2 (PostgreSQL)', () => {
       LOG_FORMAT: 'json',
       PORTAL_RATE_LIMIT: '10000/minute',
     });
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'payrixa'), 'serve', '--workers', '2'], {
-      cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    serve = child;
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    child.stderr.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    await waitFor(() => output.includes('started 2 web workers'), 90_000, 50);
+    const running = spawnPayrixa(['serve', '--workers', '2'], env);
+    serve = running.child;
+    const output = running.output;
+    await waitFor(() => output().includes('started 2 web workers'), 90_000, 50);
     await waitFor(async () => {
       try {
         return (await get(port, '/health/')).status === 200;
@@ -94,7 +72,7 @@ describe.runIf(onPostgres)('metrics of serve --workers 2 (PostgreSQL)', () => {
     // Requests on fresh connections until both workers have served some (the second worker may
     // start listening a moment after the first): the request log names each request's process.
     const servedBy = (): number[] =>
-      output
+      output()
         .split('\n')
         .filter((line) => line.includes('REQUEST: GET /portal/login/ - 200'))
         .map((line) => (JSON.parse(line) as { pid: number }).pid);

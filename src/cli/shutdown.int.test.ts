@@ -1,12 +1,11 @@
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { a1Claims, createAnalyticsCustomer, writeClaims } from '../../test/analytics.ts';
 import { cliEnv } from '../../test/cli.ts';
 import { createTestDatabase, onPostgres, type TestDatabase, testRedisUrl } from '../../test/db.ts';
+import { freePort, type RunningPayrixa, spawnPayrixa } from '../../test/processes.ts';
 import { waitFor } from '../../test/wait.ts';
 import { requestAnalysisRun } from '../commands/request-analysis.ts';
 import { isProcessAlive } from '../db/embedded/host.ts';
@@ -23,44 +22,12 @@ import { startServer } from './serve.ts';
  * a second signal exits at once.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const children: RunningPayrixa[] = [];
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const children: Running[] = [];
-
-function payrixa(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'payrixa'), ...args], {
-    cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  const running = {
-    child,
-    output: () => output,
-    exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))),
-  };
+function payrixa(args: string[], env: Record<string, string>): RunningPayrixa {
+  const running = spawnPayrixa(args, env);
   children.push(running);
   return running;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 /** Opens a request whose body never completes: the server has a request in flight. */

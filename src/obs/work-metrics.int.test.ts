@@ -1,7 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Registry, register } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { a1Claims, createAnalyticsCustomer, writeClaims } from '../../test/analytics.ts';
@@ -10,6 +7,7 @@ import { testConfig } from '../../test/config.ts';
 import { createTestDatabase, onPostgres, type TestDatabase, testRedisUrl } from '../../test/db.ts';
 import { csv } from '../../test/ingestion.ts';
 import { FAILING_KIND, registerJobs as registerFailingJobs } from '../../test/jobs/failing-jobs.ts';
+import { freePort, spawnPayrixa } from '../../test/processes.ts';
 import { createTestServices, type TestServices } from '../../test/services.ts';
 import { waitFor } from '../../test/wait.ts';
 import { type RunningServer, startServer } from '../cli/serve.ts';
@@ -29,7 +27,6 @@ import { createWorkMetrics } from './work-metrics.ts';
  * registry, which `/metrics` exposes), and in a `payrixa worker` process (its own port).
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FAILING_JOBS = new URL('../../test/jobs/failing-jobs.ts', import.meta.url).href;
 const HEADER =
   'claim_id,payer,cpt,submitted_date,decided_date,outcome,allowed_amount,paid_amount,denial_reason_code,denial_reason_text';
@@ -352,14 +349,6 @@ describe('work metrics counted in job threads reach the owning process', () => {
   }, 180_000);
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
 describe.skipIf(!onPostgres || !testRedisUrl)('payrixa worker serves its own /metrics', () => {
   let child: ChildProcessWithoutNullStreams | null = null;
   let handle: TestDatabase | null = null;
@@ -392,20 +381,10 @@ describe.skipIf(!onPostgres || !testRedisUrl)('payrixa worker serves its own /me
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
     });
-    let output = '';
-    const started = spawn(process.execPath, [path.join(root, 'bin', 'payrixa'), 'worker', '--no-scheduler'], {
-      cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child = started;
-    started.stdout.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    started.stderr.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    await waitFor(() => output.includes('worker started'), 90_000, 50);
+    const started = spawnPayrixa(['worker', '--no-scheduler'], env);
+    child = started.child;
+    const output = started.output;
+    await waitFor(() => output().includes('worker started'), 90_000, 50);
 
     const url = `http://127.0.0.1:${port}/metrics`;
     const anonymous = await fetch(url);
