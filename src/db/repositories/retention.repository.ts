@@ -27,6 +27,27 @@ async function countOf(db: Db, query: RawBuilder<{ n: number | string }>): Promi
 }
 
 /**
+ * Picks and locks up to `limit` expired parent rows, oldest ids first. `SKIP LOCKED`: a row some
+ * other transaction holds (a run being re-analysed, an alert being judged) waits for the next
+ * run instead of blocking this one. `alias` is the one the `expired` predicate uses.
+ */
+async function lockExpiredIds(
+  db: Db,
+  table: string,
+  alias: string,
+  expired: RawBuilder<unknown>,
+  limit: number,
+): Promise<number[]> {
+  const picked = await sql<{ id: number | string }>`
+    SELECT ${sql.ref(`${alias}.id`)} FROM ${sql.table(table).as(alias)}
+     WHERE ${expired}
+     ORDER BY ${sql.ref(`${alias}.id`)}
+     LIMIT ${limit}
+       FOR UPDATE OF ${sql.raw(alias)} SKIP LOCKED`.execute(db);
+  return picked.rows.map((row) => Number(row.id));
+}
+
+/**
  * Deletes up to `limit` rows of `table` matching `expired`, oldest ids first, and returns how
  * many went. The predicate is repeated outside the sub-select so a row that stopped matching
  * between the two (a concurrent update) is left alone.
@@ -179,13 +200,7 @@ export async function deleteExpiredRuns(
   cutoffs: RetentionCutoffs,
   limit: number,
 ): Promise<{ runs: number; findings: number; artifacts: number; storageKeys: string[] }> {
-  const picked = await sql<{ id: number | string }>`
-    SELECT r.id FROM analysis_runs r
-     WHERE ${expiredRun(customerId, cutoffs)}
-     ORDER BY r.id
-     LIMIT ${limit}
-       FOR UPDATE OF r SKIP LOCKED`.execute(db);
-  const runIds = picked.rows.map((row) => Number(row.id));
+  const runIds = await lockExpiredIds(db, 'analysis_runs', 'r', expiredRun(customerId, cutoffs), limit);
   if (runIds.length === 0) return { runs: 0, findings: 0, artifacts: 0, storageKeys: [] };
 
   const artifacts = await sql<{ storage_key: string }>`
@@ -250,13 +265,13 @@ export async function deleteExpiredAlertEvents(
   cutoffs: RetentionCutoffs,
   limit: number,
 ): Promise<{ events: number; judgments: number }> {
-  const picked = await sql<{ id: number | string }>`
-    SELECT ae.id FROM alert_events ae
-     WHERE ${expiredAlertEvent(customerId, cutoffs)}
-     ORDER BY ae.id
-     LIMIT ${limit}
-       FOR UPDATE OF ae SKIP LOCKED`.execute(db);
-  const eventIds = picked.rows.map((row) => Number(row.id));
+  const eventIds = await lockExpiredIds(
+    db,
+    'alert_events',
+    'ae',
+    expiredAlertEvent(customerId, cutoffs),
+    limit,
+  );
   if (eventIds.length === 0) return { events: 0, judgments: 0 };
   // Counted before the cascade removes them (the count is the audit's `operator_judgments`).
   const judgments = await countOf(
@@ -482,13 +497,13 @@ export async function deleteExpiredUploads(
   // Under the claims lock: an upload's final transaction could otherwise add a line referencing
   // an upload between the check and the delete.
   await lockCustomerClaims(trx, customerId);
-  const picked = await sql<{ id: number | string }>`
-    SELECT u.id FROM uploads u
-     WHERE ${expiredUpload(customerId, cutoffs, false)}
-     ORDER BY u.id
-     LIMIT ${limit}
-       FOR UPDATE OF u SKIP LOCKED`.execute(trx);
-  const uploadIds = picked.rows.map((row) => Number(row.id));
+  const uploadIds = await lockExpiredIds(
+    trx,
+    'uploads',
+    'u',
+    expiredUpload(customerId, cutoffs, false),
+    limit,
+  );
   if (uploadIds.length === 0) return { uploads: 0, reports: 0 };
   const reports = await countOf(
     trx,
